@@ -1,0 +1,57 @@
+#include "cli_common.h"
+
+#include <unistd.h>
+
+#include <cstdio>
+
+namespace tessera::cli {
+
+void AddIngestFlags(CLI::App* cmd, IngestFlags* f, bool with_binning) {
+  auto& s = f->options.schema;
+  cmd->add_option("inputs", f->inputs, "Input files: CSV/TSV (.gz/.zst), LibSVM (.svm), a directory or glob of part files, or a .tsr cache")
+      ->required();
+  cmd->add_option("--label", s.label, "Label column");
+  cmd->add_option("--weight", s.weight, "Sample weight column");
+  cmd->add_option("--group", s.group, "Group (query id) column");
+  cmd->add_option("--categorical", s.categorical, "Treat these columns as categorical (comma-separated)")->delimiter(',');
+  cmd->add_option("--numeric", s.numeric, "Treat these columns as numeric (comma-separated)")->delimiter(',');
+  cmd->add_option("--datetime", s.datetime, "Parse these columns as ISO-8601 datetimes (comma-separated)")->delimiter(',');
+  cmd->add_option("--ignore", s.ignore, "Drop these columns (comma-separated)")->delimiter(',');
+  cmd->add_option("--delimiter", f->delimiter, "Field delimiter (default: detected; 'tab' for tab)");
+  cmd->add_flag("--no-header", f->no_header, "The first line is data, not column names");
+  cmd->add_option("--threads", f->options.read.threads, "Threads (0 = all cores)")->check(CLI::Range(0, 1024));
+  cmd->add_option("--chunk-mb", f->chunk_mb, "Megabytes of text parsed per chunk")->check(CLI::Range(0.01, 4096.0));
+  cmd->add_flag("--quiet,-q", f->quiet, "No progress on stderr");
+  if (with_binning) {
+    cmd->add_option("--max-bin", f->options.max_bin, "Most bins per feature, the missing bin included")
+        ->check(CLI::Range(2, 65535));
+    cmd->add_option("--min-category-count", f->options.min_category_count,
+                    "Categories seen fewer times share the rare bucket");
+  }
+}
+
+data::IngestOptions IngestFlags::Resolve() const {
+  data::IngestOptions o = options;
+  o.read.header = !no_header;
+  o.read.chunk_bytes = static_cast<size_t>(chunk_mb * 1024 * 1024);
+  if (delimiter == "tab" || delimiter == "\\t") o.read.delimiter = '\t';
+  else if (delimiter.size() == 1) o.read.delimiter = delimiter[0];
+  else if (!delimiter.empty()) throw StatusError{Status::UserError("--delimiter takes one character or 'tab', got '" + delimiter + "'")};
+  o.progress = !quiet;
+  return o;
+}
+
+std::string FormatBytes(double bytes) {
+  const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+  int u = 0;
+  while (bytes >= 1024 && u < 4) bytes /= 1024, ++u;
+  char buf[32];
+  std::snprintf(buf, sizeof buf, u == 0 ? "%.0f %s" : "%.1f %s", bytes, units[u]);
+  return buf;
+}
+
+double SecondsSince(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+}  // namespace tessera::cli

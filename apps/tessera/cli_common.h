@@ -1,0 +1,44 @@
+// Flags and output helpers shared by the subcommands. The CLI is a thin layer: it turns flags
+// into library options, calls the library and prints; errors travel as Status up to main().
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <string>
+#include <vector>
+
+#include "tessera/core/status.h"
+#include "tessera/data/ingest.h"
+
+namespace tessera::cli {
+
+// Thrown by subcommands to reach main() with a Status (the only place that exits).
+struct StatusError {
+  Status status;
+};
+inline void Check(const Status& st) {
+  if (!st.ok()) throw StatusError{st};
+}
+template <typename T>
+T Check(Result<T> r) {
+  if (!r.ok()) throw StatusError{r.status()};
+  return std::move(r).value();
+}
+
+// --label, --weight, --categorical, ..., --threads, --max-bin, --quiet: how to read a table.
+struct IngestFlags {
+  data::IngestOptions options;
+  std::vector<std::string> inputs;
+  std::string delimiter;
+  double chunk_mb = 16;
+  bool no_header = false, quiet = false;
+  // Fills `options` from the parsed flags.
+  data::IngestOptions Resolve() const;
+};
+void AddIngestFlags(CLI::App* cmd, IngestFlags* flags, bool with_binning);
+
+// Human-friendly byte counts ("27.4 MiB").
+std::string FormatBytes(double bytes);
+// Seconds since the given steady_clock start.
+double SecondsSince(std::chrono::steady_clock::time_point start);
+
+}  // namespace tessera::cli

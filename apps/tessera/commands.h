@@ -1,0 +1,12 @@
+// One Register* per subcommand; each adds its flags and a callback to the app.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+namespace tessera::cli {
+
+void RegisterDescribe(CLI::App* app);  // tessera describe
+void RegisterData(CLI::App* app);      // tessera data bin | info
+void RegisterGen(CLI::App* app);       // tessera gen
+
+}  // namespace tessera::cli

@@ -1,0 +1,42 @@
+// ByteSource: a file read front to back in blocks, decompressed on the fly when its name ends in
+// .gz or .zst. Truncated or corrupt compressed streams are errors naming the byte offset.
+// Not thread-safe; one reader at a time.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "tessera/core/status.h"
+
+namespace tessera::data {
+
+enum class Compression { kNone, kGzip, kZstd };
+
+// Compression chosen by the file name's extension (".gz", ".gzip", ".zst", ".zstd").
+Compression CompressionFromPath(const std::string& path);
+// The file name without its compression extension ("a.csv.gz" -> "a.csv").
+std::string StripCompressionExtension(const std::string& path);
+
+class ByteSource {
+ public:
+  virtual ~ByteSource() = default;
+  // Opens `path`, choosing the decoder from its extension.
+  static Result<std::unique_ptr<ByteSource>> Open(const std::string& path);
+  // Same, from bytes already in memory (tests and fuzzers).
+  static Result<std::unique_ptr<ByteSource>> FromMemory(std::string name, std::string bytes,
+                                                        Compression compression);
+
+  // Reads up to `capacity` decoded bytes into `out`; returns 0 only at the end of the data.
+  virtual Result<size_t> Read(char* out, size_t capacity) = 0;
+  // Bytes of the underlying (compressed) file consumed so far, for progress.
+  virtual uint64_t raw_offset() const = 0;
+  // Size of the underlying file in bytes (0 when unknown).
+  virtual uint64_t raw_size() const = 0;
+  const std::string& name() const { return name_; }
+
+ protected:
+  std::string name_;
+};
+
+}  // namespace tessera::data

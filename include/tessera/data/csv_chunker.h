@@ -1,0 +1,42 @@
+// CsvChunker: cuts a CSV byte stream into chunks of whole records, honouring RFC 4180 quotes
+// (a newline inside "..." does not end a record). Each chunk lists where its records start and on
+// which line, so records can be parsed on many threads and errors can name their line.
+// Not thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "tessera/core/status.h"
+#include "tessera/data/byte_source.h"
+
+namespace tessera::data {
+
+struct CsvRawChunk {
+  std::shared_ptr<std::vector<char>> bytes;  // the records; each ends with '\n'
+  std::vector<uint32_t> starts;              // record i is [starts[i], starts[i+1]) (size = records+1)
+  std::vector<uint64_t> lines;               // 1-based line where record i starts
+  size_t num_records() const { return starts.empty() ? 0 : starts.size() - 1; }
+};
+
+class CsvChunker {
+ public:
+  CsvChunker(std::unique_ptr<ByteSource> source, size_t chunk_bytes);
+  // Next chunk of records (blank lines dropped); false at the end of the stream. A quote left
+  // open at the end of the stream is an error naming the line where the field began.
+  Result<bool> Next(CsvRawChunk* chunk);
+  const ByteSource& source() const { return *source_; }
+
+ private:
+  Status Fill(size_t want);
+  std::unique_ptr<ByteSource> source_;
+  size_t chunk_bytes_;
+  std::vector<char> pending_;  // bytes read but not yet handed out (a partial record)
+  bool eof_ = false;
+  bool first_chunk_ = true;
+  uint64_t next_line_ = 1;
+};
+
+}  // namespace tessera::data

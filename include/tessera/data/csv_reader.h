@@ -1,0 +1,57 @@
+// CsvReader: streams one or more CSV/TSV files (plain, .gz or .zst) as TableChunks. The header
+// names the columns (every part file must repeat the same header), types are inferred from the
+// first rows, and each chunk's records are split and converted on all cores.
+// Not thread-safe: one consumer calls Next().
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "tessera/data/csv_chunker.h"
+#include "tessera/data/table_reader.h"
+
+namespace tessera::data {
+
+// Splits one record (without its line ending) into fields, unescaping quoted fields in place.
+// On malformed quoting returns false with the byte offset of the problem and what was expected.
+bool SplitCsvRecord(char* begin, char* end, char delimiter, std::vector<std::string_view>* fields,
+                    size_t* error_offset, const char** error_what);
+
+// The delimiter used by a header line: the most frequent of , \t ; | outside quotes.
+char DetectDelimiter(std::string_view header_line);
+
+class CsvReader final : public TableReader {
+ public:
+  static Result<std::unique_ptr<CsvReader>> Open(std::vector<std::string> files, const ReadOptions& options);
+
+  const Schema& schema() const override { return schema_; }
+  Status SetSchema(Schema schema) override;
+  Result<bool> Next(TableChunk* chunk) override;
+  Status Rewind() override;
+  uint64_t bytes_done() const override;
+  uint64_t bytes_total() const override { return bytes_total_; }
+  char delimiter() const { return delimiter_; }
+
+ private:
+  CsvReader(std::vector<std::string> files, const ReadOptions& options);
+  // Opens file `index` and reads its first chunk into held_, checking its header.
+  Status OpenFile(size_t index);
+  Status InferSchema();
+  Status Convert(const CsvRawChunk& raw, size_t first_record, TableChunk* out) const;
+
+  std::vector<std::string> files_;
+  ReadOptions options_;
+  Schema schema_;
+  std::vector<std::string> header_;
+  char delimiter_ = ',';
+  size_t file_index_ = 0;
+  std::unique_ptr<CsvChunker> chunker_;
+  std::optional<CsvRawChunk> held_;  // a chunk already read, still to hand out
+  size_t held_skip_ = 0;             // records at the front of held_ to skip (the header)
+  uint64_t bytes_total_ = 0, bytes_before_file_ = 0;
+};
+
+}  // namespace tessera::data

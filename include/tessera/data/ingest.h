@@ -1,0 +1,35 @@
+// Ingest: turns input files (CSV/TSV, LibSVM, compressed or not, one file, a directory or a glob
+// of part files, or a .tsr cache) into a BinnedDataset. Text is read twice, chunk by chunk: the
+// first pass profiles the columns (sketches, categories, row count), the second bins each chunk
+// straight into a matrix allocated once at its final size, so memory stays at the binned matrix
+// plus a chunk however large the files are.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "tessera/core/status.h"
+#include "tessera/data/binned_dataset.h"
+#include "tessera/data/table_profile.h"
+#include "tessera/data/table_reader.h"
+
+namespace tessera::data {
+
+struct IngestOptions {
+  ReadOptions read;
+  SchemaOptions schema;
+  int max_bin = kDefaultMaxBin;
+  uint64_t min_category_count = 1;  // rarer categories go to the rare bucket
+  bool progress = false;            // progress lines on stderr
+};
+
+// Opens the inputs as a table with the user's schema overrides applied.
+Result<std::unique_ptr<TableReader>> OpenTable(const std::vector<std::string>& inputs, const IngestOptions& options);
+
+// Bin mappers for the feature columns of a profiled table (schema order).
+std::vector<BinMapper> BuildBinMappers(const Schema& schema, const TableProfile& profile, const IngestOptions& options);
+
+// Reads the inputs into a binned training matrix (a .tsr cache is loaded as it is).
+Result<BinnedDataset> IngestBinned(const std::vector<std::string>& inputs, const IngestOptions& options);
+
+}  // namespace tessera::data

@@ -1,0 +1,49 @@
+// LibSvmReader: streams LibSVM/svmlight files ("label [qid:N] index:value ... [# comment]") as
+// dense TableChunks: column 0 is the label, column k+1 is feature index k, absent entries are 0
+// (as LightGBM and scikit-learn read them). The schema grows while the first pass discovers
+// higher indices and is final once the first pass has ended. Not thread-safe.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "tessera/data/csv_chunker.h"
+#include "tessera/data/table_reader.h"
+
+namespace tessera::data {
+
+// One parsed line. Returns false with the byte offset and what was expected on bad input.
+struct LibSvmLine {
+  float label = 0;
+  bool has_qid = false;
+  int64_t qid = 0;
+  std::vector<std::pair<uint32_t, float>> entries;
+};
+bool ParseLibSvmLine(std::string_view line, LibSvmLine* out, size_t* error_offset, std::string* error_what);
+
+class LibSvmReader final : public TableReader {
+ public:
+  static Result<std::unique_ptr<LibSvmReader>> Open(std::vector<std::string> files, const ReadOptions& options);
+
+  const Schema& schema() const override { return schema_; }
+  Status SetSchema(Schema schema) override;
+  Result<bool> Next(TableChunk* chunk) override;
+  Status Rewind() override;
+  uint64_t bytes_done() const override;
+  uint64_t bytes_total() const override { return bytes_total_; }
+
+ private:
+  LibSvmReader(std::vector<std::string> files, const ReadOptions& options);
+  Status OpenFile(size_t index);
+  void GrowSchema(size_t num_features);
+
+  std::vector<std::string> files_;
+  ReadOptions options_;
+  Schema schema_;
+  size_t file_index_ = 0;
+  std::unique_ptr<CsvChunker> chunker_;
+  uint64_t bytes_total_ = 0, bytes_before_file_ = 0;
+};
+
+}  // namespace tessera::data

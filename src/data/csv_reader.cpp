@@ -1,0 +1,377 @@
+#include "tessera/data/csv_reader.h"
+
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <limits>
+
+#include "tessera/core/parallel.h"
+#include "tessera/core/utf8.h"
+
+namespace tessera::data {
+
+namespace {
+
+constexpr float kMissing = std::numeric_limits<float>::quiet_NaN();
+
+std::string Quoted(std::string_view s) {
+  std::string out = "'";
+  out.append(s.substr(0, 40));
+  if (s.size() > 40) out += "...";
+  return out + "'";
+}
+
+uint64_t FileSize(const std::string& path) {
+  struct stat st;
+  return stat(path.c_str(), &st) == 0 ? static_cast<uint64_t>(st.st_size) : 0;
+}
+
+// The record's bytes without the trailing "\n" or "\r\n".
+void RecordBounds(const CsvRawChunk& raw, size_t rec, char** begin, char** end) {
+  char* base = raw.bytes->data();
+  *begin = base + raw.starts[rec];
+  *end = base + raw.starts[rec + 1] - 1;
+  if (*end > *begin && (*end)[-1] == '\r') --*end;
+}
+
+// Line and column (1-based) of byte `at` inside record `rec`, which may span lines.
+void LocateInRecord(const CsvRawChunk& raw, size_t rec, const char* at, uint64_t* line, uint64_t* column) {
+  const char* begin = raw.bytes->data() + raw.starts[rec];
+  *line = raw.lines[rec];
+  const char* line_start = begin;
+  for (const char* p = begin; p < at; ++p)
+    if (*p == '\n') ++*line, line_start = p + 1;
+  *column = static_cast<uint64_t>(at - line_start) + 1;
+}
+
+}  // namespace
+
+bool SplitCsvRecord(char* begin, char* end, char delimiter, std::vector<std::string_view>* fields,
+                    size_t* error_offset, const char** error_what) {
+  fields->clear();
+  char* p = begin;
+  for (;;) {
+    if (p < end && *p == '"') {
+      // Quoted field: "" stands for one quote; unescape in place (the result is never longer).
+      char* out = p;
+      char* q = p + 1;
+      char* field_start = out;
+      for (;;) {
+        char* close = static_cast<char*>(std::memchr(q, '"', static_cast<size_t>(end - q)));
+        if (!close) {
+          *error_offset = static_cast<size_t>(p - begin);
+          *error_what = "a closing '\"' for the quoted field";
+          return false;
+        }
+        size_t n = static_cast<size_t>(close - q);
+        std::memmove(out, q, n);
+        out += n;
+        if (close + 1 < end && close[1] == '"') {
+          *out++ = '"';
+          q = close + 2;
+          continue;
+        }
+        p = close + 1;
+        break;
+      }
+      fields->emplace_back(field_start, static_cast<size_t>(out - field_start));
+      if (p == end) return true;
+      if (*p != delimiter) {
+        *error_offset = static_cast<size_t>(p - begin);
+        *error_what = "a delimiter or the end of the line after the closing '\"'";
+        return false;
+      }
+      ++p;
+      if (p == end) {
+        fields->emplace_back(p, 0);
+        return true;
+      }
+    } else {
+      char* d = static_cast<char*>(std::memchr(p, delimiter, static_cast<size_t>(end - p)));
+      if (!d) {
+        fields->emplace_back(p, static_cast<size_t>(end - p));
+        return true;
+      }
+      fields->emplace_back(p, static_cast<size_t>(d - p));
+      p = d + 1;
+      if (p == end) {
+        fields->emplace_back(p, 0);
+        return true;
+      }
+    }
+  }
+}
+
+char DetectDelimiter(std::string_view line) {
+  const char candidates[] = {',', '\t', ';', '|'};
+  size_t counts[4] = {0, 0, 0, 0};
+  bool in_quotes = false;
+  for (char c : line) {
+    if (c == '"') in_quotes = !in_quotes;
+    if (in_quotes) continue;
+    for (int k = 0; k < 4; ++k)
+      if (c == candidates[k]) ++counts[k];
+  }
+  int best = 0;
+  for (int k = 1; k < 4; ++k)
+    if (counts[k] > counts[best]) best = k;
+  return candidates[best];
+}
+
+CsvReader::CsvReader(std::vector<std::string> files, const ReadOptions& options)
+    : files_(std::move(files)), options_(options) {
+  for (const auto& f : files_) bytes_total_ += FileSize(f);
+}
+
+Result<std::unique_ptr<CsvReader>> CsvReader::Open(std::vector<std::string> files, const ReadOptions& options) {
+  if (files.empty()) return Status::UserError("no input files");
+  std::unique_ptr<CsvReader> reader(new CsvReader(std::move(files), options));
+  TESSERA_RETURN_IF_ERROR(reader->OpenFile(0));
+  TESSERA_RETURN_IF_ERROR(reader->InferSchema());
+  return reader;
+}
+
+Status CsvReader::OpenFile(size_t index) {
+  file_index_ = index;
+  const std::string& path = files_[index];
+  bytes_before_file_ = 0;
+  for (size_t i = 0; i < index; ++i) bytes_before_file_ += FileSize(files_[i]);
+  TESSERA_ASSIGN_OR_RETURN(auto source, ByteSource::Open(path));
+  chunker_ = std::make_unique<CsvChunker>(std::move(source), options_.chunk_bytes);
+  CsvRawChunk raw;
+  TESSERA_ASSIGN_OR_RETURN(bool any, chunker_->Next(&raw));
+  held_.reset();
+  held_skip_ = 0;
+  if (!any) {
+    if (index == 0) return Status::AtLocation(path, 0, 0, "the file is empty; expected a header line and rows");
+    return Status::Ok();  // an empty part file adds no rows
+  }
+  if (!options_.header && index > 0) {
+    held_ = std::move(raw);
+    return Status::Ok();
+  }
+  // The first record is the header (or, without one, tells how many columns there are).
+  char *begin, *end;
+  RecordBounds(raw, 0, &begin, &end);
+  std::string line(begin, end);
+  if (index == 0) {
+    std::string base = StripCompressionExtension(path);
+    bool tsv = base.size() > 4 && base.compare(base.size() - 4, 4, ".tsv") == 0;
+    delimiter_ = options_.delimiter ? options_.delimiter : (tsv ? '\t' : DetectDelimiter(line));
+  }
+  std::vector<std::string_view> fields;
+  size_t bad;
+  const char* what;
+  if (!SplitCsvRecord(line.data(), line.data() + line.size(), delimiter_, &fields, &bad, &what))
+    return Status::AtLocation(path, raw.lines[0], bad + 1, std::string("malformed header: expected ") + what);
+  std::vector<std::string> names;
+  for (size_t i = 0; i < fields.size(); ++i) {
+    size_t bad_byte;
+    if (!IsValidUtf8(fields[i], &bad_byte))
+      return Status::AtLocation(path, raw.lines[0], static_cast<uint64_t>(fields[i].data() - line.data()) + bad_byte + 1,
+                                "invalid UTF-8 in the header");
+    std::string name = options_.header ? std::string(fields[i]) : "column_" + std::to_string(i + 1);
+    if (name.empty()) name = "column_" + std::to_string(i + 1);
+    names.push_back(std::move(name));
+  }
+  if (index == 0) {
+    for (size_t i = 0; i < names.size(); ++i)
+      for (size_t j = 0; j < i; ++j)
+        if (names[i] == names[j])
+          return Status::AtLocation(path, raw.lines[0], 0,
+                                    "duplicate column name '" + names[i] + "' (columns " + std::to_string(j + 1) +
+                                        " and " + std::to_string(i + 1) + ")");
+    header_ = names;
+  } else if (options_.header && names != header_) {
+    return Status::AtLocation(path, raw.lines[0], 0,
+                              "header differs from the first file's (" + files_[0] + "); all part files must share one header");
+  }
+  held_skip_ = options_.header ? 1 : 0;
+  held_ = std::move(raw);
+  return Status::Ok();
+}
+
+Status CsvReader::InferSchema() {
+  std::vector<ColumnTypeGuesser> guessers(header_.size());
+  if (held_) {
+    const CsvRawChunk& raw = *held_;
+    size_t last = std::min(raw.num_records(), held_skip_ + options_.sample_rows);
+    std::vector<std::string_view> fields;
+    std::string copy;
+    for (size_t rec = held_skip_; rec < last; ++rec) {
+      char *begin, *end;
+      RecordBounds(raw, rec, &begin, &end);
+      copy.assign(begin, end);  // splitting unescapes in place; keep the chunk intact
+      size_t bad;
+      const char* what;
+      if (!SplitCsvRecord(copy.data(), copy.data() + copy.size(), delimiter_, &fields, &bad, &what)) continue;
+      if (fields.size() != header_.size()) continue;  // reported with its line by Convert()
+      for (size_t c = 0; c < fields.size(); ++c)
+        if (!IsMissingToken(fields[c])) guessers[c].Observe(fields[c]);
+    }
+  }
+  std::vector<Column> columns;
+  for (size_t c = 0; c < header_.size(); ++c) columns.push_back({header_[c], guessers[c].Guess(), ColumnRole::kFeature});
+  schema_ = Schema(std::move(columns));
+  return Status::Ok();
+}
+
+Status CsvReader::SetSchema(Schema schema) {
+  if (schema.size() != header_.size())
+    return Status::Internal("CsvReader::SetSchema: column count changed");
+  schema_ = std::move(schema);
+  return Status::Ok();
+}
+
+Status CsvReader::Rewind() { return OpenFile(0); }
+
+uint64_t CsvReader::bytes_done() const {
+  return bytes_before_file_ + (chunker_ ? chunker_->source().raw_offset() : 0);
+}
+
+Result<bool> CsvReader::Next(TableChunk* chunk) {
+  for (;;) {
+    if (held_) {
+      CsvRawChunk raw = std::move(*held_);
+      size_t skip = held_skip_;
+      held_.reset();
+      held_skip_ = 0;
+      if (raw.num_records() <= skip) continue;
+      TESSERA_RETURN_IF_ERROR(Convert(raw, skip, chunk));
+      return true;
+    }
+    if (!chunker_) return false;
+    CsvRawChunk raw;
+    TESSERA_ASSIGN_OR_RETURN(bool any, chunker_->Next(&raw));
+    if (any) {
+      TESSERA_RETURN_IF_ERROR(Convert(raw, 0, chunk));
+      return true;
+    }
+    if (file_index_ + 1 >= files_.size()) {
+      chunker_.reset();
+      bytes_before_file_ = bytes_total_;
+      return false;
+    }
+    TESSERA_RETURN_IF_ERROR(OpenFile(file_index_ + 1));
+  }
+}
+
+Status CsvReader::Convert(const CsvRawChunk& raw, size_t first_record, TableChunk* out) const {
+  const size_t rows = raw.num_records() - first_record;
+  const size_t ncols = schema_.size();
+  const std::string& path = files_[file_index_];
+  out->num_rows = rows;
+  out->source = path;
+  out->groups.clear();
+  out->storage = raw.bytes;
+  out->row_lines.assign(raw.lines.begin() + static_cast<long>(first_record), raw.lines.end());
+  out->columns.resize(ncols);
+  for (size_t c = 0; c < ncols; ++c) {
+    const Column& col = schema_.column(c);
+    auto& dst = out->columns[c];
+    dst.numbers.clear();
+    dst.texts.clear();
+    if (col.role == ColumnRole::kIgnored) continue;
+    if (col.type == ColumnType::kCategorical) dst.texts.resize(rows);
+    else dst.numbers.resize(rows);
+  }
+
+  struct BlockError {
+    size_t row = std::numeric_limits<size_t>::max();
+    Status status;
+  };
+  const int threads = ResolveThreads(options_.threads);
+  std::vector<BlockError> errors(static_cast<size_t>(threads));
+  ParallelFor(rows, threads, [&](size_t b, size_t e, size_t block) {
+    std::vector<std::string_view> fields;
+    fields.reserve(ncols);
+    auto fail = [&](size_t r, const char* at, const std::string& message) {
+      uint64_t line, column;
+      LocateInRecord(raw, first_record + r, at, &line, &column);
+      errors[block] = {r, Status::AtLocation(path, line, column, message)};
+    };
+    for (size_t r = b; r < e; ++r) {
+      const size_t rec = first_record + r;
+      char *begin, *end;
+      RecordBounds(raw, rec, &begin, &end);
+      size_t bad;
+      const char* what;
+      if (!SplitCsvRecord(begin, end, delimiter_, &fields, &bad, &what)) {
+        fail(r, begin + bad, std::string("expected ") + what);
+        return;
+      }
+      if (fields.size() != ncols) {
+        fail(r, begin, "expected " + std::to_string(ncols) + " fields (as in the header), found " +
+                           std::to_string(fields.size()));
+        return;
+      }
+      for (size_t c = 0; c < ncols; ++c) {
+        const Column& col = schema_.column(c);
+        if (col.role == ColumnRole::kIgnored) continue;
+        std::string_view f = fields[c];
+        auto& dst = out->columns[c];
+        switch (col.type) {
+          case ColumnType::kNumeric: {
+            float v;
+            if (ParseNumber(f, &v)) {
+              dst.numbers[r] = v;
+            } else if (IsMissingToken(f)) {
+              dst.numbers[r] = kMissing;
+            } else {
+              fail(r, f.data(), "expected a number in column '" + col.name + "', found " + Quoted(f) +
+                                    " (pass --categorical " + col.name + " if it holds categories)");
+              return;
+            }
+            break;
+          }
+          case ColumnType::kBoolean: {
+            float v;
+            if (ParseBoolean(f, &v) || (ParseNumber(f, &v) && (v == 0 || v == 1))) {
+              dst.numbers[r] = v;
+            } else if (IsMissingToken(f)) {
+              dst.numbers[r] = kMissing;
+            } else {
+              fail(r, f.data(), "expected true/false in boolean column '" + col.name + "', found " + Quoted(f));
+              return;
+            }
+            break;
+          }
+          case ColumnType::kDatetime: {
+            double seconds;
+            if (ParseDatetime(f, &seconds)) {
+              dst.numbers[r] = static_cast<float>(seconds);
+            } else if (IsMissingToken(f)) {
+              dst.numbers[r] = kMissing;
+            } else {
+              fail(r, f.data(), "expected an ISO-8601 date or timestamp in column '" + col.name + "', found " + Quoted(f));
+              return;
+            }
+            break;
+          }
+          case ColumnType::kCategorical: {
+            if (IsMissingToken(f)) {
+              dst.texts[r] = std::string_view();
+              break;
+            }
+            size_t bad_byte;
+            if (!IsValidUtf8(f, &bad_byte)) {
+              fail(r, f.data() + bad_byte, "invalid UTF-8 in column '" + col.name + "'");
+              return;
+            }
+            dst.texts[r] = f;
+            break;
+          }
+        }
+      }
+    }
+  }, 1024);
+  const BlockError* first = nullptr;
+  for (const auto& e : errors)
+    if (!e.status.ok() && (!first || e.row < first->row)) first = &e;
+  if (first) return first->status;
+  return Status::Ok();
+}
+
+}  // namespace tessera::data

@@ -1,0 +1,157 @@
+#include "tessera/data/ingest.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "tessera/core/parallel.h"
+#include "tessera/core/progress.h"
+#include "tessera/data/tsr_file.h"
+
+namespace tessera::data {
+
+namespace {
+
+// Writes the bins of one chunk's feature columns into rows [first_row, first_row + n).
+template <typename Cell>
+void BinChunk(const TableChunk& chunk, BinnedDataset* ds, size_t first_row, int threads) {
+  const size_t nf = ds->num_features();
+  Cell* cells = reinterpret_cast<Cell*>(ds->mutable_cells());
+  ParallelFor(chunk.num_rows, threads, [&](size_t b, size_t e, size_t) {
+    for (size_t f = 0; f < nf; ++f) {
+      const BinMapper& m = ds->mappers()[f];
+      const ChunkColumn& col = chunk.columns[ds->feature_columns()[f]];
+      Cell* out = cells + (first_row + b) * nf + f;
+      if (m.kind() == BinMapper::Kind::kNumeric) {
+        for (size_t r = b; r < e; ++r, out += nf) *out = static_cast<Cell>(m.BinOfValue(col.numbers[r]));
+      } else {
+        for (size_t r = b; r < e; ++r, out += nf) {
+          std::string_view t = col.texts[r];
+          *out = static_cast<Cell>(t.data() == nullptr ? BinMapper::kMissingBin : m.BinOfCategory(t));
+        }
+      }
+    }
+  }, 4096);
+}
+
+Status ChangedError(const std::string& source) {
+  return Status::UserError(source + ": the input changed between the two reading passes");
+}
+
+}  // namespace
+
+Result<std::unique_ptr<TableReader>> OpenTable(const std::vector<std::string>& inputs, const IngestOptions& options) {
+  TESSERA_ASSIGN_OR_RETURN(auto files, ExpandInputPaths(inputs));
+  TESSERA_ASSIGN_OR_RETURN(auto reader, OpenTableReader(files, options.read));
+  Schema schema = reader->schema();
+  TESSERA_RETURN_IF_ERROR(schema.Apply(options.schema, files[0]));
+  TESSERA_RETURN_IF_ERROR(reader->SetSchema(std::move(schema)));
+  return reader;
+}
+
+std::vector<BinMapper> BuildBinMappers(const Schema& schema, const TableProfile& profile, const IngestOptions& options) {
+  std::vector<BinMapper> mappers;
+  for (size_t c : schema.FeatureIndices()) {
+    const ColumnProfile& p = profile.columns()[c];
+    if (schema.column(c).type == ColumnType::kCategorical) {
+      std::vector<std::pair<std::string, uint64_t>> counts(p.categories.begin(), p.categories.end());
+      mappers.push_back(BinMapper::FromCategoryCounts(counts, options.max_bin, options.min_category_count));
+    } else {
+      mappers.push_back(BinMapper::FromSketch(p.sketch, options.max_bin));
+    }
+  }
+  return mappers;
+}
+
+Result<BinnedDataset> IngestBinned(const std::vector<std::string>& inputs, const IngestOptions& options) {
+  if (options.max_bin < 2 || options.max_bin > 65535)
+    return Status::UserError("max_bin must be between 2 and 65535, got " + std::to_string(options.max_bin));
+  TESSERA_ASSIGN_OR_RETURN(auto files, ExpandInputPaths(inputs));
+  if (FormatFromPath(files[0]) == TableFormat::kTsr) {
+    if (files.size() != 1) return Status::UserError("give one .tsr cache at a time");
+    return LoadTsr(files[0], options.read.threads);
+  }
+  TESSERA_ASSIGN_OR_RETURN(auto reader, OpenTable(files, options));
+  const int threads = ResolveThreads(options.read.threads);
+  TESSERA_ASSIGN_OR_RETURN(TableProfile profile, ProfileTable(reader.get(), threads, options.progress));
+  if (profile.rows() == 0) return Status::UserError(files[0] + ": no data rows after the header");
+
+  const Schema schema = reader->schema();
+  std::vector<size_t> feature_columns = schema.FeatureIndices();
+  if (feature_columns.empty()) return Status::UserError(files[0] + ": no feature columns left to train on");
+  BinnedDataset ds(schema, feature_columns, BuildBinMappers(schema, profile, options), profile.rows());
+
+  const int label_col = schema.FindRole(ColumnRole::kLabel);
+  const int weight_col = schema.FindRole(ColumnRole::kWeight);
+  const int group_col = schema.FindRole(ColumnRole::kGroup);
+  CategoryIndex label_index;
+  if (label_col >= 0) {
+    ds.mutable_labels().resize(ds.num_rows());
+    if (schema.column(label_col).type == ColumnType::kCategorical) {
+      std::vector<std::string> classes;
+      for (const auto& [name, n] : profile.columns()[label_col].categories) classes.push_back(name);
+      std::sort(classes.begin(), classes.end());
+      for (size_t i = 0; i < classes.size(); ++i) label_index.emplace(classes[i], static_cast<uint32_t>(i));
+      ds.set_label_classes(std::move(classes));
+    }
+  }
+  if (weight_col >= 0) ds.mutable_weights().resize(ds.num_rows());
+
+  TESSERA_RETURN_IF_ERROR(reader->Rewind());
+  Progress bar("binning", reader->bytes_total(), "B", options.progress);
+  TableChunk chunk;
+  size_t row = 0;
+  for (;;) {
+    TESSERA_ASSIGN_OR_RETURN(bool any, reader->Next(&chunk));
+    if (!any) break;
+    if (row + chunk.num_rows > ds.num_rows() || chunk.columns.size() != schema.size()) return ChangedError(chunk.source);
+    if (ds.bytes_per_cell() == 1) BinChunk<uint8_t>(chunk, &ds, row, threads);
+    else BinChunk<uint16_t>(chunk, &ds, row, threads);
+    if (label_col >= 0) {
+      const ChunkColumn& col = chunk.columns[label_col];
+      const std::string& name = schema.column(label_col).name;
+      for (size_t r = 0; r < chunk.num_rows; ++r) {
+        float y;
+        if (!label_index.empty()) {
+          std::string_view t = col.texts[r];
+          auto it = t.data() ? label_index.find(t) : label_index.end();
+          if (t.data() == nullptr)
+            return Status::AtLocation(chunk.source, chunk.row_lines[r], 0, "missing value in label column '" + name + "'");
+          if (it == label_index.end()) return ChangedError(chunk.source);
+          y = static_cast<float>(it->second);
+        } else {
+          y = col.numbers[r];
+          if (std::isnan(y))
+            return Status::AtLocation(chunk.source, chunk.row_lines[r], 0, "missing value in label column '" + name + "'");
+          if (std::isinf(y))
+            return Status::AtLocation(chunk.source, chunk.row_lines[r], 0, "infinite value in label column '" + name + "'");
+        }
+        ds.mutable_labels()[row + r] = y;
+      }
+    }
+    if (weight_col >= 0) {
+      const ChunkColumn& col = chunk.columns[weight_col];
+      for (size_t r = 0; r < chunk.num_rows; ++r) {
+        float w = col.numbers[r];
+        if (!(w >= 0) || std::isinf(w))
+          return Status::AtLocation(chunk.source, chunk.row_lines[r], 0,
+                                    "expected a finite weight >= 0 in column '" + schema.column(weight_col).name + "'");
+        ds.mutable_weights()[row + r] = w;
+      }
+    }
+    if (group_col >= 0 || !chunk.groups.empty()) {
+      if (ds.groups().empty()) ds.mutable_groups().resize(ds.num_rows());
+      for (size_t r = 0; r < chunk.num_rows; ++r) {
+        int64_t g = group_col >= 0 ? static_cast<int64_t>(chunk.columns[group_col].numbers[r]) : chunk.groups[r];
+        ds.mutable_groups()[row + r] = g;
+      }
+    }
+    row += chunk.num_rows;
+    bar.Set(reader->bytes_done());
+  }
+  bar.Finish();
+  if (row != ds.num_rows()) return ChangedError(files[0]);
+  return ds;
+}
+
+}  // namespace tessera::data

@@ -1,0 +1,205 @@
+#include "tessera/data/libsvm_reader.h"
+
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <charconv>
+#include <cstring>
+#include <limits>
+
+#include "tessera/core/parallel.h"
+
+namespace tessera::data {
+
+namespace {
+
+uint64_t FileSize(const std::string& path) {
+  struct stat st;
+  return stat(path.c_str(), &st) == 0 ? static_cast<uint64_t>(st.st_size) : 0;
+}
+
+bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\r'; }
+
+constexpr uint32_t kMaxFeatureIndex = 10'000'000;
+
+}  // namespace
+
+bool ParseLibSvmLine(std::string_view line, LibSvmLine* out, size_t* error_offset, std::string* error_what) {
+  out->entries.clear();
+  out->has_qid = false;
+  size_t hash = line.find('#');
+  if (hash != std::string_view::npos) line = line.substr(0, hash);
+  size_t p = 0;
+  auto token = [&](size_t* start) {
+    while (p < line.size() && IsSpace(line[p])) ++p;
+    *start = p;
+    while (p < line.size() && !IsSpace(line[p])) ++p;
+    return line.substr(*start, p - *start);
+  };
+  size_t at;
+  std::string_view label = token(&at);
+  if (label.empty()) {
+    *error_offset = at;
+    *error_what = "a label at the start of the line";
+    return false;
+  }
+  if (!ParseNumber(label, &out->label)) {
+    *error_offset = at;
+    *error_what = "a numeric label, found '" + std::string(label.substr(0, 40)) + "'";
+    return false;
+  }
+  int64_t last_index = -1;
+  for (;;) {
+    std::string_view tok = token(&at);
+    if (tok.empty()) return true;
+    size_t colon = tok.find(':');
+    if (colon == std::string_view::npos) {
+      *error_offset = at;
+      *error_what = "index:value, found '" + std::string(tok.substr(0, 40)) + "'";
+      return false;
+    }
+    std::string_view key = tok.substr(0, colon), value = tok.substr(colon + 1);
+    if (key == "qid") {
+      auto r = std::from_chars(value.data(), value.data() + value.size(), out->qid);
+      if (r.ec != std::errc() || r.ptr != value.data() + value.size()) {
+        *error_offset = at + colon + 1;
+        *error_what = "an integer query id after 'qid:'";
+        return false;
+      }
+      out->has_qid = true;
+      continue;
+    }
+    uint32_t index;
+    auto r = std::from_chars(key.data(), key.data() + key.size(), index);
+    if (r.ec != std::errc() || r.ptr != key.data() + key.size() || index > kMaxFeatureIndex) {
+      *error_offset = at;
+      *error_what = "a feature index (an integer from 0 to " + std::to_string(kMaxFeatureIndex) + ") before ':'";
+      return false;
+    }
+    if (static_cast<int64_t>(index) <= last_index) {
+      *error_offset = at;
+      *error_what = "feature indices in increasing order";
+      return false;
+    }
+    last_index = index;
+    float v;
+    if (!ParseNumber(value, &v)) {
+      *error_offset = at + colon + 1;
+      *error_what = "a number after ':', found '" + std::string(value.substr(0, 40)) + "'";
+      return false;
+    }
+    out->entries.emplace_back(index, v);
+  }
+}
+
+LibSvmReader::LibSvmReader(std::vector<std::string> files, const ReadOptions& options)
+    : files_(std::move(files)), options_(options) {
+  for (const auto& f : files_) bytes_total_ += FileSize(f);
+  schema_ = Schema({{"label", ColumnType::kNumeric, ColumnRole::kLabel}});
+}
+
+Result<std::unique_ptr<LibSvmReader>> LibSvmReader::Open(std::vector<std::string> files, const ReadOptions& options) {
+  if (files.empty()) return Status::UserError("no input files");
+  std::unique_ptr<LibSvmReader> reader(new LibSvmReader(std::move(files), options));
+  TESSERA_RETURN_IF_ERROR(reader->OpenFile(0));
+  return reader;
+}
+
+Status LibSvmReader::OpenFile(size_t index) {
+  file_index_ = index;
+  bytes_before_file_ = 0;
+  for (size_t i = 0; i < index; ++i) bytes_before_file_ += FileSize(files_[i]);
+  TESSERA_ASSIGN_OR_RETURN(auto source, ByteSource::Open(files_[index]));
+  chunker_ = std::make_unique<CsvChunker>(std::move(source), options_.chunk_bytes);
+  return Status::Ok();
+}
+
+void LibSvmReader::GrowSchema(size_t num_features) {
+  auto& cols = schema_.mutable_columns();
+  while (cols.size() < num_features + 1)
+    cols.push_back({"f" + std::to_string(cols.size() - 1), ColumnType::kNumeric, ColumnRole::kFeature});
+}
+
+Status LibSvmReader::SetSchema(Schema schema) {
+  if (schema.size() != schema_.size()) return Status::Internal("LibSvmReader::SetSchema: column count changed");
+  schema_ = std::move(schema);
+  return Status::Ok();
+}
+
+Status LibSvmReader::Rewind() { return OpenFile(0); }
+
+uint64_t LibSvmReader::bytes_done() const {
+  return bytes_before_file_ + (chunker_ ? chunker_->source().raw_offset() : 0);
+}
+
+Result<bool> LibSvmReader::Next(TableChunk* chunk) {
+  CsvRawChunk raw;
+  for (;;) {
+    if (!chunker_) return false;
+    TESSERA_ASSIGN_OR_RETURN(bool any, chunker_->Next(&raw));
+    if (any) break;
+    if (file_index_ + 1 >= files_.size()) {
+      chunker_.reset();
+      bytes_before_file_ = bytes_total_;
+      return false;
+    }
+    TESSERA_RETURN_IF_ERROR(OpenFile(file_index_ + 1));
+  }
+  const size_t rows = raw.num_records();
+  const std::string& path = files_[file_index_];
+  std::vector<LibSvmLine> lines(rows);
+  struct BlockError {
+    size_t row = std::numeric_limits<size_t>::max();
+    Status status;
+  };
+  const int threads = ResolveThreads(options_.threads);
+  std::vector<BlockError> errors(static_cast<size_t>(threads));
+  ParallelFor(rows, threads, [&](size_t b, size_t e, size_t block) {
+    for (size_t r = b; r < e; ++r) {
+      const char* begin = raw.bytes->data() + raw.starts[r];
+      size_t len = raw.starts[r + 1] - raw.starts[r] - 1;
+      size_t bad;
+      std::string what;
+      if (!ParseLibSvmLine(std::string_view(begin, len), &lines[r], &bad, &what)) {
+        errors[block] = {r, Status::AtLocation(path, raw.lines[r], bad + 1, "expected " + what)};
+        return;
+      }
+    }
+  }, 1024);
+  for (const auto& e : errors)
+    if (!e.status.ok()) {
+      const BlockError* first = &e;
+      for (const auto& o : errors)
+        if (!o.status.ok() && o.row < first->row) first = &o;
+      return first->status;
+    }
+
+  size_t num_features = schema_.size() - 1;
+  bool any_qid = false;
+  for (const auto& l : lines) {
+    if (!l.entries.empty()) num_features = std::max<size_t>(num_features, l.entries.back().first + 1);
+    any_qid |= l.has_qid;
+  }
+  GrowSchema(num_features);
+  chunk->num_rows = rows;
+  chunk->source = path;
+  chunk->row_lines = raw.lines;
+  chunk->row_lines.resize(rows);
+  chunk->storage.reset();
+  chunk->columns.assign(schema_.size(), ChunkColumn{});
+  for (size_t c = 0; c < schema_.size(); ++c)
+    if (schema_.column(c).role != ColumnRole::kIgnored) chunk->columns[c].numbers.assign(rows, 0.0f);
+  chunk->groups.clear();
+  if (any_qid) chunk->groups.resize(rows);
+  for (size_t r = 0; r < rows; ++r) {
+    if (!chunk->columns[0].numbers.empty()) chunk->columns[0].numbers[r] = lines[r].label;
+    if (any_qid) chunk->groups[r] = lines[r].qid;
+    for (const auto& [index, value] : lines[r].entries) {
+      auto& col = chunk->columns[index + 1].numbers;
+      if (!col.empty()) col[r] = value;
+    }
+  }
+  return true;
+}
+
+}  // namespace tessera::data

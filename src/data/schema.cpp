@@ -1,0 +1,271 @@
+#include "tessera/data/schema.h"
+
+#include <charconv>
+#include <nlohmann/json.hpp>
+
+namespace tessera::data {
+
+std::string_view ToString(ColumnType type) {
+  switch (type) {
+    case ColumnType::kNumeric: return "numeric";
+    case ColumnType::kCategorical: return "categorical";
+    case ColumnType::kBoolean: return "boolean";
+    case ColumnType::kDatetime: return "datetime";
+  }
+  return "?";
+}
+
+std::string_view ToString(ColumnRole role) {
+  switch (role) {
+    case ColumnRole::kFeature: return "feature";
+    case ColumnRole::kLabel: return "label";
+    case ColumnRole::kWeight: return "weight";
+    case ColumnRole::kGroup: return "group";
+    case ColumnRole::kIgnored: return "ignored";
+  }
+  return "?";
+}
+
+std::optional<ColumnType> ColumnTypeFromString(std::string_view s) {
+  for (auto t : {ColumnType::kNumeric, ColumnType::kCategorical, ColumnType::kBoolean, ColumnType::kDatetime})
+    if (ToString(t) == s) return t;
+  return std::nullopt;
+}
+
+std::optional<ColumnRole> ColumnRoleFromString(std::string_view s) {
+  for (auto r : {ColumnRole::kFeature, ColumnRole::kLabel, ColumnRole::kWeight, ColumnRole::kGroup, ColumnRole::kIgnored})
+    if (ToString(r) == s) return r;
+  return std::nullopt;
+}
+
+int Schema::Find(std::string_view name) const {
+  for (size_t i = 0; i < columns_.size(); ++i)
+    if (columns_[i].name == name) return static_cast<int>(i);
+  return -1;
+}
+
+int Schema::FindRole(ColumnRole role) const {
+  for (size_t i = 0; i < columns_.size(); ++i)
+    if (columns_[i].role == role) return static_cast<int>(i);
+  return -1;
+}
+
+std::vector<size_t> Schema::FeatureIndices() const {
+  std::vector<size_t> out;
+  for (size_t i = 0; i < columns_.size(); ++i)
+    if (columns_[i].role == ColumnRole::kFeature) out.push_back(i);
+  return out;
+}
+
+Status Schema::Apply(const SchemaOptions& options, const std::string& source_name) {
+  auto lookup = [&](const std::string& name, const char* flag) -> Result<size_t> {
+    int i = Find(name);
+    if (i < 0) {
+      std::string names;
+      for (size_t k = 0; k < columns_.size() && k < 12; ++k) names += (k ? ", " : "") + columns_[k].name;
+      if (columns_.size() > 12) names += ", ...";
+      return Status::UserError(source_name + ": " + flag + " names column '" + name +
+                               "', which is not in the header (columns: " + names + ")");
+    }
+    return static_cast<size_t>(i);
+  };
+  auto set_type = [&](const std::vector<std::string>& names, ColumnType type, const char* flag) -> Status {
+    for (const auto& n : names) {
+      TESSERA_ASSIGN_OR_RETURN(size_t i, lookup(n, flag));
+      columns_[i].type = type;
+    }
+    return Status::Ok();
+  };
+  TESSERA_RETURN_IF_ERROR(set_type(options.categorical, ColumnType::kCategorical, "--categorical"));
+  TESSERA_RETURN_IF_ERROR(set_type(options.numeric, ColumnType::kNumeric, "--numeric"));
+  TESSERA_RETURN_IF_ERROR(set_type(options.datetime, ColumnType::kDatetime, "--datetime"));
+  for (const auto& n : options.ignore) {
+    TESSERA_ASSIGN_OR_RETURN(size_t i, lookup(n, "--ignore"));
+    columns_[i].role = ColumnRole::kIgnored;
+  }
+  auto set_role = [&](const std::string& name, ColumnRole role, const char* flag) -> Status {
+    if (name.empty()) return Status::Ok();
+    TESSERA_ASSIGN_OR_RETURN(size_t i, lookup(name, flag));
+    columns_[i].role = role;
+    return Status::Ok();
+  };
+  TESSERA_RETURN_IF_ERROR(set_role(options.label, ColumnRole::kLabel, "--label"));
+  TESSERA_RETURN_IF_ERROR(set_role(options.weight, ColumnRole::kWeight, "--weight"));
+  TESSERA_RETURN_IF_ERROR(set_role(options.group, ColumnRole::kGroup, "--group"));
+  for (auto& c : columns_) {
+    if ((c.role == ColumnRole::kWeight || c.role == ColumnRole::kGroup) && c.type != ColumnType::kNumeric)
+      return Status::UserError(source_name + ": column '" + c.name + "' is used as " +
+                               std::string(ToString(c.role)) + " but holds " + std::string(ToString(c.type)) +
+                               " values; expected numbers");
+  }
+  return Status::Ok();
+}
+
+nlohmann::json Schema::ToJson() const {
+  nlohmann::json cols = nlohmann::json::array();
+  for (const auto& c : columns_)
+    cols.push_back({{"name", c.name}, {"type", ToString(c.type)}, {"role", ToString(c.role)}});
+  return {{"columns", cols}};
+}
+
+Result<Schema> Schema::FromJson(const nlohmann::json& j) {
+  if (!j.is_object() || !j.contains("columns") || !j["columns"].is_array())
+    return Status::UserError("schema: expected an object with a 'columns' array");
+  std::vector<Column> cols;
+  for (const auto& c : j["columns"]) {
+    if (!c.is_object() || !c.contains("name") || !c["name"].is_string() || !c.contains("type") ||
+        !c["type"].is_string() || !c.contains("role") || !c["role"].is_string())
+      return Status::UserError("schema: each column needs string 'name', 'type' and 'role'");
+    auto type = ColumnTypeFromString(c["type"].get<std::string>());
+    auto role = ColumnRoleFromString(c["role"].get<std::string>());
+    if (!type) return Status::UserError("schema: unknown column type '" + c["type"].get<std::string>() + "'");
+    if (!role) return Status::UserError("schema: unknown column role '" + c["role"].get<std::string>() + "'");
+    cols.push_back({c["name"].get<std::string>(), *type, *role});
+  }
+  return Schema(std::move(cols));
+}
+
+void ColumnTypeGuesser::Observe(std::string_view value) {
+  ++seen_;
+  float f;
+  double d;
+  if (ParseNumber(value, &f)) ++numbers_;
+  else if (ParseBoolean(value, &f)) ++booleans_;
+  else if (ParseDatetime(value, &d)) ++datetimes_;
+}
+
+ColumnType ColumnTypeGuesser::Guess() const {
+  if (seen_ == numbers_) return ColumnType::kNumeric;  // also the all-missing column
+  if (seen_ == booleans_) return ColumnType::kBoolean;
+  if (seen_ == datetimes_) return ColumnType::kDatetime;
+  return ColumnType::kCategorical;
+}
+
+namespace {
+std::string_view Trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    char x = a[i], y = b[i];
+    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
+    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
+    if (x != y) return false;
+  }
+  return true;
+}
+
+bool Digits(std::string_view s, size_t pos, size_t n, int* out) {
+  if (pos + n > s.size()) return false;
+  int v = 0;
+  for (size_t i = pos; i < pos + n; ++i) {
+    if (s[i] < '0' || s[i] > '9') return false;
+    v = v * 10 + (s[i] - '0');
+  }
+  *out = v;
+  return true;
+}
+
+// Days from 1970-01-01 to y-m-d in the proleptic Gregorian calendar.
+int64_t DaysFromCivil(int64_t y, unsigned m, unsigned d) {
+  y -= m <= 2;
+  const int64_t era = (y >= 0 ? y : y - 399) / 400;
+  const unsigned yoe = static_cast<unsigned>(y - era * 400);
+  const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + static_cast<int64_t>(doe) - 719468;
+}
+}  // namespace
+
+bool IsMissingToken(std::string_view s) {
+  s = Trim(s);
+  if (s.empty() || s == "?") return true;
+  for (std::string_view t : {"NA", "N/A", "NaN", "null", "None"})
+    if (EqualsIgnoreCase(s, t)) return true;
+  return false;
+}
+
+bool ParseNumber(std::string_view s, float* out) {
+  if (!s.empty() && (s.front() == ' ' || s.back() == ' ' || s.front() == '\t' || s.back() == '\t')) s = Trim(s);
+  if (!s.empty() && s.front() == '+') s.remove_prefix(1);
+  if (s.empty()) return false;
+  auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), *out);
+  if (ec == std::errc::result_out_of_range) {
+    // Overflow saturates to +-inf; underflow to zero, as strtof does.
+    double d;
+    auto r = std::from_chars(s.data(), s.data() + s.size(), d);
+    if (r.ptr != s.data() + s.size()) return false;
+    *out = static_cast<float>(d);
+    return true;
+  }
+  return ec == std::errc() && ptr == s.data() + s.size();
+}
+
+bool ParseBoolean(std::string_view s, float* out) {
+  s = Trim(s);
+  for (std::string_view t : {"true", "yes", "t", "y"})
+    if (EqualsIgnoreCase(s, t)) return *out = 1, true;
+  for (std::string_view t : {"false", "no", "f", "n"})
+    if (EqualsIgnoreCase(s, t)) return *out = 0, true;
+  return false;
+}
+
+bool ParseDatetime(std::string_view s, double* seconds) {
+  s = Trim(s);
+  int y, mo, d;
+  if (s.size() < 10 || !Digits(s, 0, 4, &y) || s[4] != '-' || !Digits(s, 5, 2, &mo) || s[7] != '-' ||
+      !Digits(s, 8, 2, &d))
+    return false;
+  static constexpr int kDays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  if (mo < 1 || mo > 12 || d < 1 || d > kDays[mo - 1]) return false;
+  bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+  if (mo == 2 && d == 29 && !leap) return false;
+  double t = static_cast<double>(DaysFromCivil(y, mo, d)) * 86400.0;
+  size_t p = 10;
+  if (p < s.size()) {
+    if (s[p] != 'T' && s[p] != ' ') return false;
+    int h, mi, sec = 0;
+    if (!Digits(s, p + 1, 2, &h) || p + 3 >= s.size() || s[p + 3] != ':' || !Digits(s, p + 4, 2, &mi)) return false;
+    if (h > 23 || mi > 59) return false;
+    p += 6;
+    double frac = 0;
+    if (p < s.size() && s[p] == ':') {
+      if (!Digits(s, p + 1, 2, &sec) || sec > 60) return false;
+      p += 3;
+      if (p < s.size() && (s[p] == '.' || s[p] == ',')) {
+        size_t q = p + 1;
+        double scale = 0.1;
+        while (q < s.size() && s[q] >= '0' && s[q] <= '9') frac += (s[q++] - '0') * scale, scale /= 10;
+        if (q == p + 1) return false;
+        p = q;
+      }
+    }
+    t += h * 3600.0 + mi * 60.0 + sec + frac;
+    if (p < s.size()) {
+      if (s[p] == 'Z' && p + 1 == s.size()) {
+        p += 1;
+      } else if (s[p] == '+' || s[p] == '-') {
+        int oh, om = 0;
+        if (!Digits(s, p + 1, 2, &oh)) return false;
+        size_t q = p + 3;
+        if (q < s.size() && s[q] == ':') ++q;
+        if (q < s.size() && !Digits(s, q, 2, &om)) return false;
+        if (q < s.size()) q += 2;
+        if (q != s.size() || oh > 23 || om > 59) return false;
+        double offset = oh * 3600.0 + om * 60.0;
+        t += s[p] == '+' ? -offset : offset;
+        p = q;
+      } else {
+        return false;
+      }
+    }
+  }
+  *seconds = t;
+  return true;
+}
+
+}  // namespace tessera::data

@@ -1,0 +1,106 @@
+#include "tessera/data/table_profile.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "tessera/core/parallel.h"
+#include "tessera/core/progress.h"
+
+namespace tessera::data {
+
+void ColumnProfile::ObserveNumbers(const std::vector<float>& values) {
+  for (float v : values) {
+    if (std::isnan(v)) {
+      ++missing;
+      continue;
+    }
+    ++count;
+    sum += v;
+    min = std::min<double>(min, v);
+    max = std::max<double>(max, v);
+    sketch.Push(v);
+  }
+}
+
+void ColumnProfile::ObserveTexts(const std::vector<std::string_view>& values) {
+  for (std::string_view v : values) {
+    if (v.data() == nullptr) {
+      ++missing;
+      continue;
+    }
+    ++count;
+    auto it = categories.find(v);
+    if (it != categories.end()) ++it->second;
+    else categories.emplace(std::string(v), 1);
+  }
+}
+
+void ColumnProfile::AddZeros(uint64_t n) {
+  if (n == 0) return;
+  count += n;
+  min = std::min(min, 0.0);
+  max = std::max(max, 0.0);
+  sketch.Push(0.0f, static_cast<double>(n));
+}
+
+void ColumnProfile::Merge(const ColumnProfile& other) {
+  count += other.count;
+  missing += other.missing;
+  sum += other.sum;
+  min = std::min(min, other.min);
+  max = std::max(max, other.max);
+  sketch.Merge(other.sketch);
+  for (const auto& [name, n] : other.categories) categories[name] += n;
+}
+
+std::vector<std::pair<std::string, uint64_t>> ColumnProfile::SortedCategories() const {
+  std::vector<std::pair<std::string, uint64_t>> out(categories.begin(), categories.end());
+  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
+    return a.second != b.second ? a.second > b.second : a.first < b.first;
+  });
+  return out;
+}
+
+void TableProfile::Observe(const TableChunk& chunk, const Schema& schema) {
+  const size_t before = columns_.size();
+  if (chunk.columns.size() > before) {
+    columns_.resize(chunk.columns.size());
+    for (size_t c = before; c < columns_.size(); ++c) columns_[c].AddZeros(rows_);
+  }
+  // One column per task: each column's sketch sees its values in row order whatever the threads.
+  ParallelFor(chunk.columns.size(), ResolveThreads(threads_), [&](size_t b, size_t e, size_t) {
+    for (size_t c = b; c < e; ++c) {
+      if (schema.column(c).role == ColumnRole::kIgnored) continue;
+      if (schema.column(c).type == ColumnType::kCategorical) columns_[c].ObserveTexts(chunk.columns[c].texts);
+      else columns_[c].ObserveNumbers(chunk.columns[c].numbers);
+    }
+  });
+  rows_ += chunk.num_rows;
+}
+
+void TableProfile::Merge(const TableProfile& other) {
+  if (other.columns_.size() > columns_.size()) {
+    size_t before = columns_.size();
+    columns_.resize(other.columns_.size());
+    for (size_t c = before; c < columns_.size(); ++c) columns_[c].AddZeros(rows_);
+  }
+  for (size_t c = 0; c < other.columns_.size(); ++c) columns_[c].Merge(other.columns_[c]);
+  for (size_t c = other.columns_.size(); c < columns_.size(); ++c) columns_[c].AddZeros(other.rows_);
+  rows_ += other.rows_;
+}
+
+Result<TableProfile> ProfileTable(TableReader* reader, int threads, bool progress) {
+  TableProfile profile(threads);
+  Progress bar("reading", reader->bytes_total(), "B", progress);
+  TableChunk chunk;
+  for (;;) {
+    TESSERA_ASSIGN_OR_RETURN(bool any, reader->Next(&chunk));
+    if (!any) break;
+    profile.Observe(chunk, reader->schema());
+    bar.Set(reader->bytes_done());
+  }
+  bar.Finish();
+  return profile;
+}
+
+}  // namespace tessera::data

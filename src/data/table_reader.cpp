@@ -1,0 +1,93 @@
+#include "tessera/data/table_reader.h"
+
+#include <glob.h>
+
+#include <algorithm>
+#include <filesystem>
+
+#include "tessera/data/byte_source.h"
+#include "tessera/data/csv_reader.h"
+#include "tessera/data/libsvm_reader.h"
+
+namespace tessera::data {
+
+namespace fs = std::filesystem;
+
+namespace {
+bool EndsWith(const std::string& s, const std::string& suffix) {
+  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+bool HasGlobChars(const std::string& s) { return s.find_first_of("*?[") != std::string::npos; }
+}  // namespace
+
+Result<std::vector<std::string>> ExpandInputPaths(const std::vector<std::string>& inputs) {
+  std::vector<std::string> files;
+  for (const auto& input : inputs) {
+    std::error_code ec;
+    if (fs::is_directory(input, ec)) {
+      std::vector<std::string> parts;
+      for (const auto& entry : fs::directory_iterator(input, ec)) {
+        std::string name = entry.path().filename().string();
+        if (name.empty() || name[0] == '.' || name[0] == '_' || !entry.is_regular_file()) continue;
+        if (EndsWith(name, ".crc")) continue;
+        parts.push_back(entry.path().string());
+      }
+      if (ec) return Status::UserError(input + ": cannot list directory: " + ec.message());
+      if (parts.empty()) return Status::UserError(input + ": the directory holds no data files");
+      std::sort(parts.begin(), parts.end());
+      files.insert(files.end(), parts.begin(), parts.end());
+    } else if (HasGlobChars(input) && !fs::exists(input, ec)) {
+      glob_t g;
+      int rc = glob(input.c_str(), 0, nullptr, &g);
+      if (rc == GLOB_NOMATCH) {
+        globfree(&g);
+        return Status::UserError(input + ": no file matches this pattern");
+      }
+      if (rc != 0) {
+        globfree(&g);
+        return Status::UserError(input + ": cannot expand pattern");
+      }
+      std::vector<std::string> parts(g.gl_pathv, g.gl_pathv + g.gl_pathc);
+      globfree(&g);
+      std::sort(parts.begin(), parts.end());
+      files.insert(files.end(), parts.begin(), parts.end());
+    } else {
+      if (!fs::exists(input, ec)) return Status::UserError(input + ": no such file");
+      files.push_back(input);
+    }
+  }
+  if (files.empty()) return Status::UserError("no input files given");
+  return files;
+}
+
+TableFormat FormatFromPath(const std::string& path) {
+  std::string base = StripCompressionExtension(path);
+  if (EndsWith(base, ".tsr")) return TableFormat::kTsr;
+  for (const char* ext : {".svm", ".libsvm", ".svmlight"})
+    if (EndsWith(base, ext)) return TableFormat::kLibSvm;
+  return TableFormat::kCsv;
+}
+
+Result<std::unique_ptr<TableReader>> OpenTableReader(const std::vector<std::string>& files,
+                                                     const ReadOptions& options) {
+  if (files.empty()) return Status::UserError("no input files given");
+  TableFormat format = FormatFromPath(files[0]);
+  for (const auto& f : files)
+    if (FormatFromPath(f) != format)
+      return Status::UserError(f + ": all inputs must have one format (the first is " + files[0] + ")");
+  switch (format) {
+    case TableFormat::kCsv: {
+      TESSERA_ASSIGN_OR_RETURN(auto r, CsvReader::Open(files, options));
+      return std::unique_ptr<TableReader>(std::move(r));
+    }
+    case TableFormat::kLibSvm: {
+      TESSERA_ASSIGN_OR_RETURN(auto r, LibSvmReader::Open(files, options));
+      return std::unique_ptr<TableReader>(std::move(r));
+    }
+    case TableFormat::kTsr:
+      return Status::UserError(files[0] + ": a .tsr cache holds binned data, not a table to read row by row");
+  }
+  return Status::Internal("unknown format");
+}
+
+}  // namespace tessera::data
