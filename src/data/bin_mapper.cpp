@@ -1,6 +1,7 @@
 #include "tessera/data/bin_mapper.h"
 
 #include <algorithm>
+#include <cmath>
 #include <limits>
 #include <nlohmann/json.hpp>
 
@@ -30,21 +31,21 @@ BinMapper BinMapper::FromSummary(const std::vector<SketchEntry>& s, int max_bin)
     // Few distinct values: one bin each.
     for (size_t i = 0; i + 1 < s.size(); ++i) m.thresholds_.push_back(Between(s[i].value, s[i + 1].value));
   } else {
-    // Cut after the entry whose upper rank is nearest each evenly spaced target rank; a value
-    // heavier than one bin's share gets a bin of its own.
+    // Greedy equal-weight cuts: each next cut aims at an equal share of the weight not yet
+    // binned, so a value heavier than a share takes a bin alone and the bins it would have used
+    // go to the rest.
+    auto at_or_below = [&](size_t idx) { return (s[idx].rmin + s[idx].rmax + s[idx].w) / 2; };
     const double total = s.back().rmax;
-    size_t i = 0;
-    size_t last_cut = std::numeric_limits<size_t>::max();
-    for (size_t k = 1; k < value_bins; ++k) {
-      double target = total * static_cast<double>(k) / static_cast<double>(value_bins);
-      auto upper = [&](size_t idx) { return (s[idx].rmin + s[idx].rmax) / 2 + s[idx].w / 2; };
-      while (i + 1 < s.size() - 1 && upper(i) < target) ++i;
-      size_t cut = i;
-      if (cut > 0 && std::abs(upper(cut - 1) - target) < std::abs(upper(cut) - target)) cut = cut - 1;
-      if (cut == last_cut || (last_cut != std::numeric_limits<size_t>::max() && cut < last_cut)) continue;
-      if (cut + 1 >= s.size()) break;
+    double binned = 0;
+    size_t next = 0;  // first entry not yet in a bin
+    for (size_t rest = value_bins; rest > 1 && next + 1 < s.size(); --rest) {
+      double target = binned + (total - binned) / static_cast<double>(rest);
+      size_t cut = next;
+      while (cut + 2 < s.size() && at_or_below(cut) < target) ++cut;
+      if (cut > next && target - at_or_below(cut - 1) < at_or_below(cut) - target) --cut;
       m.thresholds_.push_back(Between(s[cut].value, s[cut + 1].value));
-      last_cut = cut;
+      binned = at_or_below(cut);
+      next = cut + 1;
     }
     m.thresholds_.erase(std::unique(m.thresholds_.begin(), m.thresholds_.end()), m.thresholds_.end());
   }

@@ -42,6 +42,7 @@ Result<bool> CsvChunker::Next(CsvRawChunk* chunk) {
     const char* data = pending_.data();
     const size_t size = pending_.size();
     chunk->starts.clear();
+    chunk->ends.clear();
     chunk->lines.clear();
     bool in_quotes = false;
     size_t pos = 0, record_start = 0, cut = 0;
@@ -59,6 +60,7 @@ Result<bool> CsvChunker::Next(CsvRawChunk* chunk) {
       bool blank = end == record_start || (end == record_start + 1 && data[record_start] == '\r');
       if (!blank) {
         chunk->starts.push_back(static_cast<uint32_t>(record_start));
+        chunk->ends.push_back(static_cast<uint32_t>(end));
         chunk->lines.push_back(record_line);
       }
       record_start = cut = pos;
@@ -82,7 +84,6 @@ Result<bool> CsvChunker::Next(CsvRawChunk* chunk) {
       next_line_ = record_line;
       continue;
     }
-    chunk->starts.push_back(static_cast<uint32_t>(cut));
     // Hand out [0, cut) and keep the partial record for the next call.
     auto bytes = std::make_shared<std::vector<char>>(std::move(pending_));
     pending_.assign(bytes->begin() + static_cast<long>(cut), bytes->end());

@@ -32,7 +32,7 @@ uint64_t FileSize(const std::string& path) {
 void RecordBounds(const CsvRawChunk& raw, size_t rec, char** begin, char** end) {
   char* base = raw.bytes->data();
   *begin = base + raw.starts[rec];
-  *end = base + raw.starts[rec + 1] - 1;
+  *end = base + raw.ends[rec];
   if (*end > *begin && (*end)[-1] == '\r') --*end;
 }
 
@@ -133,12 +133,31 @@ Result<std::unique_ptr<CsvReader>> CsvReader::Open(std::vector<std::string> file
   return reader;
 }
 
+Result<std::unique_ptr<CsvReader>> CsvReader::OpenSource(std::unique_ptr<ByteSource> source,
+                                                         const ReadOptions& options) {
+  if (!source) return Status::Internal("CsvReader::OpenSource: no source");
+  std::unique_ptr<CsvReader> reader(new CsvReader({}, options));
+  reader->files_ = {source->name()};
+  reader->bytes_total_ = source->raw_size();
+  reader->stream_ = std::move(source);
+  reader->from_stream_ = true;
+  TESSERA_RETURN_IF_ERROR(reader->OpenFile(0));
+  TESSERA_RETURN_IF_ERROR(reader->InferSchema());
+  return reader;
+}
+
 Status CsvReader::OpenFile(size_t index) {
   file_index_ = index;
   const std::string& path = files_[index];
   bytes_before_file_ = 0;
   for (size_t i = 0; i < index; ++i) bytes_before_file_ += FileSize(files_[i]);
-  TESSERA_ASSIGN_OR_RETURN(auto source, ByteSource::Open(path));
+  std::unique_ptr<ByteSource> source;
+  if (from_stream_) {
+    if (!stream_) return Status::UserError(path + ": a stream can be read only once (cannot rewind)");
+    source = std::move(stream_);
+  } else {
+    TESSERA_ASSIGN_OR_RETURN(source, ByteSource::Open(path));
+  }
   chunker_ = std::make_unique<CsvChunker>(std::move(source), options_.chunk_bytes);
   CsvRawChunk raw;
   TESSERA_ASSIGN_OR_RETURN(bool any, chunker_->Next(&raw));

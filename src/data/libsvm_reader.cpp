@@ -105,11 +105,29 @@ Result<std::unique_ptr<LibSvmReader>> LibSvmReader::Open(std::vector<std::string
   return reader;
 }
 
+Result<std::unique_ptr<LibSvmReader>> LibSvmReader::OpenSource(std::unique_ptr<ByteSource> source,
+                                                               const ReadOptions& options) {
+  if (!source) return Status::Internal("LibSvmReader::OpenSource: no source");
+  std::unique_ptr<LibSvmReader> reader(new LibSvmReader({}, options));
+  reader->files_ = {source->name()};
+  reader->bytes_total_ = source->raw_size();
+  reader->stream_ = std::move(source);
+  reader->from_stream_ = true;
+  TESSERA_RETURN_IF_ERROR(reader->OpenFile(0));
+  return reader;
+}
+
 Status LibSvmReader::OpenFile(size_t index) {
   file_index_ = index;
   bytes_before_file_ = 0;
   for (size_t i = 0; i < index; ++i) bytes_before_file_ += FileSize(files_[i]);
-  TESSERA_ASSIGN_OR_RETURN(auto source, ByteSource::Open(files_[index]));
+  std::unique_ptr<ByteSource> source;
+  if (from_stream_) {
+    if (!stream_) return Status::UserError(files_[index] + ": a stream can be read only once (cannot rewind)");
+    source = std::move(stream_);
+  } else {
+    TESSERA_ASSIGN_OR_RETURN(source, ByteSource::Open(files_[index]));
+  }
   chunker_ = std::make_unique<CsvChunker>(std::move(source), options_.chunk_bytes);
   return Status::Ok();
 }
@@ -157,7 +175,7 @@ Result<bool> LibSvmReader::Next(TableChunk* chunk) {
   ParallelFor(rows, threads, [&](size_t b, size_t e, size_t block) {
     for (size_t r = b; r < e; ++r) {
       const char* begin = raw.bytes->data() + raw.starts[r];
-      size_t len = raw.starts[r + 1] - raw.starts[r] - 1;
+      size_t len = raw.ends[r] - raw.starts[r];
       size_t bad;
       std::string what;
       if (!ParseLibSvmLine(std::string_view(begin, len), &lines[r], &bad, &what)) {

@@ -16,9 +16,10 @@ namespace tessera::data {
 
 struct CsvRawChunk {
   std::shared_ptr<std::vector<char>> bytes;  // the records; each ends with '\n'
-  std::vector<uint32_t> starts;              // record i is [starts[i], starts[i+1]) (size = records+1)
+  std::vector<uint32_t> starts;              // record i is [starts[i], ends[i])
+  std::vector<uint32_t> ends;                // offset of the '\n' that ends record i
   std::vector<uint64_t> lines;               // 1-based line where record i starts
-  size_t num_records() const { return starts.empty() ? 0 : starts.size() - 1; }
+  size_t num_records() const { return starts.size(); }
 };
 
 class CsvChunker {

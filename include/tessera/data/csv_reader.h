@@ -26,6 +26,9 @@ char DetectDelimiter(std::string_view header_line);
 class CsvReader final : public TableReader {
  public:
   static Result<std::unique_ptr<CsvReader>> Open(std::vector<std::string> files, const ReadOptions& options);
+  // Same, from one stream already open (bytes in memory, a pipe), named source->name() in
+  // messages. Such a reader makes one pass: Rewind() is an error.
+  static Result<std::unique_ptr<CsvReader>> OpenSource(std::unique_ptr<ByteSource> source, const ReadOptions& options);
 
   const Schema& schema() const override { return schema_; }
   Status SetSchema(Schema schema) override;
@@ -43,6 +46,8 @@ class CsvReader final : public TableReader {
   Status Convert(const CsvRawChunk& raw, size_t first_record, TableChunk* out) const;
 
   std::vector<std::string> files_;
+  std::unique_ptr<ByteSource> stream_;  // from OpenSource(), until OpenFile(0) takes it
+  bool from_stream_ = false;
   ReadOptions options_;
   Schema schema_;
   std::vector<std::string> header_;

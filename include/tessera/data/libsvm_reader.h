@@ -25,6 +25,10 @@ bool ParseLibSvmLine(std::string_view line, LibSvmLine* out, size_t* error_offse
 class LibSvmReader final : public TableReader {
  public:
   static Result<std::unique_ptr<LibSvmReader>> Open(std::vector<std::string> files, const ReadOptions& options);
+  // Same, from one stream already open (bytes in memory, a pipe), named source->name() in
+  // messages. Such a reader makes one pass: Rewind() is an error.
+  static Result<std::unique_ptr<LibSvmReader>> OpenSource(std::unique_ptr<ByteSource> source,
+                                                          const ReadOptions& options);
 
   const Schema& schema() const override { return schema_; }
   Status SetSchema(Schema schema) override;
@@ -39,6 +43,8 @@ class LibSvmReader final : public TableReader {
   void GrowSchema(size_t num_features);
 
   std::vector<std::string> files_;
+  std::unique_ptr<ByteSource> stream_;  // from OpenSource(), until OpenFile(0) takes it
+  bool from_stream_ = false;
   ReadOptions options_;
   Schema schema_;
   size_t file_index_ = 0;

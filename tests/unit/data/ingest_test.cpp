@@ -1,0 +1,143 @@
+#include "tessera/data/ingest.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstring>
+#include <nlohmann/json.hpp>
+
+#include "tessera/data/synthetic.h"
+#include "test_files.h"
+
+namespace tessera::data {
+namespace {
+
+using tessera::testing::TempDir;
+
+IngestOptions WithLabel(const std::string& label) {
+  IngestOptions o;
+  o.schema.label = label;
+  return o;
+}
+
+TEST(Ingest, BinsFeaturesAndKeepsLabelsAndWeights) {
+  TempDir dir;
+  auto f = dir.Write("t.csv",
+                     "x,color,w,y\n"
+                     "1,red,1,0\n"
+                     "2,blue,2,1\n"
+                     ",red,0.5,1\n"
+                     "3,,1,0\n");
+  IngestOptions o = WithLabel("y");
+  o.schema.weight = "w";
+  auto ds = IngestBinned({f}, o);
+  ASSERT_TRUE(ds.ok()) << ds.status().message();
+  EXPECT_EQ(ds->num_rows(), 4u);
+  ASSERT_EQ(ds->num_features(), 2u);
+  EXPECT_EQ(ds->feature_name(0), "x");
+  EXPECT_EQ(ds->feature_name(1), "color");
+  EXPECT_EQ(ds->bytes_per_cell(), 1);
+  EXPECT_EQ(ds->bin(2, 0), BinMapper::kMissingBin);  // empty x
+  EXPECT_EQ(ds->bin(0, 0), 1u);
+  EXPECT_EQ(ds->bin(3, 0), 3u);
+  EXPECT_EQ(ds->bin(3, 1), BinMapper::kMissingBin);  // empty color
+  EXPECT_EQ(ds->bin(0, 1), 1u);                      // red is the most frequent
+  EXPECT_EQ(ds->bin(1, 1), 2u);
+  EXPECT_EQ(ds->labels(), (std::vector<float>{0, 1, 1, 0}));
+  EXPECT_EQ(ds->weights(), (std::vector<float>{1, 2, 0.5f, 1}));
+}
+
+TEST(Ingest, TextLabelsBecomeSortedClasses) {
+  TempDir dir;
+  auto f = dir.Write("t.csv", "x,species\n1,setosa\n2,virginica\n3,setosa\n4,versicolor\n");
+  auto ds = IngestBinned({f}, WithLabel("species"));
+  ASSERT_TRUE(ds.ok()) << ds.status().message();
+  EXPECT_EQ(ds->label_classes(), (std::vector<std::string>{"setosa", "versicolor", "virginica"}));
+  EXPECT_EQ(ds->labels(), (std::vector<float>{0, 2, 0, 1}));
+}
+
+TEST(Ingest, MissingLabelAndBadWeightAreErrorsWithLines) {
+  TempDir dir;
+  auto f = dir.Write("t.csv", "x,y\n1,0\n2,\n");
+  auto ds = IngestBinned({f}, WithLabel("y"));
+  ASSERT_FALSE(ds.ok());
+  EXPECT_NE(ds.status().message().find("t.csv:3: missing value in label column 'y'"), std::string::npos)
+      << ds.status().message();
+  auto g = dir.Write("w.csv", "x,w,y\n1,1,0\n2,-1,1\n");
+  IngestOptions o = WithLabel("y");
+  o.schema.weight = "w";
+  auto dw = IngestBinned({g}, o);
+  ASSERT_FALSE(dw.ok());
+  EXPECT_NE(dw.status().message().find("w.csv:3: expected a finite weight"), std::string::npos) << dw.status().message();
+  auto nolabel = IngestBinned({f}, WithLabel("target"));
+  ASSERT_FALSE(nolabel.ok());
+  EXPECT_NE(nolabel.status().message().find("--label names column 'target'"), std::string::npos);
+  auto header_only = IngestBinned({dir.Write("h.csv", "x,y\n")}, WithLabel("y"));
+  ASSERT_FALSE(header_only.ok());
+  EXPECT_NE(header_only.status().message().find("no data rows"), std::string::npos);
+}
+
+TEST(Ingest, ManyCategoriesShareTheRareBucket) {
+  TempDir dir;
+  std::string text = "c,y\n";
+  for (int i = 0; i < 1000; ++i) text += "k" + std::to_string(i % 300) + "," + std::to_string(i % 2) + "\n";
+  IngestOptions o = WithLabel("y");
+  o.max_bin = 64;
+  auto ds = IngestBinned({dir.Write("t.csv", text)}, o);
+  ASSERT_TRUE(ds.ok());
+  const BinMapper& m = ds->mappers()[0];
+  EXPECT_EQ(m.num_bins(), 64u);
+  size_t rare = 0;
+  for (size_t r = 0; r < ds->num_rows(); ++r) rare += ds->bin(r, 0) == m.rare_bin();
+  EXPECT_GT(rare, 0u);
+  EXPECT_LT(rare, ds->num_rows());
+}
+
+TEST(Ingest, WideFeaturesUseTwoBytesPerCell) {
+  TempDir dir;
+  std::string text = "x,y\n";
+  for (int i = 0; i < 2000; ++i) text += std::to_string(i) + ",1\n";
+  IngestOptions o = WithLabel("y");
+  o.max_bin = 1024;
+  auto ds = IngestBinned({dir.Write("t.csv", text)}, o);
+  ASSERT_TRUE(ds.ok());
+  EXPECT_EQ(ds->bytes_per_cell(), 2);
+  EXPECT_GT(ds->mappers()[0].num_bins(), 256u);
+  EXPECT_LT(ds->bin(0, 0), ds->bin(1999, 0));
+}
+
+TEST(Ingest, SameMatrixForAnyThreadCountAndChunkSize) {
+  TempDir dir;
+  SyntheticOptions so;
+  so.rows = 20000;
+  so.categoricals = 2;
+  so.missing_rate = 0.05;
+  std::string f = dir.Path("g.csv");
+  ASSERT_TRUE(WriteSyntheticCsv(so, f).ok());
+  IngestOptions a = WithLabel("label");
+  a.read.threads = 1;
+  IngestOptions b = WithLabel("label");
+  b.read.threads = 3;
+  b.read.chunk_bytes = 100000;
+  auto da = IngestBinned({f}, a);
+  auto db = IngestBinned({f}, b);
+  ASSERT_TRUE(da.ok() && db.ok());
+  ASSERT_EQ(da->cells_bytes(), db->cells_bytes());
+  EXPECT_EQ(0, std::memcmp(da->cells(), db->cells(), da->cells_bytes()));
+  EXPECT_EQ(da->labels(), db->labels());
+  for (size_t f2 = 0; f2 < da->num_features(); ++f2) EXPECT_EQ(da->mappers()[f2].ToJson(), db->mappers()[f2].ToJson());
+}
+
+TEST(Ingest, LibSvmInput) {
+  TempDir dir;
+  auto f = dir.Write("t.libsvm", "1 0:1 2:5\n0 1:2\n1 2:7\n");
+  auto ds = IngestBinned({f}, IngestOptions{});
+  ASSERT_TRUE(ds.ok()) << ds.status().message();
+  EXPECT_EQ(ds->num_features(), 3u);
+  EXPECT_EQ(ds->labels(), (std::vector<float>{1, 0, 1}));
+  EXPECT_EQ(ds->bin(1, 2), ds->mappers()[2].BinOfValue(0));  // absent = 0
+  EXPECT_EQ(ds->bin(2, 2), ds->mappers()[2].BinOfValue(7));
+}
+
+}  // namespace
+}  // namespace tessera::data
