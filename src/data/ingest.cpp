@@ -23,7 +23,7 @@ void BinChunk(const TableChunk& chunk, BinnedDataset* ds, size_t first_row, int 
       const ChunkColumn& col = chunk.columns[ds->feature_columns()[f]];
       Cell* out = cells + (first_row + b) * nf + f;
       if (m.kind() == BinMapper::Kind::kNumeric) {
-        for (size_t r = b; r < e; ++r, out += nf) *out = static_cast<Cell>(m.BinOfValue(col.numbers[r]));
+        m.BinValues(col.numbers.data() + b, e - b, out, nf);
       } else {
         for (size_t r = b; r < e; ++r, out += nf) {
           std::string_view t = col.texts[r];

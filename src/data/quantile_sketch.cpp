@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <limits>
 
 namespace tessera::data {
@@ -9,20 +10,78 @@ namespace tessera::data {
 QuantileSketch::QuantileSketch(size_t max_entries, size_t buffer_size)
     : max_entries_(std::max<size_t>(max_entries, 4)), buffer_size_(std::max<size_t>(buffer_size, 1)) {}
 
-void QuantileSketch::FlushBuffer() {
-  if (buffer_.empty()) return;
-  std::sort(buffer_.begin(), buffer_.end(), [](const Weighted& a, const Weighted& b) { return a.value < b.value; });
-  std::vector<SketchEntry> exact;
-  double below = 0;
-  for (size_t i = 0; i < buffer_.size();) {
-    float v = buffer_[i].value;
-    double w = 0;
-    for (; i < buffer_.size() && buffer_[i].value == v; ++i) w += buffer_[i].weight;
-    exact.push_back({v, below, below + w, w});
-    below += w;
+namespace {
+
+// Order-preserving map from float to uint32 (negative values flipped), for radix sorting.
+uint32_t SortKey(float v) {
+  if (v == 0) v = 0.0f;  // -0 and +0 are one value
+  uint32_t u;
+  std::memcpy(&u, &v, 4);
+  return (u & 0x80000000u) ? ~u : (u | 0x80000000u);
+}
+float FromSortKey(uint32_t k) {
+  uint32_t u = (k & 0x80000000u) ? (k & 0x7FFFFFFFu) : ~k;
+  float v;
+  std::memcpy(&v, &u, 4);
+  return v;
+}
+
+// LSD radix sort of keys, 11 bits per pass (three passes cover 32 bits).
+void RadixSort(std::vector<uint32_t>* keys) {
+  std::vector<uint32_t> tmp(keys->size());
+  uint32_t* src = keys->data();
+  uint32_t* dst = tmp.data();
+  const size_t n = keys->size();
+  for (int shift = 0; shift < 32; shift += 11) {
+    uint32_t counts[2048] = {};
+    for (size_t i = 0; i < n; ++i) ++counts[(src[i] >> shift) & 2047];
+    uint32_t sum = 0;
+    for (uint32_t& c : counts) {
+      uint32_t x = c;
+      c = sum;
+      sum += x;
+    }
+    for (size_t i = 0; i < n; ++i) dst[counts[(src[i] >> shift) & 2047]++] = src[i];
+    std::swap(src, dst);
   }
-  buffer_.clear();
-  AddToLevels(std::move(exact));
+  if (src != keys->data()) std::memcpy(keys->data(), src, n * sizeof(uint32_t));
+}
+
+}  // namespace
+
+void QuantileSketch::FlushBuffer() {
+  if (!buffer_.empty()) {
+    std::vector<uint32_t> keys(buffer_.size());
+    for (size_t i = 0; i < buffer_.size(); ++i) keys[i] = SortKey(buffer_[i]);
+    buffer_.clear();
+    RadixSort(&keys);
+    std::vector<SketchEntry> exact;
+    double below = 0;
+    for (size_t i = 0; i < keys.size();) {
+      uint32_t k = keys[i];
+      size_t j = i;
+      while (j < keys.size() && keys[j] == k) ++j;
+      double w = static_cast<double>(j - i);
+      exact.push_back({FromSortKey(k), below, below + w, w});
+      below += w;
+      i = j;
+    }
+    AddToLevels(std::move(exact));
+  }
+  if (!weighted_.empty()) {
+    std::sort(weighted_.begin(), weighted_.end(), [](const Weighted& a, const Weighted& b) { return a.value < b.value; });
+    std::vector<SketchEntry> exact;
+    double below = 0;
+    for (size_t i = 0; i < weighted_.size();) {
+      float v = weighted_[i].value;
+      double w = 0;
+      for (; i < weighted_.size() && weighted_[i].value == v; ++i) w += weighted_[i].weight;
+      exact.push_back({v, below, below + w, w});
+      below += w;
+    }
+    weighted_.clear();
+    AddToLevels(std::move(exact));
+  }
 }
 
 void QuantileSketch::AddToLevels(std::vector<SketchEntry> summary) {
@@ -72,7 +131,8 @@ std::vector<SketchEntry> QuantileSketch::Summary() const {
 
 double QuantileSketch::TotalWeight() const {
   double total = 0;
-  for (const auto& b : buffer_) total += b.weight;
+  total += static_cast<double>(buffer_.size());
+  for (const auto& b : weighted_) total += b.weight;
   for (const auto& level : levels_)
     if (!level.empty()) total += level.back().rmax;
   return total;

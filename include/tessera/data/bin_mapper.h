@@ -55,6 +55,31 @@ class BinMapper {
     }
     return static_cast<uint32_t>(lo) + 1;
   }
+  // Bins of n values, written to out[0], out[stride], ... Same answers as BinOfValue, but eight
+  // searches run interleaved so the processor overlaps them (the hot loop of ingest).
+  template <typename Cell>
+  void BinValues(const float* values, size_t n, Cell* out, size_t stride) const {
+    constexpr size_t kLanes = 8;
+    const float* t = thresholds_.data();
+    const size_t nt = thresholds_.size();
+    size_t i = 0;
+    if (nt > 0) {
+      for (; i + kLanes <= n; i += kLanes) {
+        size_t base[kLanes] = {};
+        for (size_t len = nt; len > 1;) {
+          size_t half = len / 2;
+          for (size_t k = 0; k < kLanes; ++k) base[k] = t[base[k] + half - 1] < values[i + k] ? base[k] + half : base[k];
+          len -= half;
+        }
+        for (size_t k = 0; k < kLanes; ++k) {
+          float v = values[i + k];
+          uint32_t bin = static_cast<uint32_t>(base[k] + (t[base[k]] < v)) + 1;
+          out[(i + k) * stride] = static_cast<Cell>(v != v ? kMissingBin : bin);
+        }
+      }
+    }
+    for (; i < n; ++i) out[i * stride] = static_cast<Cell>(BinOfValue(values[i]));
+  }
   // `missing` says the field was empty/NA. Unknown categories go to the rare bucket.
   uint32_t BinOfCategory(std::string_view category) const {
     auto it = index_.find(category);

@@ -27,9 +27,13 @@ class QuantileSketch {
   explicit QuantileSketch(size_t max_entries = 2048, size_t buffer_size = 1 << 16);
 
   // Adds a value with a weight (> 0). NaN must not be pushed.
-  void Push(float value, double weight = 1.0) {
-    buffer_.push_back({value, weight});
+  void Push(float value) {
+    buffer_.push_back(value);
     if (buffer_.size() >= buffer_size_) FlushBuffer();
+  }
+  void Push(float value, double weight) {
+    weighted_.push_back({value, weight});
+    if (weighted_.size() >= buffer_size_) FlushBuffer();
   }
   // Folds `other` into this sketch (other is left unchanged).
   void Merge(const QuantileSketch& other);
@@ -62,7 +66,8 @@ class QuantileSketch {
   void AddToLevels(std::vector<SketchEntry> summary);
 
   size_t max_entries_, buffer_size_;
-  std::vector<Weighted> buffer_;
+  std::vector<float> buffer_;        // unit-weight values (the common case), radix-sorted
+  std::vector<Weighted> weighted_;   // values pushed with a weight
   std::vector<std::vector<SketchEntry>> levels_;  // levels_[i] is empty or summarizes 2^i buffers
   bool pruned_ = false;
 };

@@ -88,3 +88,26 @@ TEST(BinMapper, JsonRoundTripAndValidation) {
 
 }  // namespace
 }  // namespace tessera::data
+
+namespace tessera::data {
+namespace {
+
+TEST(BinMapper, BatchBinningMatchesOneByOne) {
+  std::mt19937 rng(11);
+  std::normal_distribution<float> dist;
+  for (int max_bin : {2, 3, 17, 255, 1000}) {
+    QuantileSketch s;
+    for (int i = 0; i < 5000; ++i) s.Push(dist(rng));
+    BinMapper m = BinMapper::FromSketch(s, max_bin);
+    std::vector<float> values(1003);
+    for (auto& v : values) v = dist(rng);
+    values[5] = NAN;
+    values[17] = m.thresholds().empty() ? 0 : m.thresholds()[0];  // exactly on a threshold
+    std::vector<uint16_t> out(values.size() * 2, 0xFFFF);
+    m.BinValues(values.data(), values.size(), out.data(), 2);
+    for (size_t i = 0; i < values.size(); ++i) ASSERT_EQ(out[i * 2], m.BinOfValue(values[i])) << "max_bin " << max_bin << " i " << i;
+  }
+}
+
+}  // namespace
+}  // namespace tessera::data

@@ -2,7 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <charconv>
 #include <cmath>
+#include <cstring>
+#include <random>
 #include <nlohmann/json.hpp>
 
 namespace tessera::data {
@@ -100,6 +103,28 @@ TEST(Schema, JsonRoundTripAndRejectsUnknownType) {
   auto j = s.ToJson();
   j["columns"][0]["type"] = "complex";
   EXPECT_FALSE(Schema::FromJson(j).ok());
+}
+
+}  // namespace
+}  // namespace tessera::data
+
+namespace tessera::data {
+namespace {
+
+TEST(ParseNumber, FastPathAgreesWithFromChars) {
+  std::mt19937 rng(5);
+  const char* forms[] = {"%.0f", "%.3f", "%.6g", "%.7g", "%.9g", "%e", "%.2e", "%.12g"};
+  for (int i = 0; i < 200000; ++i) {
+    double magnitude = std::pow(10.0, std::uniform_real_distribution<double>(-12, 12)(rng));
+    double v = std::uniform_real_distribution<double>(-1, 1)(rng) * magnitude;
+    char buf[64];
+    std::snprintf(buf, sizeof buf, forms[i % 8], v);
+    float fast, reference;
+    ASSERT_TRUE(ParseNumber(buf, &fast)) << buf;
+    auto r = std::from_chars(buf, buf + std::strlen(buf), reference);
+    ASSERT_TRUE(r.ec == std::errc());
+    ASSERT_EQ(std::memcmp(&fast, &reference, 4), 0) << buf << " " << fast << " vs " << reference;
+  }
 }
 
 }  // namespace
