@@ -27,6 +27,8 @@ void AddIngestFlags(CLI::App* cmd, IngestFlags* f, bool with_binning) {
         ->check(CLI::Range(2, 65535));
     cmd->add_option("--min-category-count", f->options.min_category_count,
                     "Categories seen fewer times share the rare bucket");
+    cmd->add_option("--bin-sample-rows", f->options.bin_sample_rows,
+                    "Rows sampled (deterministically) to choose bin edges; 0 = all rows");
   }
 }
 

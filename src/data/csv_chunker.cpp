@@ -4,8 +4,10 @@
 
 namespace tessera::data {
 
-CsvChunker::CsvChunker(std::unique_ptr<ByteSource> source, size_t chunk_bytes)
-    : source_(std::move(source)), chunk_bytes_(std::max<size_t>(chunk_bytes, 4096)) {}
+CsvChunker::CsvChunker(std::unique_ptr<ByteSource> source, size_t chunk_bytes, bool quotes)
+    : source_(std::move(source)),
+      chunk_bytes_(std::max<size_t>(chunk_bytes, 4096)),
+      quotes_(quotes) {}
 
 Status CsvChunker::Fill(size_t want) {
   size_t have = pending_.size();
@@ -51,9 +53,10 @@ Result<bool> CsvChunker::Next(CsvRawChunk* chunk) {
       const char* nl = static_cast<const char*>(std::memchr(data + pos, '\n', size - pos));
       if (!nl) break;
       size_t end = static_cast<size_t>(nl - data);
-      for (const char* q = static_cast<const char*>(std::memchr(data + pos, '"', end - pos)); q;
-           q = static_cast<const char*>(std::memchr(q + 1, '"', static_cast<size_t>(nl - q - 1))))
-        in_quotes = !in_quotes;
+      if (quotes_)
+        for (const char* q = static_cast<const char*>(std::memchr(data + pos, '"', end - pos)); q;
+             q = static_cast<const char*>(std::memchr(q + 1, '"', static_cast<size_t>(nl - q - 1))))
+          in_quotes = !in_quotes;
       ++line;
       pos = end + 1;
       if (in_quotes) continue;

@@ -208,6 +208,20 @@ Status CsvReader::OpenFile(size_t index) {
                               "header differs from the first file's (" + files_[0] + "); all part files must share one header");
   }
   held_skip_ = options_.header ? 1 : 0;
+  if (index == 0) {
+    // Bytes per row measured on the records within the first MiB of text, so that the estimate
+    // (and the sample rate drawn from it) does not depend on the chunk size; compressed files
+    // scale it by the first chunk's compression ratio.
+    constexpr uint32_t kPrefix = 1 << 20;
+    size_t prefix_rows = 0;
+    uint64_t prefix_end = 0;
+    for (size_t r = held_skip_; r < raw.num_records() && raw.ends[r] < kPrefix; ++r) ++prefix_rows, prefix_end = raw.ends[r] + 1;
+    const uint64_t raw_read = chunker_->source().raw_offset();
+    double ratio = 1.0;
+    if (CompressionFromPath(path) != Compression::kNone && raw_read > 0)
+      ratio = static_cast<double>(raw.bytes->size()) / static_cast<double>(raw_read);
+    if (prefix_rows > 0) rows_per_raw_byte_ = ratio * static_cast<double>(prefix_rows) / static_cast<double>(prefix_end);
+  }
   held_ = std::move(raw);
   return Status::Ok();
 }
@@ -244,13 +258,19 @@ Status CsvReader::SetSchema(Schema schema) {
   return Status::Ok();
 }
 
-Status CsvReader::Rewind() { return OpenFile(0); }
+Status CsvReader::Rewind() {
+  rows_read_ = 0;
+  return OpenFile(0);
+}
+
+double CsvReader::EstimateRows() const { return rows_per_raw_byte_ * static_cast<double>(bytes_total_); }
 
 uint64_t CsvReader::bytes_done() const {
   return bytes_before_file_ + (chunker_ ? chunker_->source().raw_offset() : 0);
 }
 
-Result<bool> CsvReader::Next(TableChunk* chunk) {
+Result<bool> CsvReader::Next(TableChunk* chunk, const RowSampler* sampler) {
+  chunk->storage.reset();  // let the previous chunk's bytes go before reading more
   for (;;) {
     if (held_) {
       CsvRawChunk raw = std::move(*held_);
@@ -258,14 +278,14 @@ Result<bool> CsvReader::Next(TableChunk* chunk) {
       held_.reset();
       held_skip_ = 0;
       if (raw.num_records() <= skip) continue;
-      TESSERA_RETURN_IF_ERROR(Convert(raw, skip, chunk));
+      TESSERA_RETURN_IF_ERROR(Convert(raw, skip, sampler, chunk));
       return true;
     }
     if (!chunker_) return false;
     CsvRawChunk raw;
     TESSERA_ASSIGN_OR_RETURN(bool any, chunker_->Next(&raw));
     if (any) {
-      TESSERA_RETURN_IF_ERROR(Convert(raw, 0, chunk));
+      TESSERA_RETURN_IF_ERROR(Convert(raw, 0, sampler, chunk));
       return true;
     }
     if (file_index_ + 1 >= files_.size()) {
@@ -277,15 +297,27 @@ Result<bool> CsvReader::Next(TableChunk* chunk) {
   }
 }
 
-Status CsvReader::Convert(const CsvRawChunk& raw, size_t first_record, TableChunk* out) const {
-  const size_t rows = raw.num_records() - first_record;
+Status CsvReader::Convert(const CsvRawChunk& raw, size_t first_record, const RowSampler* sampler, TableChunk* out) {
+  // The records to parse: all of them, or those the sampler keeps.
+  std::vector<uint32_t> kept;
+  const size_t scanned = raw.num_records() - first_record;
+  if (sampler && sampler->rate < 1.0) {
+    for (size_t r = 0; r < scanned; ++r)
+      if (sampler->Keep(rows_read_ + r)) kept.push_back(static_cast<uint32_t>(first_record + r));
+  }
+  const bool all = !(sampler && sampler->rate < 1.0);
+  rows_read_ += scanned;
+  const size_t rows = all ? scanned : kept.size();
+  auto record_of = [&](size_t r) { return all ? first_record + r : static_cast<size_t>(kept[r]); };
   const size_t ncols = schema_.size();
   const std::string& path = files_[file_index_];
   out->num_rows = rows;
+  out->rows_scanned = scanned;
   out->source = path;
   out->groups.clear();
   out->storage = raw.bytes;
-  out->row_lines.assign(raw.lines.begin() + static_cast<long>(first_record), raw.lines.end());
+  out->row_lines.resize(rows);
+  for (size_t r = 0; r < rows; ++r) out->row_lines[r] = raw.lines[record_of(r)];
   out->columns.resize(ncols);
   for (size_t c = 0; c < ncols; ++c) {
     const Column& col = schema_.column(c);
@@ -308,11 +340,11 @@ Status CsvReader::Convert(const CsvRawChunk& raw, size_t first_record, TableChun
     fields.reserve(ncols);
     auto fail = [&](size_t r, const char* at, const std::string& message) {
       uint64_t line, column;
-      LocateInRecord(raw, first_record + r, at, &line, &column);
+      LocateInRecord(raw, record_of(r), at, &line, &column);
       errors[block] = {r, Status::AtLocation(path, line, column, message)};
     };
     for (size_t r = b; r < e; ++r) {
-      const size_t rec = first_record + r;
+      const size_t rec = record_of(r);
       char *begin, *end;
       RecordBounds(raw, rec, &begin, &end);
       size_t bad;

@@ -73,7 +73,16 @@ Result<BinnedDataset> IngestBinned(const std::vector<std::string>& inputs, const
   }
   TESSERA_ASSIGN_OR_RETURN(auto reader, OpenTable(files, options));
   const int threads = ResolveThreads(options.read.threads);
-  TESSERA_ASSIGN_OR_RETURN(TableProfile profile, ProfileTable(reader.get(), threads, options.progress));
+  RowSampler sampler;
+  sampler.seed = options.seed;
+  const double estimated_rows = reader->EstimateRows();
+  if (options.bin_sample_rows > 0 && estimated_rows > 2.0 * static_cast<double>(options.bin_sample_rows)) {
+    // A power of two, so that a slightly different estimate seldom changes the sample; the
+    // sample holds between bin_sample_rows and twice that.
+    double rate = static_cast<double>(options.bin_sample_rows) / estimated_rows;
+    sampler.rate = std::exp2(std::ceil(std::log2(rate)));
+  }
+  TESSERA_ASSIGN_OR_RETURN(TableProfile profile, ProfileTable(reader.get(), threads, options.progress, &sampler));
   if (profile.rows() == 0) return Status::UserError(files[0] + ": no data rows after the header");
 
   const Schema schema = reader->schema();
@@ -84,17 +93,12 @@ Result<BinnedDataset> IngestBinned(const std::vector<std::string>& inputs, const
   const int label_col = schema.FindRole(ColumnRole::kLabel);
   const int weight_col = schema.FindRole(ColumnRole::kWeight);
   const int group_col = schema.FindRole(ColumnRole::kGroup);
+  // Text labels get ids in order of first appearance while binning, renumbered by name at the end
+  // (the sample may not have seen every class).
   CategoryIndex label_index;
-  if (label_col >= 0) {
-    ds.mutable_labels().resize(ds.num_rows());
-    if (schema.column(label_col).type == ColumnType::kCategorical) {
-      std::vector<std::string> classes;
-      for (const auto& [name, n] : profile.columns()[label_col].categories) classes.push_back(name);
-      std::sort(classes.begin(), classes.end());
-      for (size_t i = 0; i < classes.size(); ++i) label_index.emplace(classes[i], static_cast<uint32_t>(i));
-      ds.set_label_classes(std::move(classes));
-    }
-  }
+  std::vector<std::string> label_names;
+  const bool text_label = label_col >= 0 && schema.column(label_col).type == ColumnType::kCategorical;
+  if (label_col >= 0) ds.mutable_labels().resize(ds.num_rows());
   if (weight_col >= 0) ds.mutable_weights().resize(ds.num_rows());
 
   TESSERA_RETURN_IF_ERROR(reader->Rewind());
@@ -112,12 +116,15 @@ Result<BinnedDataset> IngestBinned(const std::vector<std::string>& inputs, const
       const std::string& name = schema.column(label_col).name;
       for (size_t r = 0; r < chunk.num_rows; ++r) {
         float y;
-        if (!label_index.empty()) {
+        if (text_label) {
           std::string_view t = col.texts[r];
-          auto it = t.data() ? label_index.find(t) : label_index.end();
           if (t.data() == nullptr)
             return Status::AtLocation(chunk.source, chunk.row_lines[r], 0, "missing value in label column '" + name + "'");
-          if (it == label_index.end()) return ChangedError(chunk.source);
+          auto it = label_index.find(t);
+          if (it == label_index.end()) {
+            it = label_index.emplace(std::string(t), static_cast<uint32_t>(label_names.size())).first;
+            label_names.emplace_back(t);
+          }
           y = static_cast<float>(it->second);
         } else {
           y = col.numbers[r];
@@ -142,7 +149,14 @@ Result<BinnedDataset> IngestBinned(const std::vector<std::string>& inputs, const
     if (group_col >= 0 || !chunk.groups.empty()) {
       if (ds.groups().empty()) ds.mutable_groups().resize(ds.num_rows());
       for (size_t r = 0; r < chunk.num_rows; ++r) {
-        int64_t g = group_col >= 0 ? static_cast<int64_t>(chunk.columns[group_col].numbers[r]) : chunk.groups[r];
+        int64_t g = chunk.groups.empty() ? 0 : chunk.groups[r];
+        if (group_col >= 0) {
+          float v = chunk.columns[group_col].numbers[r];
+          if (!std::isfinite(v))
+            return Status::AtLocation(chunk.source, chunk.row_lines[r], 0,
+                                      "expected a group id in column '" + schema.column(group_col).name + "'");
+          g = static_cast<int64_t>(v);
+        }
         ds.mutable_groups()[row + r] = g;
       }
     }
@@ -151,6 +165,19 @@ Result<BinnedDataset> IngestBinned(const std::vector<std::string>& inputs, const
   }
   bar.Finish();
   if (row != ds.num_rows()) return ChangedError(files[0]);
+  if (text_label) {
+    std::vector<uint32_t> order(label_names.size());
+    for (uint32_t i = 0; i < order.size(); ++i) order[i] = i;
+    std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) { return label_names[a] < label_names[b]; });
+    std::vector<float> renumber(order.size());
+    std::vector<std::string> sorted_names;
+    for (uint32_t rank = 0; rank < order.size(); ++rank) {
+      renumber[order[rank]] = static_cast<float>(rank);
+      sorted_names.push_back(label_names[order[rank]]);
+    }
+    for (float& y : ds.mutable_labels()) y = renumber[static_cast<size_t>(y)];
+    ds.set_label_classes(std::move(sorted_names));
+  }
   return ds;
 }
 

@@ -128,7 +128,7 @@ Status LibSvmReader::OpenFile(size_t index) {
   } else {
     TESSERA_ASSIGN_OR_RETURN(source, ByteSource::Open(files_[index]));
   }
-  chunker_ = std::make_unique<CsvChunker>(std::move(source), options_.chunk_bytes);
+  chunker_ = std::make_unique<CsvChunker>(std::move(source), options_.chunk_bytes, /*quotes=*/false);
   return Status::Ok();
 }
 
@@ -144,13 +144,18 @@ Status LibSvmReader::SetSchema(Schema schema) {
   return Status::Ok();
 }
 
-Status LibSvmReader::Rewind() { return OpenFile(0); }
+Status LibSvmReader::Rewind() {
+  rows_read_ = 0;
+  return OpenFile(0);
+}
+
+double LibSvmReader::EstimateRows() const { return 0; }
 
 uint64_t LibSvmReader::bytes_done() const {
   return bytes_before_file_ + (chunker_ ? chunker_->source().raw_offset() : 0);
 }
 
-Result<bool> LibSvmReader::Next(TableChunk* chunk) {
+Result<bool> LibSvmReader::Next(TableChunk* chunk, const RowSampler* sampler) {
   CsvRawChunk raw;
   for (;;) {
     if (!chunker_) return false;
@@ -163,7 +168,12 @@ Result<bool> LibSvmReader::Next(TableChunk* chunk) {
     }
     TESSERA_RETURN_IF_ERROR(OpenFile(file_index_ + 1));
   }
-  const size_t rows = raw.num_records();
+  const size_t scanned = raw.num_records();
+  std::vector<uint32_t> kept;
+  for (size_t r = 0; r < scanned; ++r)
+    if (!sampler || sampler->Keep(rows_read_ + r)) kept.push_back(static_cast<uint32_t>(r));
+  rows_read_ += scanned;
+  const size_t rows = kept.size();
   const std::string& path = files_[file_index_];
   std::vector<LibSvmLine> lines(rows);
   struct BlockError {
@@ -174,12 +184,13 @@ Result<bool> LibSvmReader::Next(TableChunk* chunk) {
   std::vector<BlockError> errors(static_cast<size_t>(threads));
   ParallelFor(rows, threads, [&](size_t b, size_t e, size_t block) {
     for (size_t r = b; r < e; ++r) {
-      const char* begin = raw.bytes->data() + raw.starts[r];
-      size_t len = raw.ends[r] - raw.starts[r];
+      const size_t rec = kept[r];
+      const char* begin = raw.bytes->data() + raw.starts[rec];
+      size_t len = raw.ends[rec] - raw.starts[rec];
       size_t bad;
       std::string what;
       if (!ParseLibSvmLine(std::string_view(begin, len), &lines[r], &bad, &what)) {
-        errors[block] = {r, Status::AtLocation(path, raw.lines[r], bad + 1, "expected " + what)};
+        errors[block] = {r, Status::AtLocation(path, raw.lines[rec], bad + 1, "expected " + what)};
         return;
       }
     }
@@ -200,9 +211,10 @@ Result<bool> LibSvmReader::Next(TableChunk* chunk) {
   }
   GrowSchema(num_features);
   chunk->num_rows = rows;
+  chunk->rows_scanned = scanned;
   chunk->source = path;
-  chunk->row_lines = raw.lines;
   chunk->row_lines.resize(rows);
+  for (size_t r = 0; r < rows; ++r) chunk->row_lines[r] = raw.lines[kept[r]];
   chunk->storage.reset();
   chunk->columns.assign(schema_.size(), ChunkColumn{});
   for (size_t c = 0; c < schema_.size(); ++c)

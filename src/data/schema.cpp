@@ -1,6 +1,8 @@
 #include "tessera/data/schema.h"
 
+#include <algorithm>
 #include <charconv>
+#include <limits>
 #include <nlohmann/json.hpp>
 
 namespace tessera::data {
@@ -179,6 +181,35 @@ int64_t DaysFromCivil(int64_t y, unsigned m, unsigned d) {
   const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
   return era * 146097 + static_cast<int64_t>(doe) - 719468;
 }
+
+// A decimal number too large or too small for a double (from_chars said so): +-inf or +-0,
+// told apart by the decimal exponent of its first significant digit.
+double BeyondDouble(std::string_view s) {
+  const bool negative = !s.empty() && s.front() == '-';
+  size_t i = negative ? 1 : 0;
+  int64_t digits = 0, before_point = -1, first_significant = -1;
+  for (; i < s.size() && s[i] != 'e' && s[i] != 'E'; ++i) {
+    if (s[i] == '.') {
+      before_point = digits;
+      continue;
+    }
+    if (first_significant < 0 && s[i] != '0') first_significant = digits;
+    ++digits;
+  }
+  if (before_point < 0) before_point = digits;
+  int64_t exponent = 0;
+  if (i < s.size()) {
+    ++i;
+    const bool minus = i < s.size() && s[i] == '-';
+    if (i < s.size() && (s[i] == '-' || s[i] == '+')) ++i;
+    for (; i < s.size() && s[i] >= '0' && s[i] <= '9'; ++i)
+      exponent = std::min<int64_t>(exponent * 10 + (s[i] - '0'), 1'000'000'000);
+    if (minus) exponent = -exponent;
+  }
+  const bool huge = first_significant >= 0 && before_point - first_significant - 1 + exponent >= 0;
+  const double magnitude = huge ? std::numeric_limits<double>::infinity() : 0.0;
+  return negative ? -magnitude : magnitude;
+}
 }  // namespace
 
 bool IsMissingToken(std::string_view s) {
@@ -241,10 +272,13 @@ bool ParseNumber(std::string_view s, float* out) {
   if (ParseShortDecimal(s.data(), s.data() + s.size(), out)) return true;
   auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), *out);
   if (ec == std::errc::result_out_of_range) {
-    // Overflow saturates to +-inf; underflow to zero, as strtof does.
+    // Overflow saturates to +-inf; underflow to zero, as strtof does. from_chars leaves the value
+    // unset when even a double cannot hold it.
+    if (ptr != s.data() + s.size()) return false;
     double d;
     auto r = std::from_chars(s.data(), s.data() + s.size(), d);
-    if (r.ptr != s.data() + s.size()) return false;
+    if (r.ec == std::errc::result_out_of_range) d = BeyondDouble(s);
+    else if (r.ec != std::errc()) return false;
     *out = static_cast<float>(d);
     return true;
   }

@@ -65,7 +65,7 @@ void TableProfile::Observe(const TableChunk& chunk, const Schema& schema) {
   const size_t before = columns_.size();
   if (chunk.columns.size() > before) {
     columns_.resize(chunk.columns.size());
-    for (size_t c = before; c < columns_.size(); ++c) columns_[c].AddZeros(rows_);
+    for (size_t c = before; c < columns_.size(); ++c) columns_[c].AddZeros(observed_rows_);
   }
   // One column per task: each column's sketch sees its values in row order whatever the threads.
   ParallelFor(chunk.columns.size(), ResolveThreads(threads_), [&](size_t b, size_t e, size_t) {
@@ -75,26 +75,28 @@ void TableProfile::Observe(const TableChunk& chunk, const Schema& schema) {
       else columns_[c].ObserveNumbers(chunk.columns[c].numbers);
     }
   });
-  rows_ += chunk.num_rows;
+  rows_ += chunk.rows_scanned;
+  observed_rows_ += chunk.num_rows;
 }
 
 void TableProfile::Merge(const TableProfile& other) {
   if (other.columns_.size() > columns_.size()) {
     size_t before = columns_.size();
     columns_.resize(other.columns_.size());
-    for (size_t c = before; c < columns_.size(); ++c) columns_[c].AddZeros(rows_);
+    for (size_t c = before; c < columns_.size(); ++c) columns_[c].AddZeros(observed_rows_);
   }
   for (size_t c = 0; c < other.columns_.size(); ++c) columns_[c].Merge(other.columns_[c]);
-  for (size_t c = other.columns_.size(); c < columns_.size(); ++c) columns_[c].AddZeros(other.rows_);
+  for (size_t c = other.columns_.size(); c < columns_.size(); ++c) columns_[c].AddZeros(other.observed_rows_);
   rows_ += other.rows_;
+  observed_rows_ += other.observed_rows_;
 }
 
-Result<TableProfile> ProfileTable(TableReader* reader, int threads, bool progress) {
+Result<TableProfile> ProfileTable(TableReader* reader, int threads, bool progress, const RowSampler* sampler) {
   TableProfile profile(threads);
-  Progress bar("reading", reader->bytes_total(), "B", progress);
+  Progress bar(sampler && sampler->rate < 1 ? "sampling" : "reading", reader->bytes_total(), "B", progress);
   TableChunk chunk;
   for (;;) {
-    TESSERA_ASSIGN_OR_RETURN(bool any, reader->Next(&chunk));
+    TESSERA_ASSIGN_OR_RETURN(bool any, reader->Next(&chunk, sampler));
     if (!any) break;
     profile.Observe(chunk, reader->schema());
     bar.Set(reader->bytes_done());

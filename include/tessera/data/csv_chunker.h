@@ -24,7 +24,8 @@ struct CsvRawChunk {
 
 class CsvChunker {
  public:
-  CsvChunker(std::unique_ptr<ByteSource> source, size_t chunk_bytes);
+  // `quotes` = false makes every '\n' end a record (LibSVM, where '"' is an ordinary character).
+  CsvChunker(std::unique_ptr<ByteSource> source, size_t chunk_bytes, bool quotes = true);
   // Next chunk of records (blank lines dropped); false at the end of the stream. A quote left
   // open at the end of the stream is an error naming the line where the field began.
   Result<bool> Next(CsvRawChunk* chunk);
@@ -34,6 +35,7 @@ class CsvChunker {
   Status Fill(size_t want);
   std::unique_ptr<ByteSource> source_;
   size_t chunk_bytes_;
+  bool quotes_;
   std::vector<char> pending_;  // bytes read but not yet handed out (a partial record)
   bool eof_ = false;
   bool first_chunk_ = true;

@@ -32,7 +32,8 @@ class CsvReader final : public TableReader {
 
   const Schema& schema() const override { return schema_; }
   Status SetSchema(Schema schema) override;
-  Result<bool> Next(TableChunk* chunk) override;
+  Result<bool> Next(TableChunk* chunk, const RowSampler* sampler = nullptr) override;
+  double EstimateRows() const override;
   Status Rewind() override;
   uint64_t bytes_done() const override;
   uint64_t bytes_total() const override { return bytes_total_; }
@@ -43,7 +44,7 @@ class CsvReader final : public TableReader {
   // Opens file `index` and reads its first chunk into held_, checking its header.
   Status OpenFile(size_t index);
   Status InferSchema();
-  Status Convert(const CsvRawChunk& raw, size_t first_record, TableChunk* out) const;
+  Status Convert(const CsvRawChunk& raw, size_t first_record, const RowSampler* sampler, TableChunk* out);
 
   std::vector<std::string> files_;
   std::unique_ptr<ByteSource> stream_;  // from OpenSource(), until OpenFile(0) takes it
@@ -57,6 +58,8 @@ class CsvReader final : public TableReader {
   std::optional<CsvRawChunk> held_;  // a chunk already read, still to hand out
   size_t held_skip_ = 0;             // records at the front of held_ to skip (the header)
   uint64_t bytes_total_ = 0, bytes_before_file_ = 0;
+  uint64_t rows_read_ = 0;        // rows handed out (or skipped by sampling) since the start
+  double rows_per_raw_byte_ = 0;  // from the first chunk, for EstimateRows()
 };
 
 }  // namespace tessera::data

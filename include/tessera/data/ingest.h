@@ -1,8 +1,10 @@
 // Ingest: turns input files (CSV/TSV, LibSVM, compressed or not, one file, a directory or a glob
 // of part files, or a .tsr cache) into a BinnedDataset. Text is read twice, chunk by chunk: the
-// first pass profiles the columns (sketches, categories, row count), the second bins each chunk
-// straight into a matrix allocated once at its final size, so memory stays at the binned matrix
-// plus a chunk however large the files are.
+// first pass counts the rows and profiles a deterministic sample of them (quantile sketches,
+// category counts; like LightGBM's bin_construct_sample_cnt, but every row of the sample goes
+// through a mergeable sketch), skipping the parse of the other rows; the second pass parses every
+// row and bins it straight into a matrix allocated once at its final size. Memory stays at the
+// binned matrix plus a chunk however large the files are.
 #pragma once
 
 #include <string>
@@ -20,6 +22,8 @@ struct IngestOptions {
   SchemaOptions schema;
   int max_bin = kDefaultMaxBin;
   uint64_t min_category_count = 1;  // rarer categories go to the rare bucket
+  uint64_t bin_sample_rows = 200000;  // rows sampled to choose bins; 0 = every row
+  uint64_t seed = 0;                  // seed of the row sample
   bool progress = false;            // progress lines on stderr
 };
 

@@ -32,7 +32,8 @@ class LibSvmReader final : public TableReader {
 
   const Schema& schema() const override { return schema_; }
   Status SetSchema(Schema schema) override;
-  Result<bool> Next(TableChunk* chunk) override;
+  Result<bool> Next(TableChunk* chunk, const RowSampler* sampler = nullptr) override;
+  double EstimateRows() const override;
   Status Rewind() override;
   uint64_t bytes_done() const override;
   uint64_t bytes_total() const override { return bytes_total_; }
@@ -50,6 +51,7 @@ class LibSvmReader final : public TableReader {
   size_t file_index_ = 0;
   std::unique_ptr<CsvChunker> chunker_;
   uint64_t bytes_total_ = 0, bytes_before_file_ = 0;
+  uint64_t rows_read_ = 0;
 };
 
 }  // namespace tessera::data

@@ -44,16 +44,19 @@ class TableProfile {
   void Observe(const TableChunk& chunk, const Schema& schema);
   void Merge(const TableProfile& other);
 
+  // Rows of the input, and of them the rows observed (fewer when a sampler was used).
   uint64_t rows() const { return rows_; }
+  uint64_t observed_rows() const { return observed_rows_; }
   const std::vector<ColumnProfile>& columns() const { return columns_; }
 
  private:
   int threads_;
-  uint64_t rows_ = 0;
+  uint64_t rows_ = 0, observed_rows_ = 0;
   std::vector<ColumnProfile> columns_;
 };
 
-// Reads the whole table once, reporting progress on stderr when asked.
-Result<TableProfile> ProfileTable(TableReader* reader, int threads, bool progress);
+// Reads the whole table once, reporting progress on stderr when asked. With a sampler, only the
+// rows it keeps are parsed and observed; rows() still counts every row.
+Result<TableProfile> ProfileTable(TableReader* reader, int threads, bool progress, const RowSampler* sampler = nullptr);
 
 }  // namespace tessera::data

@@ -24,7 +24,8 @@ struct ChunkColumn {
 };
 
 struct TableChunk {
-  size_t num_rows = 0;
+  size_t num_rows = 0;               // rows in this chunk (after sampling)
+  uint64_t rows_scanned = 0;         // rows of the input this chunk covered, kept or not
   std::vector<ChunkColumn> columns;  // one per schema column
   std::string source;                // file the rows came from
   std::vector<uint64_t> row_lines;   // 1-based line of each row in `source`, for messages
@@ -40,14 +41,33 @@ struct ReadOptions {
   int threads = 0;               // 0 = all cores
 };
 
+// Keeps a deterministic pseudo-random share of rows: row i (counted from the first row of the
+// first file) is kept when a hash of (seed, i) falls below rate. The same rows are kept whatever
+// the chunk size or thread count.
+struct RowSampler {
+  double rate = 1.0;
+  uint64_t seed = 0;
+  bool Keep(uint64_t row) const {
+    if (rate >= 1.0) return true;
+    uint64_t z = (row + 1) * 0x9E3779B97F4A7C15ull ^ seed;
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    z ^= z >> 31;
+    return static_cast<double>(z >> 11) * (1.0 / 9007199254740992.0) < rate;
+  }
+};
+
 class TableReader {
  public:
   virtual ~TableReader() = default;
   virtual const Schema& schema() const = 0;
   // Replaces the schema (after the user's overrides); column count and order must not change.
   virtual Status SetSchema(Schema schema) = 0;
-  // Fills `chunk` with the next rows; returns false at the end of the table.
-  virtual Result<bool> Next(TableChunk* chunk) = 0;
+  // Fills `chunk` with the next rows; returns false at the end of the table. With a sampler,
+  // only the rows it keeps are parsed and returned (rows_scanned still counts them all).
+  virtual Result<bool> Next(TableChunk* chunk, const RowSampler* sampler = nullptr) = 0;
+  // Rough number of rows in the input (from the first chunk's bytes per row), 0 if unknown.
+  virtual double EstimateRows() const = 0;
   // Starts again from the first row.
   virtual Status Rewind() = 0;
   // For progress: input bytes consumed so far and in all.

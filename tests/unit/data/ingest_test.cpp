@@ -141,3 +141,48 @@ TEST(Ingest, LibSvmInput) {
 
 }  // namespace
 }  // namespace tessera::data
+
+namespace tessera::data {
+namespace {
+
+TEST(Ingest, SampledBinningIsDeterministicAndKeepsEveryRow) {
+  TempDir dir;
+  SyntheticOptions so;
+  so.rows = 30000;
+  so.categoricals = 1;
+  std::string f = dir.Path("g.csv");
+  ASSERT_TRUE(WriteSyntheticCsv(so, f).ok());
+  IngestOptions a = WithLabel("label");
+  a.bin_sample_rows = 2000;
+  a.max_bin = 32;  // about a hundred sampled rows per bin
+  a.read.threads = 1;
+  a.read.chunk_bytes = 1 << 20;
+  IngestOptions b = a;
+  b.read.threads = 2;
+  b.read.chunk_bytes = 3 << 20;
+  auto da = IngestBinned({f}, a);
+  auto db = IngestBinned({f}, b);
+  ASSERT_TRUE(da.ok() && db.ok());
+  EXPECT_EQ(da->num_rows(), 30000u);
+  EXPECT_EQ(0, std::memcmp(da->cells(), db->cells(), da->cells_bytes()));
+  for (size_t k = 0; k < da->num_features(); ++k) EXPECT_EQ(da->mappers()[k].ToJson(), db->mappers()[k].ToJson());
+  // Bins chosen from the sample still spread the full data evenly.
+  std::vector<size_t> counts(da->mappers()[0].num_bins(), 0);
+  for (size_t r = 0; r < da->num_rows(); ++r) ++counts[da->bin(r, 0)];
+  double expected = 30000.0 / (counts.size() - 1);
+  for (size_t bin = 1; bin < counts.size(); ++bin) EXPECT_NEAR(counts[bin], expected, expected * 0.4) << bin;
+}
+
+TEST(RowSampler, KeepsAboutTheRateAndIsStable) {
+  RowSampler s;
+  s.rate = 0.25;
+  s.seed = 9;
+  size_t kept = 0;
+  for (uint64_t i = 0; i < 100000; ++i) kept += s.Keep(i);
+  EXPECT_NEAR(static_cast<double>(kept), 25000, 600);
+  RowSampler all;
+  EXPECT_TRUE(all.Keep(123));
+}
+
+}  // namespace
+}  // namespace tessera::data
