@@ -49,6 +49,22 @@ Result<bool> CsvChunker::Next(CsvRawChunk* chunk) {
     bool in_quotes = false;
     size_t pos = 0, record_start = 0, cut = 0;
     uint64_t line = next_line_, record_line = next_line_;
+    if (!std::memchr(data, '"', size)) {
+      // No quotes at all (the common case): every newline ends a record.
+      for (const char* nl; (nl = static_cast<const char*>(std::memchr(data + pos, '\n', size - pos)));) {
+        size_t end = static_cast<size_t>(nl - data);
+        bool blank = end == record_start || (end == record_start + 1 && data[record_start] == '\r');
+        if (!blank) {
+          chunk->starts.push_back(static_cast<uint32_t>(record_start));
+          chunk->ends.push_back(static_cast<uint32_t>(end));
+          chunk->lines.push_back(line);
+        }
+        ++line;
+        pos = record_start = cut = end + 1;
+        record_line = line;
+      }
+      pos = size;  // nothing after the last newline needs scanning again
+    }
     while (pos < size) {
       const char* nl = static_cast<const char*>(std::memchr(data + pos, '\n', size - pos));
       if (!nl) break;
@@ -88,7 +104,7 @@ Result<bool> CsvChunker::Next(CsvRawChunk* chunk) {
       continue;
     }
     // Hand out [0, cut) and keep the partial record for the next call.
-    auto bytes = std::make_shared<std::vector<char>>(std::move(pending_));
+    auto bytes = std::make_shared<ByteBuffer>(std::move(pending_));
     pending_.assign(bytes->begin() + static_cast<long>(cut), bytes->end());
     bytes->resize(cut);
     chunk->bytes = std::move(bytes);

@@ -48,59 +48,67 @@ void LocateInRecord(const CsvRawChunk& raw, size_t rec, const char* at, uint64_t
 
 }  // namespace
 
+bool NextCsvField(char* p, char* end, char delimiter, std::string_view* field, char** next, bool* last,
+                  const char** error_at, const char** error_what) {
+  if (p < end && *p == '"') {
+    // Quoted field: "" stands for one quote; unescape in place (the result is never longer).
+    char* out = p;
+    char* q = p + 1;
+    for (;;) {
+      char* close = static_cast<char*>(std::memchr(q, '"', static_cast<size_t>(end - q)));
+      if (!close) {
+        *error_at = p;
+        *error_what = "a closing '\"' for the quoted field";
+        return false;
+      }
+      size_t n = static_cast<size_t>(close - q);
+      std::memmove(out, q, n);
+      out += n;
+      if (close + 1 < end && close[1] == '"') {
+        *out++ = '"';
+        q = close + 2;
+        continue;
+      }
+      *field = std::string_view(p, static_cast<size_t>(out - p));
+      q = close + 1;
+      if (q == end) {
+        *last = true;
+        return true;
+      }
+      if (*q != delimiter) {
+        *error_at = q;
+        *error_what = "a delimiter or the end of the line after the closing '\"'";
+        return false;
+      }
+      *last = false;
+      *next = q + 1;
+      return true;
+    }
+  }
+  char* d = p;
+  while (d < end && *d != delimiter) ++d;  // fields are short: a plain loop beats memchr here
+  *field = std::string_view(p, static_cast<size_t>(d - p));
+  *last = d == end;
+  *next = d + 1;
+  return true;
+}
+
 bool SplitCsvRecord(char* begin, char* end, char delimiter, std::vector<std::string_view>* fields,
                     size_t* error_offset, const char** error_what) {
   fields->clear();
   char* p = begin;
   for (;;) {
-    if (p < end && *p == '"') {
-      // Quoted field: "" stands for one quote; unescape in place (the result is never longer).
-      char* out = p;
-      char* q = p + 1;
-      char* field_start = out;
-      for (;;) {
-        char* close = static_cast<char*>(std::memchr(q, '"', static_cast<size_t>(end - q)));
-        if (!close) {
-          *error_offset = static_cast<size_t>(p - begin);
-          *error_what = "a closing '\"' for the quoted field";
-          return false;
-        }
-        size_t n = static_cast<size_t>(close - q);
-        std::memmove(out, q, n);
-        out += n;
-        if (close + 1 < end && close[1] == '"') {
-          *out++ = '"';
-          q = close + 2;
-          continue;
-        }
-        p = close + 1;
-        break;
-      }
-      fields->emplace_back(field_start, static_cast<size_t>(out - field_start));
-      if (p == end) return true;
-      if (*p != delimiter) {
-        *error_offset = static_cast<size_t>(p - begin);
-        *error_what = "a delimiter or the end of the line after the closing '\"'";
-        return false;
-      }
-      ++p;
-      if (p == end) {
-        fields->emplace_back(p, 0);
-        return true;
-      }
-    } else {
-      char* d = static_cast<char*>(std::memchr(p, delimiter, static_cast<size_t>(end - p)));
-      if (!d) {
-        fields->emplace_back(p, static_cast<size_t>(end - p));
-        return true;
-      }
-      fields->emplace_back(p, static_cast<size_t>(d - p));
-      p = d + 1;
-      if (p == end) {
-        fields->emplace_back(p, 0);
-        return true;
-      }
+    std::string_view field;
+    char* next;
+    bool last;
+    const char* at;
+    if (!NextCsvField(p, end, delimiter, &field, &next, &last, &at, error_what)) {
+      *error_offset = static_cast<size_t>(at - begin);
+      return false;
     }
+    fields->push_back(field);
+    if (last) return true;
+    p = next;
   }
 }
 
@@ -335,34 +343,49 @@ Status CsvReader::Convert(const CsvRawChunk& raw, size_t first_record, const Row
   };
   const int threads = ResolveThreads(options_.threads);
   std::vector<BlockError> errors(static_cast<size_t>(threads));
+  const char delim = delimiter_;
   ParallelFor(rows, threads, [&](size_t b, size_t e, size_t block) {
-    std::vector<std::string_view> fields;
-    fields.reserve(ncols);
     auto fail = [&](size_t r, const char* at, const std::string& message) {
       uint64_t line, column;
       LocateInRecord(raw, record_of(r), at, &line, &column);
       errors[block] = {r, Status::AtLocation(path, line, column, message)};
     };
+    // Reports a row with the wrong number of fields, counting the fields it has.
+    auto fail_ragged = [&](size_t r, char* begin, char* p, char* end, size_t seen, bool at_end) {
+      size_t found = seen;
+      std::string_view f;
+      char* next = end;
+      bool last = at_end;
+      const char *at, *what;
+      while (!last && NextCsvField(p, end, delim, &f, &next, &last, &at, &what)) ++found, p = next;
+      fail(r, begin, "expected " + std::to_string(ncols) + " fields (as in the header), found " + std::to_string(found));
+    };
     for (size_t r = b; r < e; ++r) {
-      const size_t rec = record_of(r);
       char *begin, *end;
-      RecordBounds(raw, rec, &begin, &end);
-      size_t bad;
-      const char* what;
-      if (!SplitCsvRecord(begin, end, delimiter_, &fields, &bad, &what)) {
-        fail(r, begin + bad, std::string("expected ") + what);
-        return;
-      }
-      if (fields.size() != ncols) {
-        fail(r, begin, "expected " + std::to_string(ncols) + " fields (as in the header), found " +
-                           std::to_string(fields.size()));
-        return;
-      }
+      RecordBounds(raw, record_of(r), &begin, &end);
+      char* p = begin;
+      bool last = false;
       for (size_t c = 0; c < ncols; ++c) {
+        if (last) return fail_ragged(r, begin, p, end, c, true);
         const Column& col = schema_.column(c);
-        if (col.role == ColumnRole::kIgnored) continue;
-        std::string_view f = fields[c];
         auto& dst = out->columns[c];
+        if (col.type == ColumnType::kNumeric && col.role != ColumnRole::kIgnored) {
+          // Fused fast path: parse the number in place and expect the delimiter right after it.
+          float v;
+          const char* stop = ParseDecimalPrefix(p, end, &v);
+          if (stop && (stop == end || *stop == delim)) {
+            dst.numbers[r] = v;
+            last = stop == end;
+            p = const_cast<char*>(stop) + 1;
+            continue;
+          }
+        }
+        std::string_view f;
+        char* next = end;
+        const char *at, *what;
+        if (!NextCsvField(p, end, delim, &f, &next, &last, &at, &what)) return fail(r, at, std::string("expected ") + what);
+        p = next;
+        if (col.role == ColumnRole::kIgnored) continue;
         switch (col.type) {
           case ColumnType::kNumeric: {
             float v;
@@ -371,9 +394,8 @@ Status CsvReader::Convert(const CsvRawChunk& raw, size_t first_record, const Row
             } else if (IsMissingToken(f)) {
               dst.numbers[r] = kMissing;
             } else {
-              fail(r, f.data(), "expected a number in column '" + col.name + "', found " + Quoted(f) +
-                                    " (pass --categorical " + col.name + " if it holds categories)");
-              return;
+              return fail(r, f.data(), "expected a number in column '" + col.name + "', found " + Quoted(f) +
+                                           " (pass --categorical " + col.name + " if it holds categories)");
             }
             break;
           }
@@ -384,8 +406,7 @@ Status CsvReader::Convert(const CsvRawChunk& raw, size_t first_record, const Row
             } else if (IsMissingToken(f)) {
               dst.numbers[r] = kMissing;
             } else {
-              fail(r, f.data(), "expected true/false in boolean column '" + col.name + "', found " + Quoted(f));
-              return;
+              return fail(r, f.data(), "expected true/false in boolean column '" + col.name + "', found " + Quoted(f));
             }
             break;
           }
@@ -396,8 +417,7 @@ Status CsvReader::Convert(const CsvRawChunk& raw, size_t first_record, const Row
             } else if (IsMissingToken(f)) {
               dst.numbers[r] = kMissing;
             } else {
-              fail(r, f.data(), "expected an ISO-8601 date or timestamp in column '" + col.name + "', found " + Quoted(f));
-              return;
+              return fail(r, f.data(), "expected an ISO-8601 date or timestamp in column '" + col.name + "', found " + Quoted(f));
             }
             break;
           }
@@ -407,15 +427,13 @@ Status CsvReader::Convert(const CsvRawChunk& raw, size_t first_record, const Row
               break;
             }
             size_t bad_byte;
-            if (!IsValidUtf8(f, &bad_byte)) {
-              fail(r, f.data() + bad_byte, "invalid UTF-8 in column '" + col.name + "'");
-              return;
-            }
+            if (!IsValidUtf8(f, &bad_byte)) return fail(r, f.data() + bad_byte, "invalid UTF-8 in column '" + col.name + "'");
             dst.texts[r] = f;
             break;
           }
         }
       }
+      if (!last) return fail_ragged(r, begin, p, end, ncols, false);
     }
   }, 1024);
   const BlockError* first = nullptr;

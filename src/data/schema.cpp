@@ -220,56 +220,46 @@ bool IsMissingToken(std::string_view s) {
   return false;
 }
 
-namespace {
-// Exact fast path for short decimals ("-1.23457", "2e-3"): with at most 7 significant digits
-// and a power of ten up to 10^10, mantissa and power are exact floats, so one IEEE division or
-// multiplication gives the correctly rounded result (Clinger). Returns false to defer to from_chars.
-bool ParseShortDecimal(const char* p, const char* end, float* out) {
+const char* ParseDecimalPrefix(const char* p, const char* end, float* out) {
+  // Exact fast path (Clinger): a mantissa up to 2^24 and a power of ten up to 10^10 are both
+  // exact floats, so one IEEE division or multiplication rounds correctly.
   static constexpr float kPow10[] = {1e0f, 1e1f, 1e2f, 1e3f, 1e4f, 1e5f, 1e6f, 1e7f, 1e8f, 1e9f, 1e10f};
-  bool negative = false;
-  if (p < end && *p == '-') negative = true, ++p;
-  uint32_t mantissa = 0;
-  int digits = 0, exponent = 0;
-  bool any = false;
-  for (; p < end && *p >= '0' && *p <= '9'; ++p, any = true) {
-    if (mantissa == 0 && *p == '0') continue;  // leading zeros are not significant
-    if (++digits > 7) return false;
-    mantissa = mantissa * 10 + static_cast<uint32_t>(*p - '0');
-  }
+  const bool negative = p < end && *p == '-';
+  p += negative;
+  const char* digits_start = p;
+  uint64_t mantissa = 0;
+  while (p < end && static_cast<unsigned>(*p - '0') < 10) mantissa = mantissa * 10 + static_cast<unsigned>(*p++ - '0');
+  long digits = p - digits_start;
+  int exponent = 0;
   if (p < end && *p == '.') {
-    for (++p; p < end && *p >= '0' && *p <= '9'; ++p, any = true) {
-      --exponent;
-      if (mantissa == 0 && *p == '0') continue;
-      if (++digits > 7) return false;
-      mantissa = mantissa * 10 + static_cast<uint32_t>(*p - '0');
-    }
+    const char* frac = ++p;
+    while (p < end && static_cast<unsigned>(*p - '0') < 10) mantissa = mantissa * 10 + static_cast<unsigned>(*p++ - '0');
+    exponent = -static_cast<int>(p - frac);
+    digits += p - frac;
   }
-  if (!any) return false;
+  if (digits == 0 || digits > 19 || mantissa > (uint64_t{1} << 24)) return nullptr;
   if (p < end && (*p == 'e' || *p == 'E')) {
     ++p;
-    bool exp_negative = false;
-    if (p < end && (*p == '-' || *p == '+')) exp_negative = *p == '-', ++p;
-    if (p == end) return false;
+    const bool exp_negative = p < end && *p == '-';
+    if (p < end && (*p == '-' || *p == '+')) ++p;
+    const char* exp_start = p;
     int e = 0;
-    for (; p < end && *p >= '0' && *p <= '9'; ++p) {
-      e = e * 10 + (*p - '0');
-      if (e > 100) return false;
-    }
+    while (p < end && static_cast<unsigned>(*p - '0') < 10 && e < 1000) e = e * 10 + (*p++ - '0');
+    if (p == exp_start) return nullptr;
     exponent += exp_negative ? -e : e;
   }
-  if (p != end || exponent < -10 || exponent > 10) return false;
+  if (exponent < -10 || exponent > 10) return nullptr;
   float v = static_cast<float>(mantissa);
   v = exponent < 0 ? v / kPow10[-exponent] : v * kPow10[exponent];
   *out = negative ? -v : v;
-  return true;
+  return p;
 }
-}  // namespace
 
 bool ParseNumber(std::string_view s, float* out) {
   if (!s.empty() && (s.front() == ' ' || s.back() == ' ' || s.front() == '\t' || s.back() == '\t')) s = Trim(s);
   if (!s.empty() && s.front() == '+') s.remove_prefix(1);
   if (s.empty()) return false;
-  if (ParseShortDecimal(s.data(), s.data() + s.size(), out)) return true;
+  if (ParseDecimalPrefix(s.data(), s.data() + s.size(), out) == s.data() + s.size()) return true;
   auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), *out);
   if (ec == std::errc::result_out_of_range) {
     // Overflow saturates to +-inf; underflow to zero, as strtof does. from_chars leaves the value

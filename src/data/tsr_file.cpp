@@ -108,7 +108,8 @@ Result<BinnedDataset> Load(const std::string& name, const Bytes& file, int threa
     return bad(size, "truncated .tsr cache: the end-of-file trailer is missing");
   uint64_t footer_offset = GetLE<uint64_t>(trailer), footer_len = GetLE<uint64_t>(trailer + 8);
   uint32_t footer_crc = GetLE<uint32_t>(trailer + 16);
-  if (footer_offset < kHeadSize || footer_len > size || footer_offset > size - kTrailerSize - footer_len)
+  if (footer_offset < kHeadSize || footer_len > size - kHeadSize - kTrailerSize ||
+      footer_offset > size - kTrailerSize - footer_len)
     return bad(size - kTrailerSize, "corrupt .tsr trailer: footer position out of range");
   std::string footer(footer_len, '\0');
   if (!file.Read(footer_offset, footer_len, footer.data())) return bad(footer_offset, "cannot read the footer");

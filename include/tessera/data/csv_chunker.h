@@ -14,8 +14,30 @@
 
 namespace tessera::data {
 
+// An allocator that leaves new elements uninitialised, so growing a byte buffer that is about to
+// be overwritten by a read does not first fill it with zeros.
+template <typename T>
+struct UninitializedAllocator : std::allocator<T> {
+  template <typename U>
+  struct rebind {
+    using other = UninitializedAllocator<U>;
+  };
+  UninitializedAllocator() = default;
+  template <typename U>
+  UninitializedAllocator(const UninitializedAllocator<U>&) {}
+  template <typename U>
+  void construct(U* p) noexcept {
+    ::new (static_cast<void*>(p)) U;
+  }
+  template <typename U, typename... Args>
+  void construct(U* p, Args&&... args) {
+    ::new (static_cast<void*>(p)) U(std::forward<Args>(args)...);
+  }
+};
+using ByteBuffer = std::vector<char, UninitializedAllocator<char>>;
+
 struct CsvRawChunk {
-  std::shared_ptr<std::vector<char>> bytes;  // the records; each ends with '\n'
+  std::shared_ptr<ByteBuffer> bytes;  // the records; each ends with '\n'
   std::vector<uint32_t> starts;              // record i is [starts[i], ends[i])
   std::vector<uint32_t> ends;                // offset of the '\n' that ends record i
   std::vector<uint64_t> lines;               // 1-based line where record i starts
@@ -36,7 +58,7 @@ class CsvChunker {
   std::unique_ptr<ByteSource> source_;
   size_t chunk_bytes_;
   bool quotes_;
-  std::vector<char> pending_;  // bytes read but not yet handed out (a partial record)
+  ByteBuffer pending_;  // bytes read but not yet handed out (a partial record)
   bool eof_ = false;
   bool first_chunk_ = true;
   uint64_t next_line_ = 1;

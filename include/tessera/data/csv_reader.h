@@ -15,6 +15,11 @@
 
 namespace tessera::data {
 
+// Reads the field starting at p in a record ending at `end`, unescaping a quoted field in place.
+// Sets *last when the record ends after it, else *next to the start of the next field. On
+// malformed quoting returns false with where the problem is and what was expected.
+bool NextCsvField(char* p, char* end, char delimiter, std::string_view* field, char** next, bool* last,
+                  const char** error_at, const char** error_what);
 // Splits one record (without its line ending) into fields, unescaping quoted fields in place.
 // On malformed quoting returns false with the byte offset of the problem and what was expected.
 bool SplitCsvRecord(char* begin, char* end, char delimiter, std::vector<std::string_view>* fields,

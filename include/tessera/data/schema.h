@@ -79,6 +79,10 @@ bool IsMissingToken(std::string_view s);
 // Parses a decimal number (leading/trailing spaces and a leading '+' allowed). False if the
 // whole token is not a number.
 bool ParseNumber(std::string_view s, float* out);
+// Fast exact parse of a short decimal at the start of [p, end) ("-1.25", "3e-4": at most about
+// seven significant digits and a power of ten within 1e+-10). Returns where the number stops, or
+// nullptr when the text needs the general parser (ParseNumber).
+const char* ParseDecimalPrefix(const char* p, const char* end, float* out);
 // true/false/yes/no/t/f (any case) -> 1/0. False if the token is not a boolean word.
 bool ParseBoolean(std::string_view s, float* out);
 // ISO-8601 date or timestamp ("2024-03-01", "2024-03-01T12:30:00.5Z", "2024-03-01 12:30+02:00")
