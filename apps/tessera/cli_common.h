@@ -29,7 +29,7 @@ struct IngestFlags {
   data::IngestOptions options;
   std::vector<std::string> inputs;
   std::string delimiter;
-  double chunk_mb = 16;
+  double chunk_mb = 8;
   bool no_header = false, quiet = false;
   // Fills `options` from the parsed flags.
   data::IngestOptions Resolve() const;

@@ -159,6 +159,7 @@ Status CsvReader::OpenFile(size_t index) {
   const std::string& path = files_[index];
   bytes_before_file_ = 0;
   for (size_t i = 0; i < index; ++i) bytes_before_file_ += FileSize(files_[i]);
+  DropReadAhead();
   std::unique_ptr<ByteSource> source;
   if (from_stream_) {
     if (!stream_) return Status::UserError(path + ": a stream can be read only once (cannot rewind)");
@@ -169,6 +170,7 @@ Status CsvReader::OpenFile(size_t index) {
   chunker_ = std::make_unique<CsvChunker>(std::move(source), options_.chunk_bytes);
   CsvRawChunk raw;
   TESSERA_ASSIGN_OR_RETURN(bool any, chunker_->Next(&raw));
+  done_offset_ = chunker_->source().raw_offset();
   held_.reset();
   held_skip_ = 0;
   if (!any) {
@@ -273,8 +275,37 @@ Status CsvReader::Rewind() {
 
 double CsvReader::EstimateRows() const { return rows_per_raw_byte_ * static_cast<double>(bytes_total_); }
 
-uint64_t CsvReader::bytes_done() const {
-  return bytes_before_file_ + (chunker_ ? chunker_->source().raw_offset() : 0);
+uint64_t CsvReader::bytes_done() const { return bytes_before_file_ + done_offset_; }
+
+CsvReader::~CsvReader() { DropReadAhead(); }
+
+void CsvReader::DropReadAhead() {
+  if (read_ahead_.valid()) read_ahead_.get();
+}
+
+void CsvReader::StartReadAhead() {
+  if (!chunker_ || read_ahead_.valid()) return;
+  read_ahead_ = std::async(std::launch::async, [chunker = chunker_.get()] {
+    ReadAhead ahead;
+    auto r = chunker->Next(&ahead.raw);
+    if (r.ok()) ahead.any = r.value();
+    else ahead.status = r.status();
+    ahead.raw_offset = chunker->source().raw_offset();
+    return ahead;
+  });
+}
+
+Result<bool> CsvReader::NextRaw(CsvRawChunk* raw) {
+  if (read_ahead_.valid()) {
+    ReadAhead ahead = read_ahead_.get();
+    TESSERA_RETURN_IF_ERROR(ahead.status);
+    done_offset_ = ahead.raw_offset;
+    *raw = std::move(ahead.raw);
+    return ahead.any;
+  }
+  TESSERA_ASSIGN_OR_RETURN(bool any, chunker_->Next(raw));
+  done_offset_ = chunker_->source().raw_offset();
+  return any;
 }
 
 Result<bool> CsvReader::Next(TableChunk* chunk, const RowSampler* sampler) {
@@ -286,19 +317,22 @@ Result<bool> CsvReader::Next(TableChunk* chunk, const RowSampler* sampler) {
       held_.reset();
       held_skip_ = 0;
       if (raw.num_records() <= skip) continue;
+      StartReadAhead();
       TESSERA_RETURN_IF_ERROR(Convert(raw, skip, sampler, chunk));
       return true;
     }
     if (!chunker_) return false;
     CsvRawChunk raw;
-    TESSERA_ASSIGN_OR_RETURN(bool any, chunker_->Next(&raw));
+    TESSERA_ASSIGN_OR_RETURN(bool any, NextRaw(&raw));
     if (any) {
+      StartReadAhead();
       TESSERA_RETURN_IF_ERROR(Convert(raw, 0, sampler, chunk));
       return true;
     }
     if (file_index_ + 1 >= files_.size()) {
       chunker_.reset();
       bytes_before_file_ = bytes_total_;
+      done_offset_ = 0;
       return false;
     }
     TESSERA_RETURN_IF_ERROR(OpenFile(file_index_ + 1));

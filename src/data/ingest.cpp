@@ -82,13 +82,19 @@ Result<BinnedDataset> IngestBinned(const std::vector<std::string>& inputs, const
     double rate = static_cast<double>(options.bin_sample_rows) / estimated_rows;
     sampler.rate = std::exp2(std::ceil(std::log2(rate)));
   }
-  TESSERA_ASSIGN_OR_RETURN(TableProfile profile, ProfileTable(reader.get(), threads, options.progress, &sampler));
-  if (profile.rows() == 0) return Status::UserError(files[0] + ": no data rows after the header");
-
-  const Schema schema = reader->schema();
+  std::vector<BinMapper> mappers;
+  uint64_t rows = 0;
+  {
+    // The profile (sketches, category counts) is let go before the matrix is allocated.
+    TESSERA_ASSIGN_OR_RETURN(TableProfile profile, ProfileTable(reader.get(), threads, options.progress, &sampler));
+    if (profile.rows() == 0) return Status::UserError(files[0] + ": no data rows after the header");
+    mappers = BuildBinMappers(reader->schema(), profile, options);
+    rows = profile.rows();
+  }
+  const Schema schema = reader->schema();  // final now: LibSVM grows it during the first pass
   std::vector<size_t> feature_columns = schema.FeatureIndices();
   if (feature_columns.empty()) return Status::UserError(files[0] + ": no feature columns left to train on");
-  BinnedDataset ds(schema, feature_columns, BuildBinMappers(schema, profile, options), profile.rows());
+  BinnedDataset ds(schema, feature_columns, std::move(mappers), rows);
 
   const int label_col = schema.FindRole(ColumnRole::kLabel);
   const int weight_col = schema.FindRole(ColumnRole::kWeight);

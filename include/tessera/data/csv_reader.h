@@ -4,6 +4,7 @@
 // Not thread-safe: one consumer calls Next().
 #pragma once
 
+#include <future>
 #include <memory>
 #include <optional>
 #include <string>
@@ -41,6 +42,7 @@ class CsvReader final : public TableReader {
   double EstimateRows() const override;
   Status Rewind() override;
   uint64_t bytes_done() const override;
+  ~CsvReader() override;
   uint64_t bytes_total() const override { return bytes_total_; }
   char delimiter() const { return delimiter_; }
 
@@ -49,6 +51,11 @@ class CsvReader final : public TableReader {
   // Opens file `index` and reads its first chunk into held_, checking its header.
   Status OpenFile(size_t index);
   Status InferSchema();
+  // The next raw chunk of the current file, from the read-ahead when one is running.
+  Result<bool> NextRaw(CsvRawChunk* raw);
+  // Reads the next raw chunk on another thread while the caller parses this one.
+  void StartReadAhead();
+  void DropReadAhead();
   Status Convert(const CsvRawChunk& raw, size_t first_record, const RowSampler* sampler, TableChunk* out);
 
   std::vector<std::string> files_;
@@ -61,6 +68,14 @@ class CsvReader final : public TableReader {
   size_t file_index_ = 0;
   std::unique_ptr<CsvChunker> chunker_;
   std::optional<CsvRawChunk> held_;  // a chunk already read, still to hand out
+  struct ReadAhead {
+    Status status;
+    bool any = false;
+    CsvRawChunk raw;
+    uint64_t raw_offset = 0;
+  };
+  std::future<ReadAhead> read_ahead_;
+  uint64_t done_offset_ = 0;  // raw bytes of the current file behind the chunks handed out
   size_t held_skip_ = 0;             // records at the front of held_ to skip (the header)
   uint64_t bytes_total_ = 0, bytes_before_file_ = 0;
   uint64_t rows_read_ = 0;        // rows handed out (or skipped by sampling) since the start

@@ -24,7 +24,7 @@ struct ColumnProfile {
   double min = std::numeric_limits<double>::infinity();
   double max = -std::numeric_limits<double>::infinity();
   double sum = 0;
-  QuantileSketch sketch;  // numeric, boolean and datetime columns
+  QuantileSketch sketch{2048, 16384};  // numeric, boolean and datetime columns
   std::unordered_map<std::string, uint64_t, StringHash, std::equal_to<>> categories;  // categorical
 
   void ObserveNumbers(const std::vector<float>& values);
