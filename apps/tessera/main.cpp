@@ -1,5 +1,7 @@
 // tessera: the command-line front door. Each subcommand lives in its own cmd_*.cpp file.
 // Exit codes: 0 success, 1 user error (bad flags or input), 2 internal error.
+#include <malloc.h>
+
 #include <cstdio>
 #include <exception>
 
@@ -7,6 +9,9 @@
 #include "commands.h"
 
 int main(int argc, char** argv) {
+  // Big buffers (chunks, matrices) straight from mmap and back to the system when freed: glibc's
+  // adaptive threshold would otherwise keep freed chunk buffers resident in its heap.
+  mallopt(M_MMAP_THRESHOLD, 1 << 20);
   CLI::App app{"Tessera: machine learning on big tabular data, from ingest to the edge."};
   app.set_version_flag("--version", std::string("tessera ") + TESSERA_VERSION);
   app.require_subcommand(1);

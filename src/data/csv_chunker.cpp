@@ -4,6 +4,19 @@
 
 namespace tessera::data {
 
+ByteBuffer BufferPool::Take() {
+  std::lock_guard lock(mutex_);
+  if (free_.empty()) return ByteBuffer();
+  ByteBuffer b = std::move(free_.back());
+  free_.pop_back();
+  return b;
+}
+
+void BufferPool::Give(ByteBuffer buffer) {
+  std::lock_guard lock(mutex_);
+  if (free_.size() < 2) free_.push_back(std::move(buffer));  // more would only hold memory
+}
+
 CsvChunker::CsvChunker(std::unique_ptr<ByteSource> source, size_t chunk_bytes, bool quotes)
     : source_(std::move(source)),
       chunk_bytes_(std::max<size_t>(chunk_bytes, 4096)),
@@ -104,7 +117,11 @@ Result<bool> CsvChunker::Next(CsvRawChunk* chunk) {
       continue;
     }
     // Hand out [0, cut) and keep the partial record for the next call.
-    auto bytes = std::make_shared<ByteBuffer>(std::move(pending_));
+    std::shared_ptr<ByteBuffer> bytes(new ByteBuffer(std::move(pending_)), [pool = pool_](ByteBuffer* b) {
+      pool->Give(std::move(*b));
+      delete b;
+    });
+    pending_ = pool_->Take();
     pending_.assign(bytes->begin() + static_cast<long>(cut), bytes->end());
     bytes->resize(cut);
     chunk->bytes = std::move(bytes);

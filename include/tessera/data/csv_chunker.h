@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -44,6 +45,18 @@ struct CsvRawChunk {
   size_t num_records() const { return starts.size(); }
 };
 
+// Chunk buffers handed out come back here when their last user lets go, so that the next chunk
+// reuses memory that is already mapped instead of faulting in fresh pages. Thread-safe.
+class BufferPool {
+ public:
+  ByteBuffer Take();
+  void Give(ByteBuffer buffer);
+
+ private:
+  std::mutex mutex_;
+  std::vector<ByteBuffer> free_;
+};
+
 class CsvChunker {
  public:
   // `quotes` = false makes every '\n' end a record (LibSVM, where '"' is an ordinary character).
@@ -59,6 +72,7 @@ class CsvChunker {
   size_t chunk_bytes_;
   bool quotes_;
   ByteBuffer pending_;  // bytes read but not yet handed out (a partial record)
+  std::shared_ptr<BufferPool> pool_ = std::make_shared<BufferPool>();
   bool eof_ = false;
   bool first_chunk_ = true;
   uint64_t next_line_ = 1;
