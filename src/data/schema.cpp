@@ -213,9 +213,15 @@ double BeyondDouble(std::string_view s) {
 }  // namespace
 
 bool IsMissingToken(std::string_view s) {
+  // Most fields are values: reject them on their first byte before trimming and comparing.
+  if (!s.empty()) {
+    char c = s.front();
+    if (c != ' ' && c != '\t' && c != '?' && c != 'N' && c != 'n') return false;
+  }
   s = Trim(s);
   if (s.empty() || s == "?") return true;
-  for (std::string_view t : {"NA", "N/A", "NaN", "null", "None"})
+  using namespace std::string_view_literals;
+  for (std::string_view t : {"NA"sv, "N/A"sv, "NaN"sv, "null"sv, "None"sv})
     if (EqualsIgnoreCase(s, t)) return true;
   return false;
 }

@@ -91,6 +91,15 @@ class MemoryBytes final : public Bytes {
   const std::string& s_;
 };
 
+// A non-negative integer field of the footer. json's get<uint64_t>() would wrap a negative number
+// and cast a float such as 1e300 (undefined behaviour); this throws a type_error instead.
+uint64_t Unsigned(const nlohmann::json& v, const char* what) {
+  if (!v.is_number_unsigned())
+    throw nlohmann::json::type_error::create(302, std::string(what) + " must be a non-negative integer", &v);
+  return v.get<uint64_t>();
+}
+uint64_t Unsigned(const nlohmann::json& j, const char* key, const char* what) { return Unsigned(j.at(key), what); }
+
 Result<BinnedDataset> Load(const std::string& name, const Bytes& file, int threads) {
   auto bad = [&](uint64_t offset, const std::string& what) { return Status::AtOffset(name, offset, what); };
   const uint64_t size = file.size();
@@ -119,7 +128,8 @@ Result<BinnedDataset> Load(const std::string& name, const Bytes& file, int threa
   if (j.is_discarded() || !j.is_object()) return bad(footer_offset, "footer is not valid JSON");
   try {
     TESSERA_ASSIGN_OR_RETURN(Schema schema, Schema::FromJson(j.at("schema")));
-    std::vector<size_t> feature_columns = j.at("feature_columns").get<std::vector<size_t>>();
+    std::vector<size_t> feature_columns;
+    for (const auto& c : j.at("feature_columns")) feature_columns.push_back(Unsigned(c, "feature_columns[i]"));
     std::vector<BinMapper> mappers;
     for (const auto& m : j.at("mappers")) {
       TESSERA_ASSIGN_OR_RETURN(BinMapper mapper, BinMapper::FromJson(m));
@@ -128,13 +138,14 @@ Result<BinnedDataset> Load(const std::string& name, const Bytes& file, int threa
     if (feature_columns.size() != mappers.size()) return bad(footer_offset, "footer: one bin mapper per feature expected");
     for (size_t c : feature_columns)
       if (c >= schema.size()) return bad(footer_offset, "footer: feature column out of range");
-    const uint64_t rows = j.at("rows").get<uint64_t>();
+    const uint64_t rows = Unsigned(j, "rows", "rows");
     int bytes_per_cell = 1;
     for (const auto& m : mappers)
       if (m.num_bins() > 256) bytes_per_cell = 2;
-    if (j.at("bytes_per_cell").get<int>() != bytes_per_cell)
+    if (Unsigned(j, "bytes_per_cell", "bytes_per_cell") != static_cast<uint64_t>(bytes_per_cell))
       return bad(footer_offset, "footer: bytes_per_cell does not match the bin mappers");
-    if (rows > (uint64_t{1} << 40)) return bad(footer_offset, "footer: implausible row count");
+    if (rows > (uint64_t{1} << 40) || (!mappers.empty() && rows > (uint64_t{1} << 40) / mappers.size()))
+      return bad(footer_offset, "footer: implausible row count");
 
     // Check every block against the sizes the footer implies before allocating anything: blocks
     // are at most kBlockBytes each, so the footer's length bounds what a bad file can make us allocate.
@@ -144,8 +155,7 @@ Result<BinnedDataset> Load(const std::string& name, const Bytes& file, int threa
         {"labels", rows * 4}, {"weights", rows * 4}, {"groups", rows * 8}};
     struct Block {
       int section;
-      uint64_t at, offset, comp, raw;
-      uint32_t crc;
+      uint64_t at, offset, comp, raw, crc;
     };
     std::vector<Block> blocks;
     bool present[4] = {false, false, false, false};
@@ -158,11 +168,12 @@ Result<BinnedDataset> Load(const std::string& name, const Bytes& file, int threa
       if (present[id]) return bad(footer_offset, "footer: section '" + sname + "' appears twice");
       present[id] = true;
       const uint64_t expected = kSections[id].second;
-      if (s.at("raw_bytes").get<uint64_t>() != expected)
+      if (Unsigned(s, "raw_bytes", "raw_bytes") != expected)
         return bad(footer_offset, "footer: section '" + sname + "' has the wrong size");
       uint64_t at = 0;
       for (const auto& b : s.at("blocks")) {
-        Block blk{id, at, b.at("offset"), b.at("comp"), b.at("raw"), b.at("crc")};
+        Block blk{id, at, Unsigned(b, "offset", "block offset"), Unsigned(b, "comp", "block comp"),
+                  Unsigned(b, "raw", "block raw"), Unsigned(b, "crc", "block crc")};
         if (blk.raw == 0 || blk.raw > kBlockBytes || blk.raw > expected - at || blk.offset < kHeadSize ||
             blk.comp > footer_offset || blk.offset > footer_offset - blk.comp)
           return bad(footer_offset, "footer: block of section '" + sname + "' out of range");
@@ -172,6 +183,9 @@ Result<BinnedDataset> Load(const std::string& name, const Bytes& file, int threa
       if (at != expected) return bad(footer_offset, "footer: blocks of section '" + sname + "' do not cover it");
     }
     if (!present[kCells]) return bad(footer_offset, "footer: the cells section is missing");
+    // Without features the cells are empty: some other section must hold the rows.
+    if (rows > 0 && mappers.empty() && !present[kLabels] && !present[kWeights] && !present[kGroups])
+      return bad(footer_offset, "footer: rows but no data (no features, labels, weights or groups)");
 
     BinnedDataset ds(std::move(schema), std::move(feature_columns), std::move(mappers), rows);
     ds.set_label_classes(j.value("label_classes", std::vector<std::string>{}));

@@ -7,6 +7,7 @@
 
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <nlohmann/json_fwd.hpp>
 #include <string>
 #include <string_view>
@@ -20,9 +21,25 @@ namespace tessera::data {
 
 constexpr int kDefaultMaxBin = 255;
 
+// A fast hash for the short strings categories usually are (whole 8-byte words, then a mix).
 struct StringHash {
   using is_transparent = void;
-  size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  size_t operator()(std::string_view s) const {
+    uint64_t h = 0x9E3779B97F4A7C15ull ^ s.size();
+    size_t i = 0;
+    for (; i + 8 <= s.size(); i += 8) {
+      uint64_t w;
+      std::memcpy(&w, s.data() + i, 8);
+      h = (h ^ w) * 0xBF58476D1CE4E5B9ull;
+      h ^= h >> 29;
+    }
+    if (i < s.size()) {
+      uint64_t w = 0;
+      std::memcpy(&w, s.data() + i, s.size() - i);
+      h = (h ^ w) * 0x94D049BB133111EBull;
+    }
+    return static_cast<size_t>(h ^ (h >> 31));
+  }
 };
 using CategoryIndex = std::unordered_map<std::string, uint32_t, StringHash, std::equal_to<>>;
 
