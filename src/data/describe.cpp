@@ -31,6 +31,10 @@ nlohmann::json DescribeProfile(const Schema& schema, const TableProfile& profile
       j["min"] = p.count ? Number(p.min) : nlohmann::json(nullptr);
       j["max"] = p.count ? Number(p.max) : nlohmann::json(nullptr);
       j["mean"] = p.count ? Number(p.mean()) : nlohmann::json(nullptr);
+      if (col.type == ColumnType::kDatetime && p.count) {
+        for (const char* k : {"min", "max", "mean"})
+          if (j[k].is_number()) j[k] = FormatDatetime(j[k].get<double>());
+      }
       bool exact = p.sketch.Exact();
       auto summary = p.sketch.Summary();
       j["distinct"] = summary.size();

@@ -88,5 +88,7 @@ bool ParseBoolean(std::string_view s, float* out);
 // ISO-8601 date or timestamp ("2024-03-01", "2024-03-01T12:30:00.5Z", "2024-03-01 12:30+02:00")
 // -> seconds since 1970-01-01 UTC. False if it is not one.
 bool ParseDatetime(std::string_view s, double* seconds);
+// Seconds since 1970-01-01 UTC -> "2024-03-01T12:30:00Z" (whole seconds).
+std::string FormatDatetime(double seconds);
 
 }  // namespace tessera::data

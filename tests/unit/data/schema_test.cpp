@@ -129,3 +129,17 @@ TEST(ParseNumber, FastPathAgreesWithFromChars) {
 
 }  // namespace
 }  // namespace tessera::data
+
+namespace tessera::data {
+namespace {
+
+TEST(FormatDatetime, InvertsParseDatetime) {
+  for (const char* s : {"1970-01-01T00:00:00Z", "2001-01-14T21:55:00Z", "2024-02-29T23:59:59Z", "1969-12-31T23:59:59Z"}) {
+    double t;
+    ASSERT_TRUE(ParseDatetime(s, &t)) << s;
+    EXPECT_EQ(FormatDatetime(t), s);
+  }
+}
+
+}  // namespace
+}  // namespace tessera::data
