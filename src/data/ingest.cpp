@@ -63,39 +63,13 @@ std::vector<BinMapper> BuildBinMappers(const Schema& schema, const TableProfile&
   return mappers;
 }
 
-Result<BinnedDataset> IngestBinned(const std::vector<std::string>& inputs, const IngestOptions& options) {
-  if (options.max_bin < 2 || options.max_bin > 65535)
-    return Status::UserError("max_bin must be between 2 and 65535, got " + std::to_string(options.max_bin));
-  TESSERA_ASSIGN_OR_RETURN(auto files, ExpandInputPaths(inputs));
-  if (FormatFromPath(files[0]) == TableFormat::kTsr) {
-    if (files.size() != 1) return Status::UserError("give one .tsr cache at a time");
-    return LoadTsr(files[0], options.read.threads);
-  }
-  TESSERA_ASSIGN_OR_RETURN(auto reader, OpenTable(files, options));
-  const int threads = ResolveThreads(options.read.threads);
-  RowSampler sampler;
-  sampler.seed = options.seed;
-  const double estimated_rows = reader->EstimateRows();
-  if (options.bin_sample_rows > 0 && estimated_rows > 2.0 * static_cast<double>(options.bin_sample_rows)) {
-    // A power of two, so that a slightly different estimate seldom changes the sample; the
-    // sample holds between bin_sample_rows and twice that.
-    double rate = static_cast<double>(options.bin_sample_rows) / estimated_rows;
-    sampler.rate = std::exp2(std::ceil(std::log2(rate)));
-  }
-  std::vector<BinMapper> mappers;
-  uint64_t rows = 0;
-  {
-    // The profile (sketches, category counts) is let go before the matrix is allocated.
-    TESSERA_ASSIGN_OR_RETURN(TableProfile profile, ProfileTable(reader.get(), threads, options.progress, &sampler));
-    if (profile.rows() == 0) return Status::UserError(files[0] + ": no data rows after the header");
-    mappers = BuildBinMappers(reader->schema(), profile, options);
-    rows = profile.rows();
-  }
-  const Schema schema = reader->schema();  // final now: LibSVM grows it during the first pass
-  std::vector<size_t> feature_columns = schema.FeatureIndices();
-  if (feature_columns.empty()) return Status::UserError(files[0] + ": no feature columns left to train on");
-  BinnedDataset ds(schema, feature_columns, std::move(mappers), rows);
-
+// The second pass: parses every row and bins it into `ds` (allocated at its final size), with
+// labels, weights and group ids. Text labels take the ids of `label_classes` when given, else
+// ids by name of the classes met.
+static Status BinAllRows(TableReader* reader, BinnedDataset* out, int threads, bool progress,
+                  const std::vector<std::string>* label_classes) {
+  BinnedDataset& ds = *out;
+  const Schema& schema = reader->schema();
   const int label_col = schema.FindRole(ColumnRole::kLabel);
   const int weight_col = schema.FindRole(ColumnRole::kWeight);
   const int group_col = schema.FindRole(ColumnRole::kGroup);
@@ -107,8 +81,9 @@ Result<BinnedDataset> IngestBinned(const std::vector<std::string>& inputs, const
   if (label_col >= 0) ds.mutable_labels().resize(ds.num_rows());
   if (weight_col >= 0) ds.mutable_weights().resize(ds.num_rows());
 
-  TESSERA_RETURN_IF_ERROR(reader->Rewind());
-  Progress bar("binning", reader->bytes_total(), "B", options.progress);
+  if (label_classes)
+    for (const auto& name : *label_classes) label_index.emplace(name, static_cast<uint32_t>(label_names.size())), label_names.push_back(name);
+  Progress bar("binning", reader->bytes_total(), "B", progress);
   TableChunk chunk;
   size_t row = 0;
   for (;;) {
@@ -127,6 +102,9 @@ Result<BinnedDataset> IngestBinned(const std::vector<std::string>& inputs, const
           if (t.data() == nullptr)
             return Status::AtLocation(chunk.source, chunk.row_lines[r], 0, "missing value in label column '" + name + "'");
           auto it = label_index.find(t);
+          if (it == label_index.end() && label_classes)
+            return Status::AtLocation(chunk.source, chunk.row_lines[r], 0,
+                                      "label '" + std::string(t) + "' is not one of the classes the model knows");
           if (it == label_index.end()) {
             it = label_index.emplace(std::string(t), static_cast<uint32_t>(label_names.size())).first;
             label_names.emplace_back(t);
@@ -170,8 +148,8 @@ Result<BinnedDataset> IngestBinned(const std::vector<std::string>& inputs, const
     bar.Set(reader->bytes_done());
   }
   bar.Finish();
-  if (row != ds.num_rows()) return ChangedError(files[0]);
-  if (text_label) {
+  if (row != ds.num_rows()) return ChangedError(chunk.source);
+  if (text_label && !label_classes) {
     std::vector<uint32_t> order(label_names.size());
     for (uint32_t i = 0; i < order.size(); ++i) order[i] = i;
     std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) { return label_names[a] < label_names[b]; });
@@ -183,7 +161,96 @@ Result<BinnedDataset> IngestBinned(const std::vector<std::string>& inputs, const
     }
     for (float& y : ds.mutable_labels()) y = renumber[static_cast<size_t>(y)];
     ds.set_label_classes(std::move(sorted_names));
+  } else if (label_classes) {
+    ds.set_label_classes(*label_classes);
   }
+  return Status::Ok();
+}
+
+
+Result<BinnedDataset> IngestBinned(const std::vector<std::string>& inputs, const IngestOptions& options) {
+  if (options.max_bin < 2 || options.max_bin > 65535)
+    return Status::UserError("max_bin must be between 2 and 65535, got " + std::to_string(options.max_bin));
+  TESSERA_ASSIGN_OR_RETURN(auto files, ExpandInputPaths(inputs));
+  if (FormatFromPath(files[0]) == TableFormat::kTsr) {
+    if (files.size() != 1) return Status::UserError("give one .tsr cache at a time");
+    return LoadTsr(files[0], options.read.threads);
+  }
+  TESSERA_ASSIGN_OR_RETURN(auto reader, OpenTable(files, options));
+  const int threads = ResolveThreads(options.read.threads);
+  RowSampler sampler;
+  sampler.seed = options.seed;
+  const double estimated_rows = reader->EstimateRows();
+  if (options.bin_sample_rows > 0 && estimated_rows > 2.0 * static_cast<double>(options.bin_sample_rows)) {
+    // A power of two, so that a slightly different estimate seldom changes the sample; the
+    // sample holds between bin_sample_rows and twice that.
+    double rate = static_cast<double>(options.bin_sample_rows) / estimated_rows;
+    sampler.rate = std::exp2(std::ceil(std::log2(rate)));
+  }
+  std::vector<BinMapper> mappers;
+  uint64_t rows = 0;
+  {
+    // The profile (sketches, category counts) is let go before the matrix is allocated.
+    TESSERA_ASSIGN_OR_RETURN(TableProfile profile, ProfileTable(reader.get(), threads, options.progress, &sampler));
+    if (profile.rows() == 0) return Status::UserError(files[0] + ": no data rows after the header");
+    mappers = BuildBinMappers(reader->schema(), profile, options);
+    rows = profile.rows();
+  }
+  const Schema schema = reader->schema();  // final now: LibSVM grows it during the first pass
+  std::vector<size_t> feature_columns = schema.FeatureIndices();
+  if (feature_columns.empty()) return Status::UserError(files[0] + ": no feature columns left to train on");
+  BinnedDataset ds(schema, feature_columns, std::move(mappers), rows);
+
+  TESSERA_RETURN_IF_ERROR(reader->Rewind());
+  TESSERA_RETURN_IF_ERROR(BinAllRows(reader.get(), &ds, threads, options.progress, nullptr));
+  return ds;
+}
+
+Result<BinnedDataset> IngestWithReference(const std::vector<std::string>& inputs, const IngestOptions& options,
+                                          const BinnedDataset& reference, bool need_labels) {
+  TESSERA_ASSIGN_OR_RETURN(auto files, ExpandInputPaths(inputs));
+  if (FormatFromPath(files[0]) == TableFormat::kTsr)
+    return Status::UserError(files[0] + ": give the raw data (CSV or LibSVM) here; a .tsr cache has bins of its own");
+  TESSERA_ASSIGN_OR_RETURN(auto reader, OpenTableReader(files, options.read));
+  // Columns take the reference's type and role by name; columns it does not know are ignored.
+  const Schema& ref = reference.schema();
+  Schema schema = reader->schema();
+  for (auto& col : schema.mutable_columns()) {
+    int i = ref.Find(col.name);
+    if (i < 0) {
+      col.role = ColumnRole::kIgnored;
+    } else {
+      col.type = ref.column(i).type;
+      col.role = ref.column(i).role;
+      if (col.role == ColumnRole::kWeight || col.role == ColumnRole::kGroup) col.role = ColumnRole::kIgnored;
+    }
+  }
+  std::vector<size_t> feature_columns;
+  for (size_t f = 0; f < reference.num_features(); ++f) {
+    const std::string& name = reference.feature_name(f);
+    int i = schema.Find(name);
+    if (i < 0) return Status::UserError(files[0] + ": the model needs column '" + name + "', which the input does not have");
+    feature_columns.push_back(static_cast<size_t>(i));
+  }
+  const int ref_label = ref.FindRole(ColumnRole::kLabel);
+  if (need_labels && (ref_label < 0 || schema.Find(ref.column(ref_label).name) < 0))
+    return Status::UserError(files[0] + ": labels are needed, but the input has no column '" +
+                             (ref_label < 0 ? std::string("(none)") : ref.column(ref_label).name) + "'");
+  TESSERA_RETURN_IF_ERROR(reader->SetSchema(schema));
+  // Count the rows first (a scan that parses nothing), so the matrix is allocated once.
+  RowSampler none;
+  none.rate = 0;
+  uint64_t rows = 0;
+  TableChunk chunk;
+  for (;;) {
+    TESSERA_ASSIGN_OR_RETURN(bool any, reader->Next(&chunk, &none));
+    if (!any) break;
+    rows += chunk.rows_scanned;
+  }
+  BinnedDataset ds(reader->schema(), feature_columns, reference.mappers(), rows);
+  TESSERA_RETURN_IF_ERROR(reader->Rewind());
+  const std::vector<std::string>* classes = reference.label_classes().empty() ? nullptr : &reference.label_classes();
+  TESSERA_RETURN_IF_ERROR(BinAllRows(reader.get(), &ds, ResolveThreads(options.read.threads), options.progress, classes));
   return ds;
 }
 

@@ -36,4 +36,11 @@ std::vector<BinMapper> BuildBinMappers(const Schema& schema, const TableProfile&
 // Reads the inputs into a binned training matrix (a .tsr cache is loaded as it is).
 Result<BinnedDataset> IngestBinned(const std::vector<std::string>& inputs, const IngestOptions& options);
 
+// Reads new data (validation, test, rows to predict) with the bins, column types and label
+// classes of `reference` (the training data or a model's), matching columns by name: features
+// the reference has must be present; other columns are ignored. Labels are read when present
+// and required when `need_labels`.
+Result<BinnedDataset> IngestWithReference(const std::vector<std::string>& inputs, const IngestOptions& options,
+                                          const BinnedDataset& reference, bool need_labels);
+
 }  // namespace tessera::data

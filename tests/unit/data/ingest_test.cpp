@@ -186,3 +186,36 @@ TEST(RowSampler, KeepsAboutTheRateAndIsStable) {
 
 }  // namespace
 }  // namespace tessera::data
+
+namespace tessera::data {
+namespace {
+
+TEST(IngestWithReference, UsesTheReferenceBinsByColumnName) {
+  TempDir dir;
+  auto train = IngestBinned({dir.Write("train.csv", "x,c,y\n1,a,no\n2,b,yes\n3,a,no\n4,c,yes\n")}, WithLabel("y"));
+  ASSERT_TRUE(train.ok());
+  // Columns in another order, an extra column, an unseen category and a missing label column.
+  auto test = IngestWithReference({dir.Write("test.csv", "extra,c,x\n9,a,2.5\n9,zzz,\n")}, IngestOptions{}, *train, false);
+  ASSERT_TRUE(test.ok()) << test.status().message();
+  EXPECT_EQ(test->num_rows(), 2u);
+  EXPECT_EQ(test->num_features(), 2u);
+  EXPECT_EQ(test->bin(0, 0), train->mappers()[0].BinOfValue(2.5f));
+  EXPECT_EQ(test->bin(1, 0), BinMapper::kMissingBin);
+  EXPECT_EQ(test->bin(0, 1), train->mappers()[1].BinOfCategory("a"));
+  EXPECT_EQ(test->bin(1, 1), train->mappers()[1].rare_bin());
+  EXPECT_FALSE(test->has_labels());
+  auto need = IngestWithReference({dir.Path("test.csv")}, IngestOptions{}, *train, true);
+  ASSERT_FALSE(need.ok());
+  EXPECT_NE(need.status().message().find("no column 'y'"), std::string::npos) << need.status().message();
+  auto labelled = IngestWithReference({dir.Write("v.csv", "x,c,y\n1,a,yes\n")}, IngestOptions{}, *train, true);
+  ASSERT_TRUE(labelled.ok()) << labelled.status().message();
+  EXPECT_EQ(labelled->labels(), std::vector<float>{1});  // "yes" keeps the training id
+  auto unknown = IngestWithReference({dir.Write("u.csv", "x,c,y\n1,a,maybe\n")}, IngestOptions{}, *train, true);
+  EXPECT_FALSE(unknown.ok());
+  auto missing_feature = IngestWithReference({dir.Write("m.csv", "c,y\na,yes\n")}, IngestOptions{}, *train, true);
+  ASSERT_FALSE(missing_feature.ok());
+  EXPECT_NE(missing_feature.status().message().find("needs column 'x'"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace tessera::data
