@@ -3,12 +3,13 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <fstream>
 
 namespace tessera::cli {
 
-void AddIngestFlags(CLI::App* cmd, IngestFlags* f, bool with_binning) {
+void AddIngestFlags(CLI::App* cmd, IngestFlags* f, bool with_binning, const std::string& inputs_flag) {
   auto& s = f->options.schema;
-  cmd->add_option("inputs", f->inputs, "Input files: CSV/TSV (.gz/.zst), LibSVM (.svm), a directory or glob of part files, or a .tsr cache")
+  cmd->add_option(inputs_flag, f->inputs, "Input files: CSV/TSV (.gz/.zst), LibSVM (.svm), a directory or glob of part files, or a .tsr cache")
       ->required();
   cmd->add_option("--label", s.label, "Label column");
   cmd->add_option("--weight", s.weight, "Sample weight column");
@@ -41,6 +42,34 @@ data::IngestOptions IngestFlags::Resolve() const {
   else if (!delimiter.empty()) throw StatusError{Status::UserError("--delimiter takes one character or 'tab', got '" + delimiter + "'")};
   o.progress = !quiet;
   return o;
+}
+
+void ReadConfigFile(const std::string& path, std::map<std::string, std::string>* settings) {
+  std::ifstream in(path);
+  if (!in) throw StatusError{Status::UserError(path + ": cannot open config file")};
+  std::string line;
+  for (int number = 1; std::getline(in, line); ++number) {
+    if (auto hash = line.find('#'); hash != std::string::npos) line.resize(hash);
+    auto trim = [](std::string s) {
+      size_t b = s.find_first_not_of(" \t\r"), e = s.find_last_not_of(" \t\r");
+      return b == std::string::npos ? std::string() : s.substr(b, e - b + 1);
+    };
+    line = trim(line);
+    if (line.empty()) continue;
+    size_t eq = line.find('=');
+    if (eq == std::string::npos)
+      throw StatusError{Status::AtLocation(path, static_cast<uint64_t>(number), 1, "expected key = value")};
+    (*settings)[trim(line.substr(0, eq))] = trim(line.substr(eq + 1));
+  }
+}
+
+void ParseKeyValues(const std::vector<std::string>& items, std::map<std::string, std::string>* settings) {
+  for (const auto& item : items) {
+    size_t eq = item.find('=');
+    if (eq == std::string::npos || eq == 0)
+      throw StatusError{Status::UserError("--param takes key=value, got '" + item + "'")};
+    (*settings)[item.substr(0, eq)] = item.substr(eq + 1);
+  }
 }
 
 std::string FormatBytes(double bytes) {

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -34,7 +35,13 @@ struct IngestFlags {
   // Fills `options` from the parsed flags.
   data::IngestOptions Resolve() const;
 };
-void AddIngestFlags(CLI::App* cmd, IngestFlags* flags, bool with_binning);
+// `inputs_flag` is "inputs" for a positional list or an option name such as "--data".
+void AddIngestFlags(CLI::App* cmd, IngestFlags* flags, bool with_binning, const std::string& inputs_flag = "inputs");
+
+// Reads "key = value" lines (LightGBM config style; '#' starts a comment) into `settings`.
+void ReadConfigFile(const std::string& path, std::map<std::string, std::string>* settings);
+// Splits "key=value" strings into `settings` (later ones win).
+void ParseKeyValues(const std::vector<std::string>& items, std::map<std::string, std::string>* settings);
 
 // Human-friendly byte counts ("27.4 MiB").
 std::string FormatBytes(double bytes);

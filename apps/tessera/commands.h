@@ -8,5 +8,7 @@ namespace tessera::cli {
 void RegisterDescribe(CLI::App* app);  // tessera describe
 void RegisterData(CLI::App* app);      // tessera data bin | info
 void RegisterGen(CLI::App* app);       // tessera gen
+void RegisterTrain(CLI::App* app);     // tessera train
+void RegisterPredict(CLI::App* app);   // tessera predict | eval
 
 }  // namespace tessera::cli

@@ -18,6 +18,8 @@ int main(int argc, char** argv) {
   tessera::cli::RegisterDescribe(&app);
   tessera::cli::RegisterData(&app);
   tessera::cli::RegisterGen(&app);
+  tessera::cli::RegisterTrain(&app);
+  tessera::cli::RegisterPredict(&app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -1,0 +1,144 @@
+#include <charconv>
+#include <cstdio>
+#include <memory>
+
+#include "cli_common.h"
+#include "commands.h"
+#include "tessera/core/atomic_file.h"
+#include "tessera/metrics/metrics.h"
+#include "tessera/models/model_file.h"
+
+namespace tessera::cli {
+
+namespace {
+
+struct PredictFlags {
+  IngestFlags data;
+  std::string model, output;
+  bool raw_score = false, pred_leaf = false;
+};
+
+void AppendNumber(std::string* out, double v) {
+  char buf[32];
+  auto r = std::to_chars(buf, buf + sizeof buf, v);
+  out->append(buf, r.ptr);
+}
+
+void RunPredict(const PredictFlags& f) {
+  auto model = Check(models::LoadModel(f.model));
+  data::IngestOptions options = f.data.Resolve();
+  auto start = std::chrono::steady_clock::now();
+  auto ds = Check(data::IngestWithReference(f.data.inputs, options, model.reference(), false));
+  const int threads = options.read.threads;
+  const size_t n = ds.num_rows();
+  std::string out;
+  if (f.pred_leaf) {
+    auto leaves = model.PredictLeaf(ds, threads);
+    const size_t nt = model.trees().size();
+    for (size_t t = 0; t < nt; ++t) out += (t ? ",tree_" : "tree_") + std::to_string(t);
+    out += "\n";
+    for (size_t r = 0; r < n; ++r) {
+      for (size_t t = 0; t < nt; ++t) {
+        if (t) out += ',';
+        out += std::to_string(leaves[r * nt + t]);
+      }
+      out += '\n';
+    }
+  } else {
+    std::vector<double> scores = model.PredictRaw(ds, threads);
+    if (!f.raw_score) model.Transform(&scores);
+    const size_t k = static_cast<size_t>(model.num_outputs());
+    const auto& classes = model.reference().label_classes();
+    if (k == 1) {
+      out = f.raw_score ? "raw_score\n" : "prediction\n";
+    } else {
+      for (size_t c = 0; c < k; ++c)
+        out += (c ? "," : "") + std::string(f.raw_score ? "raw_" : "prob_") + (c < classes.size() ? classes[c] : std::to_string(c));
+      out += "\n";
+    }
+    out.reserve(out.size() + n * k * 20);
+    for (size_t r = 0; r < n; ++r) {
+      for (size_t c = 0; c < k; ++c) {
+        if (c) out += ',';
+        AppendNumber(&out, scores[r * k + c]);
+      }
+      out += '\n';
+    }
+  }
+  Check(WriteFileAtomically(f.output, out));
+  if (!f.data.quiet)
+    std::fprintf(stderr, "predict: %zu rows in %.2fs -> %s\n", n, SecondsSince(start), f.output.c_str());
+}
+
+struct EvalFlags {
+  IngestFlags data;
+  std::string model;
+  std::vector<std::string> metrics;
+  bool json = false;
+};
+
+void RunEval(const EvalFlags& f) {
+  auto model = Check(models::LoadModel(f.model));
+  data::IngestOptions options = f.data.Resolve();
+  auto ds = Check(data::IngestWithReference(f.data.inputs, options, model.reference(), true));
+  std::vector<double> preds = model.Predict(ds, options.read.threads);
+  const size_t k = static_cast<size_t>(model.num_outputs());
+  std::vector<std::string> names = f.metrics;
+  if (names.empty()) {
+    const std::string& objective = model.params().objective;
+    if (objective == "binary") names = {"auc", "logloss", "error"};
+    else if (objective == "multiclass") names = {"multi_logloss", "multi_error"};
+    else names = {"rmse", "mae", "r2"};
+  }
+  nlohmann::json result = nlohmann::json::object();
+  std::span<const float> y = ds.labels(), w = ds.weights();
+  for (const auto& raw_name : names) {
+    auto name = metrics::CanonicalMetricName(raw_name);
+    if (!name) throw StatusError{Status::UserError("unknown metric '" + raw_name + "'")};
+    double v;
+    if (*name == "multi_logloss" || *name == "multi_error") {
+      if (k < 2) throw StatusError{Status::UserError(*name + " needs a multiclass model")};
+      v = *name == "multi_logloss" ? metrics::MultiLogLoss(y, preds, k, w) : metrics::MultiError(y, preds, k, w);
+    } else {
+      if (k != 1) throw StatusError{Status::UserError(*name + " needs a single-output model")};
+      if (*name == "auc") v = metrics::Auc(y, preds, w);
+      else if (*name == "logloss") v = metrics::LogLoss(y, preds, w);
+      else if (*name == "error") v = metrics::BinaryError(y, preds, w);
+      else if (*name == "rmse") v = metrics::Rmse(y, preds, w);
+      else if (*name == "mae") v = metrics::Mae(y, preds, w);
+      else v = metrics::R2(y, preds, w);
+    }
+    result[*name] = v;
+  }
+  result["rows"] = ds.num_rows();
+  if (f.json) {
+    std::printf("%s\n", result.dump(2).c_str());
+    return;
+  }
+  for (const auto& [name, value] : result.items())
+    if (name != "rows") std::printf("%-14s %.6f\n", name.c_str(), value.get<double>());
+  std::printf("%-14s %zu\n", "rows", ds.num_rows());
+}
+
+}  // namespace
+
+void RegisterPredict(CLI::App* app) {
+  auto f = std::make_shared<PredictFlags>();
+  CLI::App* cmd = app->add_subcommand("predict", "Predict with a model: one line per input row");
+  cmd->add_option("--model,-m", f->model, "Model file")->required();
+  AddIngestFlags(cmd, &f->data, false, "--data");
+  cmd->add_option("-o,--output", f->output, "Predictions CSV ('-' for stdout)")->required();
+  cmd->add_flag("--raw-score", f->raw_score, "Raw scores (margins) instead of probabilities");
+  cmd->add_flag("--pred-leaf", f->pred_leaf, "The leaf index each row reaches in every tree");
+  cmd->callback([f] { RunPredict(*f); });
+
+  auto e = std::make_shared<EvalFlags>();
+  CLI::App* eval = app->add_subcommand("eval", "Metrics of a model on labelled data");
+  eval->add_option("--model,-m", e->model, "Model file")->required();
+  AddIngestFlags(eval, &e->data, false, "--data");
+  eval->add_option("--metric", e->metrics, "Metrics (default: by objective)")->delimiter(',');
+  eval->add_flag("--json", e->json, "Print JSON");
+  eval->callback([e] { RunEval(*e); });
+}
+
+}  // namespace tessera::cli

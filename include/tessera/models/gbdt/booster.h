@@ -1,0 +1,79 @@
+// Gradient boosting: the training loop and the trained model. Each iteration computes the
+// objective's gradients at the current scores, turns them into fixed-point pairs, grows one
+// tree per output (class) on a bagged subset of rows and features, and adds its shrunken leaf
+// values to the scores. Validation sets are scored as trees are added; early stopping keeps the
+// best iteration. The model keeps the bin mappers, so it predicts from any table with the
+// training columns. GbdtModel is immutable once trained; thread-safe to read.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "tessera/core/status.h"
+#include "tessera/data/binned_dataset.h"
+#include "tessera/models/gbdt/objective.h"
+#include "tessera/models/gbdt/params.h"
+#include "tessera/models/gbdt/tree.h"
+
+namespace tessera::models::gbdt {
+
+class GbdtModel {
+ public:
+  GbdtModel() = default;
+
+  const GbdtParams& params() const { return params_; }
+  int num_outputs() const { return num_outputs_; }
+  size_t num_iterations() const { return trees_.size() / static_cast<size_t>(num_outputs_); }
+  const std::vector<Tree>& trees() const { return trees_; }
+  const std::vector<double>& init_score() const { return init_score_; }
+  // The training data's schema and bins, with no rows: what new data is read against.
+  const data::BinnedDataset& reference() const { return reference_; }
+
+  // Raw scores (row-major rows x outputs), using the first `iterations` (0 = all).
+  std::vector<double> PredictRaw(const data::BinnedDataset& ds, int threads = 0, size_t iterations = 0) const;
+  // Probabilities (binary, multiclass), values (regression) or means (poisson).
+  std::vector<double> Predict(const data::BinnedDataset& ds, int threads = 0) const;
+  // Leaf index per row and tree (row-major rows x trees), as LightGBM's pred_leaf.
+  std::vector<int32_t> PredictLeaf(const data::BinnedDataset& ds, int threads = 0) const;
+  // Applies the objective's link (sigmoid, softmax, exp) to raw scores in place.
+  void Transform(std::vector<double>* scores) const;
+
+  nlohmann::json training_info() const { return training_info_; }
+
+ private:
+  friend class GbdtTrainer;
+  friend Result<GbdtModel> GbdtModelFromJson(const nlohmann::json&, data::BinnedDataset);
+  friend nlohmann::json GbdtModelToJson(const GbdtModel&);
+  GbdtParams params_;
+  int num_outputs_ = 1;
+  std::vector<double> init_score_;
+  std::vector<Tree> trees_;  // iteration-major: tree i belongs to output i % num_outputs
+  data::BinnedDataset reference_;
+  std::shared_ptr<Objective> objective_;
+  nlohmann::json training_info_;
+};
+
+// One line of the training log: the iteration and each validation set's metrics.
+struct IterationReport {
+  int iteration = 0;
+  std::vector<std::pair<std::string, double>> metrics;  // "valid_0 auc" -> value
+};
+
+struct TrainOptions {
+  std::vector<const data::BinnedDataset*> valid;  // read with the training bins
+  std::vector<std::string> valid_names;
+  const GbdtModel* init_model = nullptr;          // continue boosting from this model
+  std::function<void(const IterationReport&)> on_iteration;
+};
+
+Result<GbdtModel> TrainGbdt(const data::BinnedDataset& train, const GbdtParams& params, const TrainOptions& options = {});
+
+// The model document's "model" part (see docs/model-format.md) and back; `reference` holds the
+// schema and bin mappers read from the same document.
+nlohmann::json GbdtModelToJson(const GbdtModel& model);
+Result<GbdtModel> GbdtModelFromJson(const nlohmann::json& j, data::BinnedDataset reference);
+
+}  // namespace tessera::models::gbdt

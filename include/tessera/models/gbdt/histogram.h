@@ -1,0 +1,73 @@
+// Gradient histograms: per feature and bin, the summed gradient, hessian and row count of the
+// rows in a tree node. Gradients are summed as 64-bit fixed-point integers (GradientScale), so a
+// sum is exact and the same in any order: histograms are identical for any thread count, the
+// sibling histogram is exactly parent minus child, and later the histograms of shards on other
+// machines add up to exactly the histogram of the whole.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "tessera/data/binned_dataset.h"
+
+namespace tessera::models::gbdt {
+
+struct GradPair {
+  int64_t g = 0, h = 0;
+};
+
+struct HistBin {
+  int64_t g = 0, h = 0, n = 0;
+  HistBin& operator+=(const HistBin& o) {
+    g += o.g, h += o.h, n += o.n;
+    return *this;
+  }
+  HistBin& operator-=(const HistBin& o) {
+    g -= o.g, h -= o.h, n -= o.n;
+    return *this;
+  }
+};
+
+// Fixed-point scales chosen so that the sum of |value| over all rows stays below 2^62.
+struct GradientScale {
+  double g = 1, h = 1;
+  // Chooses powers of two for the given totals of |grad| and |hess|.
+  static GradientScale For(double sum_abs_grad, double sum_abs_hess);
+  double Grad(int64_t q) const { return static_cast<double>(q) / g; }
+  double Hess(int64_t q) const { return static_cast<double>(q) / h; }
+};
+
+// Where each feature's bins start in a flat histogram.
+class HistogramLayout {
+ public:
+  explicit HistogramLayout(const data::BinnedDataset& ds);
+  size_t total_bins() const { return total_; }
+  size_t offset(size_t feature) const { return offsets_[feature]; }
+  uint32_t num_bins(size_t feature) const { return num_bins_[feature]; }
+  size_t num_features() const { return num_bins_.size(); }
+
+ private:
+  std::vector<size_t> offsets_;
+  std::vector<uint32_t> num_bins_;
+  size_t total_ = 0;
+};
+
+// Builds histograms over a list of rows on many threads (each thread its own buffer, then added).
+class HistogramBuilder {
+ public:
+  HistogramBuilder(const data::BinnedDataset& ds, const HistogramLayout& layout, int threads);
+  // hist (layout.total_bins() entries) = sums over `rows` (all rows when rows is empty and
+  // all_rows is set).
+  void Build(std::span<const uint32_t> rows, std::span<const GradPair> grads, HistBin* hist);
+
+ private:
+  template <typename Cell>
+  void Accumulate(std::span<const uint32_t> rows, size_t begin, size_t end, std::span<const GradPair> grads, HistBin* hist) const;
+  const data::BinnedDataset& ds_;
+  const HistogramLayout& layout_;
+  int threads_;
+  std::vector<std::vector<HistBin>> scratch_;
+};
+
+}  // namespace tessera::models::gbdt

@@ -1,0 +1,38 @@
+// Objective: the loss a boosted model minimises. It gives the starting score, the first and
+// second derivatives of the loss per row (what trees are fitted to), and the map from raw score
+// to prediction (sigmoid, softmax, exp). Stateless after construction; thread-safe.
+#pragma once
+
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "tessera/core/status.h"
+#include "tessera/models/gbdt/params.h"
+
+namespace tessera::models::gbdt {
+
+class Objective {
+ public:
+  virtual ~Objective() = default;
+  // Creates the objective named in params (params.objective).
+  static Result<std::unique_ptr<Objective>> Create(const GbdtParams& params);
+
+  virtual std::string name() const = 0;
+  // Scores per row: 1, or the number of classes.
+  virtual int num_outputs() const { return 1; }
+  // Checks the labels suit the objective (0/1 for binary, class ids, counts >= 0, ...).
+  virtual Status CheckLabels(std::span<const float> labels) const = 0;
+  // The constant score that minimises the loss over the labels (per output).
+  virtual std::vector<double> InitScore(std::span<const float> labels, std::span<const float> weights) const = 0;
+  // Fills grad/hess for rows [begin, end). Scores and gradients are row-major rows x outputs.
+  virtual void Gradients(std::span<const float> labels, std::span<const float> weights, std::span<const double> scores,
+                         size_t begin, size_t end, double* grad, double* hess) const = 0;
+  // Raw scores -> predictions, in place (row-major rows x outputs).
+  virtual void Transform(std::span<double> scores) const = 0;
+  // Metric printed when the user names none.
+  virtual std::string default_metric() const = 0;
+};
+
+}  // namespace tessera::models::gbdt

@@ -1,0 +1,55 @@
+// TreeLearner: grows one tree leaf-wise (best-first): it keeps the best split of every leaf and
+// always splits the leaf whose split gains most, until num_leaves or max_depth stops it. Each
+// leaf owns a contiguous range of a row-index array, partitioned in place as leaves split; the
+// smaller child's histogram is built and the larger one's is the parent's minus it.
+// One learner per training run; not thread-safe (it uses many threads inside).
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "tessera/models/gbdt/histogram.h"
+#include "tessera/models/gbdt/params.h"
+#include "tessera/models/gbdt/split.h"
+#include "tessera/models/gbdt/tree.h"
+
+namespace tessera::models::gbdt {
+
+class TreeLearner {
+ public:
+  TreeLearner(const data::BinnedDataset& ds, const GbdtParams& params);
+
+  // Grows a tree on `rows` (sorted row ids) with fixed-point gradients. Leaf values are raw
+  // (before the learning rate). Afterwards leaf_rows(leaf) lists the rows that reached each leaf.
+  Tree Grow(std::span<const uint32_t> rows, std::span<const GradPair> grads, const GradientScale& scale,
+            const std::vector<bool>& feature_used);
+
+  std::span<const uint32_t> leaf_rows(int leaf) const {
+    const Range& r = ranges_[static_cast<size_t>(leaf)];
+    return std::span<const uint32_t>(order_.data() + r.begin, r.end - r.begin);
+  }
+
+ private:
+  struct Range {
+    size_t begin = 0, end = 0;
+  };
+  struct Leaf {
+    std::vector<HistBin> hist;
+    HistBin total;
+    SplitInfo best;
+    int depth = 0;
+  };
+  void FindBestSplit(Leaf* leaf, const GradientScale& scale, const std::vector<bool>& feature_used) const;
+  // Moves the rows of `range` that go left to its front (keeping their order); returns how many.
+  size_t Partition(const Range& range, const SplitInfo& split);
+
+  const data::BinnedDataset& ds_;
+  const GbdtParams& params_;
+  HistogramLayout layout_;
+  HistogramBuilder builder_;
+  std::vector<uint32_t> order_, scratch_;
+  std::vector<Range> ranges_;
+};
+
+}  // namespace tessera::models::gbdt

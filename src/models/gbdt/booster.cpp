@@ -1,0 +1,319 @@
+#include "tessera/models/gbdt/booster.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <limits>
+#include <random>
+
+#include "tessera/core/parallel.h"
+#include "tessera/metrics/metrics.h"
+#include "tessera/models/gbdt/histogram.h"
+#include "tessera/models/gbdt/tree_learner.h"
+
+namespace tessera::models::gbdt {
+
+namespace {
+
+// The binned dataset's schema and mappers without its rows.
+data::BinnedDataset ReferenceOf(const data::BinnedDataset& ds) {
+  data::BinnedDataset ref(ds.schema(), ds.feature_columns(), ds.mappers(), 0);
+  ref.set_label_classes(ds.label_classes());
+  return ref;
+}
+
+// Adds the leaf values of `tree` (for output k of K) to the scores of every row of `ds`.
+template <typename Cell>
+void AddTreeScores(const Tree& tree, const data::BinnedDataset& ds, size_t k, size_t outputs, double* scores, int threads) {
+  const size_t nf = ds.num_features();
+  const Cell* cells = reinterpret_cast<const Cell*>(ds.cells());
+  ParallelFor(ds.num_rows(), threads, [&](size_t b, size_t e, size_t) {
+    for (size_t r = b; r < e; ++r) scores[r * outputs + k] += tree.leaf_value(tree.LeafOf(cells + r * nf));
+  }, 4096);
+}
+
+void AddTree(const Tree& tree, const data::BinnedDataset& ds, size_t k, size_t outputs, double* scores, int threads) {
+  if (ds.bytes_per_cell() == 1) AddTreeScores<uint8_t>(tree, ds, k, outputs, scores, threads);
+  else AddTreeScores<uint16_t>(tree, ds, k, outputs, scores, threads);
+}
+
+double Metric(const std::string& name, const data::BinnedDataset& ds, std::vector<double> scores, const Objective& objective,
+              size_t outputs) {
+  objective.Transform(scores);
+  std::span<const float> y = ds.labels(), w = ds.weights();
+  if (name == "auc") return metrics::Auc(y, scores, w);
+  if (name == "logloss") return metrics::LogLoss(y, scores, w);
+  if (name == "error") return metrics::BinaryError(y, scores, w);
+  if (name == "rmse") return metrics::Rmse(y, scores, w);
+  if (name == "mae") return metrics::Mae(y, scores, w);
+  if (name == "r2") return metrics::R2(y, scores, w);
+  if (name == "multi_logloss") return metrics::MultiLogLoss(y, scores, outputs, w);
+  if (name == "multi_error") return metrics::MultiError(y, scores, outputs, w);
+  return std::numeric_limits<double>::quiet_NaN();
+}
+
+}  // namespace
+
+class GbdtTrainer {
+ public:
+  GbdtTrainer(const data::BinnedDataset& train, const GbdtParams& params, const TrainOptions& options)
+      : train_(train), params_(params), options_(options), threads_(ResolveThreads(params.num_threads)) {}
+
+  Result<GbdtModel> Run();
+
+ private:
+  const data::BinnedDataset& train_;
+  const GbdtParams& params_;
+  const TrainOptions& options_;
+  int threads_;
+};
+
+Result<GbdtModel> GbdtTrainer::Run() {
+  auto start = std::chrono::steady_clock::now();
+  TESSERA_RETURN_IF_ERROR(ValidateGbdtParams(params_));
+  if (!train_.has_labels()) return Status::UserError("training data has no label column (pass --label)");
+  if (train_.num_rows() == 0) return Status::UserError("training data has no rows");
+  if (train_.num_rows() > std::numeric_limits<uint32_t>::max()) return Status::UserError("more than 2^32 rows on one machine");
+  TESSERA_ASSIGN_OR_RETURN(std::unique_ptr<Objective> objective, Objective::Create(params_));
+  TESSERA_RETURN_IF_ERROR(objective->CheckLabels(train_.labels()));
+  std::vector<std::string> metric_names;
+  for (const auto& m : params_.metrics.empty() ? std::vector<std::string>{objective->default_metric()} : params_.metrics) {
+    auto canonical = metrics::CanonicalMetricName(m);
+    if (!canonical) return Status::UserError("unknown metric '" + m + "'; known: auc, logloss, error, rmse, mae, r2, multi_logloss, multi_error");
+    metric_names.push_back(*canonical);
+  }
+  for (const auto* v : options_.valid) {
+    if (!v->has_labels()) return Status::UserError("validation data has no label column");
+    if (v->num_features() != train_.num_features()) return Status::Internal("validation data read with other bins");
+    TESSERA_RETURN_IF_ERROR(objective->CheckLabels(v->labels()).WithContext("validation data"));
+  }
+
+  GbdtModel model;
+  model.params_ = params_;
+  model.num_outputs_ = objective->num_outputs();
+  model.reference_ = ReferenceOf(train_);
+  const size_t n = train_.num_rows(), K = static_cast<size_t>(model.num_outputs_);
+
+  // Starting scores: a model to continue, or the loss-minimising constant.
+  std::vector<double> scores;
+  if (options_.init_model) {
+    if (options_.init_model->num_outputs() != model.num_outputs_ || options_.init_model->params().objective != params_.objective)
+      return Status::UserError("--init-model was trained for another objective or number of classes");
+    model.init_score_ = options_.init_model->init_score();
+    model.trees_ = options_.init_model->trees();
+    scores = options_.init_model->PredictRaw(train_, threads_);
+  } else {
+    model.init_score_ = params_.boost_from_average ? objective->InitScore(train_.labels(), train_.weights())
+                                                   : std::vector<double>(K, 0.0);
+    scores.resize(n * K);
+    for (size_t i = 0; i < n; ++i)
+      for (size_t k = 0; k < K; ++k) scores[i * K + k] = model.init_score_[k];
+  }
+  std::vector<std::vector<double>> valid_scores;
+  for (const auto* v : options_.valid) {
+    valid_scores.push_back(options_.init_model ? options_.init_model->PredictRaw(*v, threads_)
+                                               : std::vector<double>(v->num_rows() * K));
+    if (!options_.init_model)
+      for (size_t i = 0; i < v->num_rows(); ++i)
+        for (size_t k = 0; k < K; ++k) valid_scores.back()[i * K + k] = model.init_score_[k];
+  }
+
+  TreeLearner learner(train_, params_);
+  std::vector<double> grad(n * K), hess(n * K);
+  std::vector<GradPair> pairs(n);
+  std::vector<uint32_t> all_rows(n);
+  for (size_t i = 0; i < n; ++i) all_rows[i] = static_cast<uint32_t>(i);
+  std::vector<uint32_t> bag = all_rows;
+  std::vector<bool> in_bag(n, true);
+  const size_t nf = train_.num_features();
+
+  const size_t first_iteration = model.trees_.size() / K;
+  int best_iteration = -1, since_best = 0;
+  double best_value = 0;
+  std::vector<std::pair<std::string, double>> last_metrics;
+  for (int it = 0; it < params_.num_iterations; ++it) {
+    // Bagging and feature sampling draw from streams seeded by (seed, iteration).
+    if (params_.bagging_freq > 0 && params_.bagging_fraction < 1.0 && it % params_.bagging_freq == 0) {
+      std::mt19937_64 rng(params_.seed * 0x9E3779B97F4A7C15ull + static_cast<uint64_t>(it) + 1);
+      std::uniform_real_distribution<double> u(0, 1);
+      bag.clear();
+      for (size_t i = 0; i < n; ++i) {
+        in_bag[i] = u(rng) < params_.bagging_fraction;
+        if (in_bag[i]) bag.push_back(static_cast<uint32_t>(i));
+      }
+      if (bag.empty()) bag.push_back(0), in_bag[0] = true;
+    }
+    std::vector<bool> feature_used(nf, true);
+    if (params_.feature_fraction < 1.0) {
+      std::mt19937_64 rng(params_.seed * 0xD1B54A32D192ED03ull + static_cast<uint64_t>(it) + 7);
+      std::vector<size_t> order(nf);
+      for (size_t f = 0; f < nf; ++f) order[f] = f;
+      std::shuffle(order.begin(), order.end(), rng);
+      size_t keep = std::max<size_t>(1, static_cast<size_t>(std::round(params_.feature_fraction * static_cast<double>(nf))));
+      feature_used.assign(nf, false);
+      for (size_t i = 0; i < keep; ++i) feature_used[order[i]] = true;
+    }
+
+    ParallelFor(n, threads_, [&](size_t b, size_t e, size_t) {
+      objective->Gradients(train_.labels(), train_.weights(), scores, b, e, grad.data(), hess.data());
+    }, 4096);
+
+    bool any_split = false;
+    std::vector<Tree> new_trees;
+    for (size_t k = 0; k < K; ++k) {
+      double sum_g = 0, sum_h = 0;
+      for (uint32_t r : bag) sum_g += std::abs(grad[r * K + k]), sum_h += std::abs(hess[r * K + k]);
+      const GradientScale scale = GradientScale::For(sum_g, sum_h);
+      ParallelFor(n, threads_, [&](size_t b, size_t e, size_t) {
+        for (size_t i = b; i < e; ++i)
+          pairs[i] = {std::llround(grad[i * K + k] * scale.g), std::llround(hess[i * K + k] * scale.h)};
+      }, 4096);
+      Tree tree = learner.Grow(bag, pairs, scale, feature_used);
+      any_split |= tree.num_leaves() > 1;
+      for (size_t l = 0; l < tree.num_leaves(); ++l)
+        tree.set_leaf_value(static_cast<int>(l), tree.leaf_value(static_cast<int>(l)) * params_.learning_rate);
+      // In-bag rows know their leaf from the learner; the others walk the tree.
+      for (size_t l = 0; l < tree.num_leaves(); ++l)
+        for (uint32_t r : learner.leaf_rows(static_cast<int>(l))) scores[r * K + k] += tree.leaf_value(static_cast<int>(l));
+      if (bag.size() < n) {
+        std::vector<double> delta(n, 0.0);
+        AddTree(tree, train_, 0, 1, delta.data(), threads_);
+        for (size_t i = 0; i < n; ++i)
+          if (!in_bag[i]) scores[i * K + k] += delta[i];
+      }
+      new_trees.push_back(std::move(tree));
+    }
+    if (!any_split) break;  // no leaf can split any more: further trees would all be constant
+    for (size_t k = 0; k < K; ++k) {
+      for (size_t v = 0; v < options_.valid.size(); ++v)
+        AddTree(new_trees[k], *options_.valid[v], k, K, valid_scores[v].data(), threads_);
+      model.trees_.push_back(std::move(new_trees[k]));
+    }
+
+    IterationReport report;
+    report.iteration = static_cast<int>(first_iteration) + it + 1;
+    for (size_t v = 0; v < options_.valid.size(); ++v) {
+      std::string vname = v < options_.valid_names.size() ? options_.valid_names[v] : "valid_" + std::to_string(v);
+      for (const auto& m : metric_names)
+        report.metrics.push_back({vname + " " + m, Metric(m, *options_.valid[v], valid_scores[v], *objective, K)});
+    }
+    last_metrics = report.metrics;
+    if (options_.on_iteration) options_.on_iteration(report);
+
+    // Early stopping watches the first metric on the first validation set.
+    if (params_.early_stopping_rounds > 0 && !report.metrics.empty()) {
+      double value = report.metrics[0].second;
+      bool better = best_iteration < 0 || (metrics::HigherIsBetter(metric_names[0]) ? value > best_value : value < best_value);
+      if (better) {
+        best_value = value, best_iteration = report.iteration, since_best = 0;
+      } else if (++since_best >= params_.early_stopping_rounds) {
+        break;
+      }
+    }
+  }
+  if (best_iteration > 0 && params_.early_stopping_rounds > 0) model.trees_.resize(static_cast<size_t>(best_iteration) * K);
+
+  model.objective_ = std::move(objective);
+  nlohmann::json info;
+  info["rows"] = n;
+  info["features"] = nf;
+  info["iterations"] = model.num_iterations();
+  if (best_iteration > 0) info["best_iteration"] = best_iteration;
+  nlohmann::json jm = nlohmann::json::object();
+  for (const auto& [name, value] : last_metrics) jm[name] = value;
+  info["valid_metrics"] = jm;
+  info["seconds"] = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  model.training_info_ = info;
+  return model;
+}
+
+Result<GbdtModel> TrainGbdt(const data::BinnedDataset& train, const GbdtParams& params, const TrainOptions& options) {
+  return GbdtTrainer(train, params, options).Run();
+}
+
+std::vector<double> GbdtModel::PredictRaw(const data::BinnedDataset& ds, int threads, size_t iterations) const {
+  const size_t K = static_cast<size_t>(num_outputs_), n = ds.num_rows(), nf = ds.num_features();
+  size_t trees = iterations == 0 ? trees_.size() : std::min(trees_.size(), iterations * K);
+  std::vector<double> out(n * K);
+  // Blocks of rows, trees outermost inside a block: a tree's nodes stay in cache for the block.
+  constexpr size_t kBlock = 256;
+  auto run = [&](auto cell_tag) {
+    using Cell = decltype(cell_tag);
+    const Cell* cells = reinterpret_cast<const Cell*>(ds.cells());
+    ParallelFor((n + kBlock - 1) / kBlock, ResolveThreads(threads), [&](size_t bb, size_t be, size_t) {
+      for (size_t block = bb; block < be; ++block) {
+        size_t r0 = block * kBlock, r1 = std::min(n, r0 + kBlock);
+        for (size_t r = r0; r < r1; ++r)
+          for (size_t k = 0; k < K; ++k) out[r * K + k] = init_score_[k];
+        for (size_t t = 0; t < trees; ++t) {
+          const Tree& tree = trees_[t];
+          const size_t k = t % K;
+          for (size_t r = r0; r < r1; ++r) out[r * K + k] += tree.leaf_value(tree.LeafOf(cells + r * nf));
+        }
+      }
+    });
+  };
+  if (ds.bytes_per_cell() == 1) run(uint8_t{});
+  else run(uint16_t{});
+  return out;
+}
+
+void GbdtModel::Transform(std::vector<double>* scores) const { objective_->Transform(*scores); }
+
+std::vector<double> GbdtModel::Predict(const data::BinnedDataset& ds, int threads) const {
+  std::vector<double> out = PredictRaw(ds, threads);
+  Transform(&out);
+  return out;
+}
+
+std::vector<int32_t> GbdtModel::PredictLeaf(const data::BinnedDataset& ds, int threads) const {
+  const size_t n = ds.num_rows(), nt = trees_.size(), nf = ds.num_features();
+  std::vector<int32_t> out(n * nt);
+  ParallelFor(n, ResolveThreads(threads), [&](size_t b, size_t e, size_t) {
+    for (size_t r = b; r < e; ++r)
+      for (size_t t = 0; t < nt; ++t)
+        out[r * nt + t] = ds.bytes_per_cell() == 1
+                              ? trees_[t].LeafOf(ds.cells() + r * nf)
+                              : trees_[t].LeafOf(reinterpret_cast<const uint16_t*>(ds.cells()) + r * nf);
+  });
+  return out;
+}
+
+nlohmann::json GbdtModelToJson(const GbdtModel& m) {
+  nlohmann::json trees = nlohmann::json::array();
+  for (const auto& t : m.trees_) trees.push_back(t.ToJson(m.reference_.mappers()));
+  return {{"family", "gbdt"},
+          {"objective", m.params_.objective},
+          {"num_outputs", m.num_outputs_},
+          {"init_score", m.init_score_},
+          {"params", m.params_.ToJson()},
+          {"training", m.training_info_},
+          {"trees", trees}};
+}
+
+Result<GbdtModel> GbdtModelFromJson(const nlohmann::json& j, data::BinnedDataset reference) {
+  auto bad = [](const std::string& what) { return Status::UserError("model: " + what); };
+  if (!j.is_object() || j.value("family", "") != "gbdt") return bad("expected \"family\": \"gbdt\"");
+  if (!j.contains("params")) return bad("missing 'params'");
+  GbdtModel m;
+  TESSERA_ASSIGN_OR_RETURN(m.params_, GbdtParamsFromJson(j["params"]));
+  TESSERA_ASSIGN_OR_RETURN(std::unique_ptr<Objective> objective, Objective::Create(m.params_));
+  m.num_outputs_ = objective->num_outputs();
+  m.objective_ = std::move(objective);
+  if (j.value("num_outputs", 0) != m.num_outputs_) return bad("num_outputs does not match the objective");
+  if (!j.contains("init_score") || !j["init_score"].is_array()) return bad("missing 'init_score'");
+  m.init_score_ = j["init_score"].get<std::vector<double>>();
+  if (m.init_score_.size() != static_cast<size_t>(m.num_outputs_)) return bad("init_score needs one value per output");
+  if (!j.contains("trees") || !j["trees"].is_array()) return bad("missing 'trees'");
+  for (size_t t = 0; t < j["trees"].size(); ++t) {
+    auto tree = Tree::FromJson(j["trees"][t], reference.mappers());
+    if (!tree.ok()) return tree.status().WithContext("model: tree " + std::to_string(t));
+    m.trees_.push_back(std::move(tree).value());
+  }
+  if (m.trees_.size() % static_cast<size_t>(m.num_outputs_) != 0) return bad("the tree count must be a multiple of num_outputs");
+  m.reference_ = std::move(reference);
+  m.training_info_ = j.value("training", nlohmann::json::object());
+  return m;
+}
+
+}  // namespace tessera::models::gbdt

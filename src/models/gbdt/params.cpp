@@ -1,0 +1,201 @@
+#include "tessera/models/gbdt/params.h"
+
+#include <charconv>
+#include <cmath>
+#include <functional>
+#include <limits>
+#include <nlohmann/json.hpp>
+
+namespace tessera::models::gbdt {
+
+namespace {
+
+struct Setter {
+  std::vector<std::string> names;  // canonical name first, then aliases
+  std::function<Status(const std::string& key, const std::string& value, GbdtParams*)> apply;
+};
+
+Status RangeError(const std::string& key, const std::string& value, const std::string& range) {
+  return Status::UserError("parameter " + key + "=" + value + " is out of range; expected " + range);
+}
+
+template <typename T>
+Result<T> ParseValue(const std::string& key, const std::string& value) {
+  T out{};
+  auto r = std::from_chars(value.data(), value.data() + value.size(), out);
+  if (r.ec != std::errc() || r.ptr != value.data() + value.size())
+    return Status::UserError("parameter " + key + "=" + value + " is not a " +
+                             (std::is_integral_v<T> ? "whole number" : "number"));
+  return out;
+}
+
+Setter Int(std::vector<std::string> names, int GbdtParams::*field, long lo, long hi) {
+  return {std::move(names), [=](const std::string& key, const std::string& value, GbdtParams* p) -> Status {
+            TESSERA_ASSIGN_OR_RETURN(long v, ParseValue<long>(key, value));
+            if (v < lo || v > hi) return RangeError(key, value, "a whole number in [" + std::to_string(lo) + ", " + std::to_string(hi) + "]");
+            p->*field = static_cast<int>(v);
+            return Status::Ok();
+          }};
+}
+
+Setter Real(std::vector<std::string> names, double GbdtParams::*field, double lo, double hi, bool open_low = false) {
+  return {std::move(names), [=](const std::string& key, const std::string& value, GbdtParams* p) -> Status {
+            TESSERA_ASSIGN_OR_RETURN(double v, ParseValue<double>(key, value));
+            char range[96];
+            std::snprintf(range, sizeof range, "a number in %c%g, %g]", open_low ? '(' : '[', lo, hi);
+            if (!std::isfinite(v) || v < lo || v > hi || (open_low && v == lo)) return RangeError(key, value, range);
+            p->*field = v;
+            return Status::Ok();
+          }};
+}
+
+const std::vector<Setter>& Setters() {
+  static const std::vector<Setter> kSetters = [] {
+    constexpr long kMaxInt = std::numeric_limits<int>::max();
+    std::vector<Setter> s = {
+        Int({"num_iterations", "n_estimators", "num_boost_round", "num_trees", "num_round", "nrounds"}, &GbdtParams::num_iterations, 1, 1000000),
+        Real({"learning_rate", "eta", "shrinkage_rate"}, &GbdtParams::learning_rate, 0, 1, true),
+        Int({"num_leaves", "max_leaves", "max_leaf_nodes"}, &GbdtParams::num_leaves, 2, 131072),
+        Int({"max_depth"}, &GbdtParams::max_depth, -1, 64),
+        Int({"min_data_in_leaf", "min_child_samples", "min_samples_leaf"}, &GbdtParams::min_data_in_leaf, 0, kMaxInt),
+        Real({"min_sum_hessian_in_leaf", "min_child_weight", "min_sum_hessian"}, &GbdtParams::min_sum_hessian_in_leaf, 0, 1e300),
+        Real({"lambda_l1", "reg_alpha", "alpha", "l1_regularization"}, &GbdtParams::lambda_l1, 0, 1e300),
+        Real({"lambda_l2", "reg_lambda", "lambda", "l2_regularization"}, &GbdtParams::lambda_l2, 0, 1e300),
+        Real({"min_gain_to_split", "gamma", "min_split_gain"}, &GbdtParams::min_gain_to_split, 0, 1e300),
+        Real({"bagging_fraction", "subsample", "sub_row"}, &GbdtParams::bagging_fraction, 0, 1, true),
+        Int({"bagging_freq", "subsample_freq"}, &GbdtParams::bagging_freq, 0, kMaxInt),
+        Real({"feature_fraction", "colsample_bytree", "sub_feature"}, &GbdtParams::feature_fraction, 0, 1, true),
+        Int({"max_bin", "max_bins"}, &GbdtParams::max_bin, 2, 65535),
+        Int({"max_cat_threshold"}, &GbdtParams::max_cat_threshold, 1, 65535),
+        Real({"cat_smooth"}, &GbdtParams::cat_smooth, 0, 1e300),
+        Real({"cat_l2"}, &GbdtParams::cat_l2, 0, 1e300),
+        Int({"min_data_per_group"}, &GbdtParams::min_data_per_group, 1, kMaxInt),
+        Real({"huber_delta"}, &GbdtParams::huber_delta, 0, 1e300, true),
+        Real({"poisson_max_delta_step"}, &GbdtParams::poisson_max_delta_step, 0, 1e300, true),
+        Int({"num_threads", "n_jobs", "nthread", "num_thread"}, &GbdtParams::num_threads, 0, 1024),
+        Int({"early_stopping_rounds", "early_stopping_round", "early_stopping", "n_iter_no_change"}, &GbdtParams::early_stopping_rounds, 0, kMaxInt),
+        Int({"num_class", "num_classes"}, &GbdtParams::num_class, 1, 100000),
+    };
+    s.push_back({{"objective", "application", "app", "loss"}, [](const std::string& key, const std::string& value, GbdtParams* p) -> Status {
+                   static const std::map<std::string, std::string> kObjectives = {
+                       {"binary", "binary"}, {"binary:logistic", "binary"}, {"multiclass", "multiclass"},
+                       {"softmax", "multiclass"}, {"multi:softprob", "multiclass"}, {"multi:softmax", "multiclass"},
+                       {"regression", "regression"}, {"l2", "regression"}, {"mse", "regression"},
+                       {"reg:squarederror", "regression"}, {"regression_l1", "l1"}, {"l1", "l1"}, {"mae", "l1"},
+                       {"reg:absoluteerror", "l1"}, {"huber", "huber"}, {"reg:pseudohubererror", "huber"},
+                       {"poisson", "poisson"}, {"count:poisson", "poisson"}};
+                   auto it = kObjectives.find(value);
+                   if (it == kObjectives.end())
+                     return Status::UserError("parameter " + key + "=" + value +
+                                              " is not known; expected one of binary, multiclass, regression, l1, huber, poisson");
+                   p->objective = it->second;
+                   return Status::Ok();
+                 }});
+    s.push_back({{"seed", "random_state", "random_seed"}, [](const std::string& key, const std::string& value, GbdtParams* p) -> Status {
+                   TESSERA_ASSIGN_OR_RETURN(p->seed, ParseValue<uint64_t>(key, value));
+                   return Status::Ok();
+                 }});
+    s.push_back({{"metric", "metrics", "eval_metric"}, [](const std::string&, const std::string& value, GbdtParams* p) -> Status {
+                   p->metrics.clear();
+                   size_t start = 0;
+                   while (start <= value.size()) {
+                     size_t comma = value.find(',', start);
+                     std::string name = value.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+                     if (!name.empty()) p->metrics.push_back(name);
+                     if (comma == std::string::npos) break;
+                     start = comma + 1;
+                   }
+                   return Status::Ok();
+                 }});
+    s.push_back({{"boost_from_average"}, [](const std::string& key, const std::string& value, GbdtParams* p) -> Status {
+                   if (value != "true" && value != "false") return RangeError(key, value, "true or false");
+                   p->boost_from_average = value == "true";
+                   return Status::Ok();
+                 }});
+    return s;
+  }();
+  return kSetters;
+}
+
+}  // namespace
+
+Status ApplyGbdtParams(const std::map<std::string, std::string>& settings, GbdtParams* params, bool validate) {
+  for (const auto& [key, value] : settings) {
+    const Setter* found = nullptr;
+    for (const auto& s : Setters())
+      for (const auto& name : s.names)
+        if (name == key) found = &s;
+    if (!found) {
+      std::string known;
+      for (const auto& s : Setters()) known += (known.empty() ? "" : ", ") + s.names[0];
+      return Status::UserError("unknown parameter '" + key + "'; known parameters: " + known);
+    }
+    TESSERA_RETURN_IF_ERROR(found->apply(key, value, params));
+  }
+  return validate ? ValidateGbdtParams(*params) : Status::Ok();
+}
+
+Status ValidateGbdtParams(const GbdtParams& p) {
+  if (p.objective == "multiclass" && p.num_class < 2)
+    return Status::UserError("objective=multiclass needs num_class >= 2 (the number of classes)");
+  if (p.objective != "multiclass" && p.num_class != 1)
+    return Status::UserError("num_class=" + std::to_string(p.num_class) + " is only for objective=multiclass");
+  if (p.bagging_fraction < 1.0 && p.bagging_freq == 0)
+    return Status::UserError("bagging_fraction < 1 has no effect without bagging_freq > 0 (LightGBM's rule); set bagging_freq=1");
+  return Status::Ok();
+}
+
+nlohmann::json GbdtParams::ToJson() const {
+  return {{"objective", objective},
+          {"num_class", num_class},
+          {"learning_rate", learning_rate},
+          {"num_iterations", num_iterations},
+          {"num_leaves", num_leaves},
+          {"max_depth", max_depth},
+          {"min_data_in_leaf", min_data_in_leaf},
+          {"min_sum_hessian_in_leaf", min_sum_hessian_in_leaf},
+          {"lambda_l1", lambda_l1},
+          {"lambda_l2", lambda_l2},
+          {"min_gain_to_split", min_gain_to_split},
+          {"bagging_fraction", bagging_fraction},
+          {"bagging_freq", bagging_freq},
+          {"feature_fraction", feature_fraction},
+          {"max_bin", max_bin},
+          {"max_cat_threshold", max_cat_threshold},
+          {"cat_smooth", cat_smooth},
+          {"cat_l2", cat_l2},
+          {"min_data_per_group", min_data_per_group},
+          {"huber_delta", huber_delta},
+          {"poisson_max_delta_step", poisson_max_delta_step},
+          {"seed", seed},
+          {"early_stopping_rounds", early_stopping_rounds},
+          {"metrics", metrics},
+          {"boost_from_average", boost_from_average}};
+}
+
+Result<GbdtParams> GbdtParamsFromJson(const nlohmann::json& j) {
+  if (!j.is_object()) return Status::UserError("model parameters: expected an object");
+  std::map<std::string, std::string> settings;
+  for (const auto& [key, value] : j.items()) {
+    if (key == "metrics") continue;
+    if (value.is_string()) settings[key] = value.get<std::string>();
+    else if (value.is_boolean()) settings[key] = value.get<bool>() ? "true" : "false";
+    else if (value.is_number_integer()) settings[key] = std::to_string(value.get<int64_t>());
+    else if (value.is_number_unsigned()) settings[key] = std::to_string(value.get<uint64_t>());
+    else if (value.is_number()) {
+      char buf[40];
+      std::snprintf(buf, sizeof buf, "%.17g", value.get<double>());
+      settings[key] = buf;
+    } else {
+      return Status::UserError("model parameters: '" + key + "' has an unexpected type");
+    }
+  }
+  GbdtParams p;
+  TESSERA_RETURN_IF_ERROR(ApplyGbdtParams(settings, &p));
+  if (j.contains("metrics") && j["metrics"].is_array())
+    for (const auto& m : j["metrics"])
+      if (m.is_string()) p.metrics.push_back(m.get<std::string>());
+  return p;
+}
+
+}  // namespace tessera::models::gbdt

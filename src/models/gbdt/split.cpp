@@ -1,0 +1,108 @@
+#include "tessera/models/gbdt/split.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace tessera::models::gbdt {
+
+namespace {
+
+double ThresholdL1(double g, double l1) {
+  if (g > l1) return g - l1;
+  if (g < -l1) return g + l1;
+  return 0;
+}
+
+struct SideCheck {
+  const GradientScale& scale;
+  const GbdtParams& p;
+  bool Ok(const HistBin& side) const {
+    return side.n >= p.min_data_in_leaf && side.n > 0 && scale.Hess(side.h) >= p.min_sum_hessian_in_leaf;
+  }
+};
+
+}  // namespace
+
+double LeafScore(double g, double h, double lambda_l1, double lambda_l2) {
+  double t = ThresholdL1(g, lambda_l1);
+  return t * t / (h + lambda_l2);
+}
+
+double LeafValue(double g, double h, double lambda_l1, double lambda_l2) {
+  return -ThresholdL1(g, lambda_l1) / (h + lambda_l2);
+}
+
+SplitInfo FindBestNumericSplit(const HistBin* hist, uint32_t num_bins, const HistBin& total, const GradientScale& scale,
+                               const GbdtParams& p) {
+  SplitInfo best;
+  if (num_bins < 3) return best;  // missing + one value bin: nothing to cut
+  const SideCheck check{scale, p};
+  const double parent = LeafScore(scale.Grad(total.g), scale.Hess(total.h), p.lambda_l1, p.lambda_l2);
+  const HistBin missing = hist[0];
+  auto consider = [&](const HistBin& left, uint32_t t, bool default_left) {
+    HistBin right = total;
+    right -= left;
+    if (!check.Ok(left) || !check.Ok(right)) return;
+    double gain = LeafScore(scale.Grad(left.g), scale.Hess(left.h), p.lambda_l1, p.lambda_l2) +
+                  LeafScore(scale.Grad(right.g), scale.Hess(right.h), p.lambda_l1, p.lambda_l2) - parent;
+    if (gain <= p.min_gain_to_split || gain <= 0) return;
+    if (best.valid && gain <= best.gain) return;  // the first (lowest) threshold wins ties
+    best.valid = true;
+    best.gain = gain;
+    best.threshold_bin = t;
+    best.default_left = default_left;
+    best.left = left;
+    best.right = right;
+  };
+  HistBin cum;
+  for (uint32_t t = 1; t + 1 < num_bins; ++t) {
+    cum += hist[t];
+    consider(cum, t, false);
+    if (missing.n > 0) {
+      HistBin with_missing = cum;
+      with_missing += missing;
+      consider(with_missing, t, true);
+    }
+  }
+  return best;
+}
+
+SplitInfo FindBestCategoricalSplit(const HistBin* hist, uint32_t num_bins, const HistBin& total,
+                                   const GradientScale& scale, const GbdtParams& p) {
+  SplitInfo best;
+  best.categorical = true;
+  // Categories with enough rows, ordered by their mean gradient (smoothed).
+  std::vector<uint32_t> cats;
+  for (uint32_t b = 1; b < num_bins; ++b)
+    if (hist[b].n >= std::max(1, std::min(p.min_data_per_group, p.min_data_in_leaf))) cats.push_back(b);
+  if (cats.size() < 2) return best;
+  auto ratio = [&](uint32_t b) { return scale.Grad(hist[b].g) / (scale.Hess(hist[b].h) + p.cat_smooth); };
+  std::stable_sort(cats.begin(), cats.end(), [&](uint32_t a, uint32_t b) { return ratio(a) < ratio(b); });
+  const SideCheck check{scale, p};
+  const double l2 = p.lambda_l2 + p.cat_l2;
+  const double parent = LeafScore(scale.Grad(total.g), scale.Hess(total.h), p.lambda_l1, l2);
+  const size_t max_left = std::min<size_t>(static_cast<size_t>(p.max_cat_threshold), (cats.size() + 1) / 2);
+  for (int direction = 0; direction < 2; ++direction) {
+    HistBin left;
+    for (size_t k = 0; k < max_left; ++k) {
+      uint32_t b = direction == 0 ? cats[k] : cats[cats.size() - 1 - k];
+      left += hist[b];
+      HistBin right = total;
+      right -= left;
+      if (!check.Ok(left) || !check.Ok(right)) continue;
+      double gain = LeafScore(scale.Grad(left.g), scale.Hess(left.h), p.lambda_l1, l2) +
+                    LeafScore(scale.Grad(right.g), scale.Hess(right.h), p.lambda_l1, l2) - parent;
+      if (gain <= p.min_gain_to_split || gain <= 0 || (best.valid && gain <= best.gain)) continue;
+      best.valid = true;
+      best.gain = gain;
+      best.left = left;
+      best.right = right;
+      best.left_bins.clear();
+      for (size_t i = 0; i <= k; ++i) best.left_bins.push_back(direction == 0 ? cats[i] : cats[cats.size() - 1 - i]);
+      std::sort(best.left_bins.begin(), best.left_bins.end());
+    }
+  }
+  return best;
+}
+
+}  // namespace tessera::models::gbdt

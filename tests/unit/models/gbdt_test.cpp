@@ -1,0 +1,228 @@
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <nlohmann/json.hpp>
+
+#include "tessera/data/ingest.h"
+#include "tessera/data/synthetic.h"
+#include "tessera/metrics/metrics.h"
+#include "tessera/models/gbdt/booster.h"
+#include "tessera/models/gbdt/split.h"
+#include "tessera/models/model_file.h"
+#include "test_files.h"
+
+namespace tessera::models::gbdt {
+namespace {
+
+using tessera::testing::TempDir;
+
+data::BinnedDataset Synthetic(const TempDir& dir, uint64_t rows, uint64_t seed, bool regression = false, int cats = 0) {
+  data::SyntheticOptions o;
+  o.rows = rows;
+  o.seed = seed;
+  o.regression = regression;
+  o.categoricals = cats;
+  o.missing_rate = 0.02;
+  std::string path = dir.Path("s" + std::to_string(seed) + (regression ? "r" : "b") + ".csv");
+  EXPECT_TRUE(data::WriteSyntheticCsv(o, path).ok());
+  data::IngestOptions io;
+  io.schema.label = "label";
+  auto ds = data::IngestBinned({path}, io);
+  EXPECT_TRUE(ds.ok()) << ds.status().message();
+  return std::move(ds).value();
+}
+
+GbdtParams Params(std::map<std::string, std::string> settings) {
+  GbdtParams p;
+  Status st = ApplyGbdtParams(settings, &p);
+  EXPECT_TRUE(st.ok()) << st.message();
+  return p;
+}
+
+TEST(Split, HandComputedNumericExample) {
+  // Bins: 0 = missing, 1..3 values. Gradients chosen so that cutting after bin 1 is best and
+  // the missing rows (negative gradients like bin 1's) should go left.
+  GradientScale scale{1, 1};
+  HistBin hist[4] = {{-2, 2, 2}, {-4, 4, 4}, {3, 3, 3}, {3, 3, 3}};
+  HistBin total;
+  for (auto& h : hist) total += h;
+  GbdtParams p;
+  p.min_data_in_leaf = 1;
+  p.min_sum_hessian_in_leaf = 0;
+  SplitInfo s = FindBestNumericSplit(hist, 4, total, scale, p);
+  ASSERT_TRUE(s.valid);
+  EXPECT_EQ(s.threshold_bin, 1u);
+  EXPECT_TRUE(s.default_left);
+  // Left = bins {0,1}: G=-6, H=6; right: G=6, H=6; parent G=0: gain = 36/6 + 36/6 - 0 = 12.
+  EXPECT_DOUBLE_EQ(s.gain, 12.0);
+  EXPECT_EQ(s.left.n, 6);
+  EXPECT_DOUBLE_EQ(LeafValue(-6, 6, 0, 0), 1.0);
+  p.lambda_l2 = 6;  // gain = 36/12 + 36/12 = 6
+  EXPECT_DOUBLE_EQ(FindBestNumericSplit(hist, 4, total, scale, p).gain, 6.0);
+  p.min_data_in_leaf = 7;  // no side can hold 7 of 12 rows while the other holds 7 too
+  EXPECT_FALSE(FindBestNumericSplit(hist, 4, total, scale, p).valid);
+}
+
+TEST(Split, CategoricalGroupsCategoriesByGradient) {
+  GradientScale scale{1, 1};
+  // Categories 1 and 3 pull down, 2 and 4 up: the best split puts {1,3} on one side.
+  HistBin hist[5] = {{0, 0, 0}, {-5, 5, 5}, {5, 5, 5}, {-5, 5, 5}, {5, 5, 5}};
+  HistBin total;
+  for (auto& h : hist) total += h;
+  GbdtParams p;
+  p.min_data_in_leaf = 1;
+  p.min_data_per_group = 1;
+  p.cat_smooth = 0;
+  p.cat_l2 = 0;
+  SplitInfo s = FindBestCategoricalSplit(hist, 5, total, scale, p);
+  ASSERT_TRUE(s.valid);
+  std::vector<uint32_t> expected_a = {1, 3}, expected_b = {2, 4};
+  EXPECT_TRUE(s.left_bins == expected_a || s.left_bins == expected_b);
+  EXPECT_DOUBLE_EQ(s.gain, 100.0 / 10 + 100.0 / 10);
+}
+
+TEST(Gbdt, EachObjectiveLowersItsLoss) {
+  TempDir dir;
+  auto binary = Synthetic(dir, 4000, 1);
+  auto reg = Synthetic(dir, 4000, 2, true);
+  for (const auto& [objective, ds] : std::vector<std::pair<std::string, const data::BinnedDataset*>>{
+           {"binary", &binary}, {"regression", &reg}, {"l1", &reg}, {"huber", &reg}}) {
+    auto few = TrainGbdt(*ds, Params({{"objective", objective}, {"num_iterations", "1"}, {"num_threads", "2"}}));
+    auto many = TrainGbdt(*ds, Params({{"objective", objective}, {"num_iterations", "40"}, {"num_threads", "2"}}));
+    ASSERT_TRUE(few.ok() && many.ok()) << objective;
+    auto p1 = few->Predict(*ds), p40 = many->Predict(*ds);
+    double loss1, loss40;
+    if (objective == "binary") {
+      loss1 = metrics::LogLoss(ds->labels(), p1), loss40 = metrics::LogLoss(ds->labels(), p40);
+    } else {
+      loss1 = metrics::Mae(ds->labels(), p1), loss40 = metrics::Mae(ds->labels(), p40);
+    }
+    EXPECT_LT(loss40, loss1 * 0.95) << objective;
+  }
+}
+
+TEST(Gbdt, PoissonAndMulticlassFitKnownOptimaOnTinyData) {
+  TempDir dir;
+  // One binary feature; the best constant per group is the group's mean (poisson) or its class
+  // frequencies (multiclass).
+  std::string text = "x,y\n";
+  for (int i = 0; i < 400; ++i) text += std::to_string(i % 2) + "," + std::to_string(i % 2 ? (i % 4 == 1 ? 2 : 4) : 1) + "\n";
+  data::IngestOptions io;
+  io.schema.label = "y";
+  auto ds = data::IngestBinned({dir.Write("p.csv", text)}, io);
+  ASSERT_TRUE(ds.ok());
+  auto poisson = TrainGbdt(*ds, Params({{"objective", "poisson"}, {"num_iterations", "300"}, {"learning_rate", "0.3"},
+                                        {"min_data_in_leaf", "1"}}));
+  ASSERT_TRUE(poisson.ok());
+  auto mu = poisson->Predict(*ds);
+  EXPECT_NEAR(mu[0], 1.0, 0.02);  // x=0: always 1
+  EXPECT_NEAR(mu[1], 3.0, 0.05);  // x=1: 2 or 4
+  auto multi = TrainGbdt(*ds, Params({{"objective", "multiclass"}, {"num_class", "5"}, {"num_iterations", "200"},
+                                      {"learning_rate", "0.3"}, {"min_data_in_leaf", "1"}}));
+  ASSERT_TRUE(multi.ok()) << multi.status().message();
+  auto probs = multi->Predict(*ds);
+  EXPECT_NEAR(probs[0 * 5 + 1], 1.0, 0.02);
+  EXPECT_NEAR(probs[1 * 5 + 2], 0.5, 0.03);
+  EXPECT_NEAR(probs[1 * 5 + 4], 0.5, 0.03);
+}
+
+TEST(Gbdt, SameModelForAnyThreadCount) {
+  TempDir dir;
+  auto ds = Synthetic(dir, 20000, 3, false, 2);
+  std::map<std::string, std::string> s = {{"num_iterations", "15"}, {"num_leaves", "31"}, {"bagging_fraction", "0.7"},
+                                          {"bagging_freq", "1"}, {"feature_fraction", "0.8"}, {"seed", "5"}};
+  s["num_threads"] = "1";
+  auto one = TrainGbdt(ds, Params(s));
+  s["num_threads"] = "3";
+  auto three = TrainGbdt(ds, Params(s));
+  ASSERT_TRUE(one.ok() && three.ok());
+  auto a = GbdtModelToJson(*one), b = GbdtModelToJson(*three);
+  a.erase("training"), b.erase("training");
+  a["params"].erase("num_threads"), b["params"].erase("num_threads");
+  EXPECT_EQ(a.dump(), b.dump());
+}
+
+TEST(Gbdt, SaveLoadPredictIsBitIdentical) {
+  TempDir dir;
+  auto ds = Synthetic(dir, 5000, 4, false, 1);
+  auto model = TrainGbdt(ds, Params({{"num_iterations", "20"}}));
+  ASSERT_TRUE(model.ok());
+  std::string path = dir.Path("m.json");
+  ASSERT_TRUE(SaveModel(*model, path).ok());
+  auto back = LoadModel(path);
+  ASSERT_TRUE(back.ok()) << back.status().message();
+  auto p1 = model->PredictRaw(ds), p2 = back->PredictRaw(ds);
+  ASSERT_EQ(p1.size(), p2.size());
+  for (size_t i = 0; i < p1.size(); ++i) ASSERT_EQ(p1[i], p2[i]) << i;
+}
+
+TEST(Gbdt, ValidationAndEarlyStopping) {
+  TempDir dir;
+  auto train = Synthetic(dir, 3000, 5);
+  auto valid = Synthetic(dir, 2000, 6);
+  TrainOptions options;
+  options.valid = {&valid};
+  std::vector<double> aucs;
+  options.on_iteration = [&](const IterationReport& r) { aucs.push_back(r.metrics.at(0).second); };
+  // Deep trees and a high rate overfit quickly, so the validation loss turns up and stops training.
+  auto model = TrainGbdt(train, Params({{"num_iterations", "500"}, {"learning_rate", "0.5"}, {"num_leaves", "63"},
+                                        {"min_data_in_leaf", "2"}, {"metric", "logloss"}, {"early_stopping_rounds", "5"}}),
+                         options);
+  ASSERT_TRUE(model.ok());
+  EXPECT_LT(aucs.size(), 500u);
+  int best = model->training_info()["best_iteration"].get<int>();
+  EXPECT_EQ(model->num_iterations(), static_cast<size_t>(best));
+  EXPECT_EQ(aucs.size(), static_cast<size_t>(best) + 5);
+}
+
+TEST(Gbdt, BadParametersAreClearErrors) {
+  GbdtParams p;
+  Status unknown = ApplyGbdtParams({{"num_leafs", "31"}}, &p);
+  EXPECT_NE(unknown.message().find("unknown parameter 'num_leafs'"), std::string::npos);
+  Status range = ApplyGbdtParams({{"learning_rate", "0"}}, &p);
+  EXPECT_NE(range.message().find("learning_rate=0 is out of range; expected a number in (0, 1]"), std::string::npos) << range.message();
+  Status leaves = ApplyGbdtParams({{"max_leaves", "1"}}, &p);
+  EXPECT_NE(leaves.message().find("max_leaves=1 is out of range"), std::string::npos) << leaves.message();
+  Status type = ApplyGbdtParams({{"num_iterations", "ten"}}, &p);
+  EXPECT_NE(type.message().find("is not a whole number"), std::string::npos);
+  GbdtParams fresh;
+  Status multi = ApplyGbdtParams({{"objective", "multiclass"}}, &fresh);
+  EXPECT_NE(multi.message().find("needs num_class >= 2"), std::string::npos);
+  GbdtParams q;
+  EXPECT_TRUE(ApplyGbdtParams({{"n_estimators", "7"}, {"eta", "0.3"}, {"subsample", "0.5"}, {"subsample_freq", "1"}}, &q).ok());
+  EXPECT_EQ(q.num_iterations, 7);
+  EXPECT_EQ(q.learning_rate, 0.3);
+}
+
+TEST(ModelFile, RejectsCorruptForeignAndNewerFiles) {
+  TempDir dir;
+  auto ds = Synthetic(dir, 2000, 7);
+  auto model = TrainGbdt(ds, Params({{"num_iterations", "3"}}));
+  ASSERT_TRUE(model.ok());
+  nlohmann::json doc = ModelToJson(*model);
+  auto error_of = [&](const nlohmann::json& d) {
+    auto r = ModelFromJson(d, "m.json");
+    return r.ok() ? std::string("(no error)") : r.status().message();
+  };
+  EXPECT_EQ(error_of(doc), "(no error)");
+  auto newer = doc;
+  newer["format_version"] = 99;
+  EXPECT_NE(error_of(newer).find("written by a newer Tessera (model format 99"), std::string::npos);
+  EXPECT_NE(error_of(nlohmann::json::parse(R"({"hello": 1})")).find("not a Tessera model"), std::string::npos);
+  auto bad_tree = doc;
+  bad_tree["model"]["trees"][0]["nodes"][0]["left"] = 12345;
+  EXPECT_NE(error_of(bad_tree).find("tree 0"), std::string::npos) << error_of(bad_tree);
+  auto bad_leaf = doc;
+  bad_leaf["model"]["trees"][1]["leaf_values"].erase(0);
+  EXPECT_NE(error_of(bad_leaf).find("tree 1"), std::string::npos);
+  auto bad_feature = doc;
+  bad_feature["model"]["trees"][0]["nodes"][0]["feature"] = 500;
+  EXPECT_NE(error_of(bad_feature).find("feature out of range"), std::string::npos);
+  std::string path = dir.Write("broken.json", "{\"format_version\": 1, ");
+  auto broken = LoadModel(path);
+  ASSERT_FALSE(broken.ok());
+  EXPECT_NE(broken.status().message().find("not valid JSON"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace tessera::models::gbdt
