@@ -7,7 +7,11 @@
 namespace tessera::models::gbdt {
 
 TreeLearner::TreeLearner(const data::BinnedDataset& ds, const GbdtParams& params)
-    : ds_(ds), params_(params), layout_(ds), builder_(ds, layout_, ResolveThreads(params.num_threads)) {}
+    : ds_(ds),
+      params_(params),
+      threads_(ResolveThreads(params.num_threads)),
+      layout_(ds),
+      builder_(ds, layout_, threads_) {}
 
 void TreeLearner::FindBestSplit(Leaf* leaf, const GradientScale& scale, const std::vector<bool>& feature_used) const {
   leaf->best = SplitInfo();
@@ -36,15 +40,48 @@ size_t TreeLearner::Partition(const Range& range, const SplitInfo& split) {
     test.left_bits.assign((layout_.num_bins(static_cast<size_t>(split.feature)) + 63) / 64, 0);
     for (uint32_t b : split.left_bins) test.left_bits[b / 64] |= uint64_t{1} << (b % 64);
   }
-  size_t left = range.begin;
-  scratch_.clear();
-  for (size_t i = range.begin; i < range.end; ++i) {
-    uint32_t r = order_[i];
-    if (test.GoesLeft(ds_.bin(r, static_cast<size_t>(split.feature)))) order_[left++] = r;
-    else scratch_.push_back(r);
+  // Blocks partition on their own threads (lefts kept in place, rights to scratch), then the
+  // pieces are joined in block order: the result is the same stable partition for any threads.
+  const size_t n = range.end - range.begin;
+  const size_t blocks = std::min<size_t>(static_cast<size_t>(threads_), std::max<size_t>(1, n / 16384));
+  scratch_.resize(std::max(scratch_.size(), n));
+  std::vector<size_t> lefts(blocks), rights(blocks);
+  const size_t nf = ds_.num_features(), f = static_cast<size_t>(split.feature);
+  ParallelFor(blocks, static_cast<int>(blocks), [&](size_t bb, size_t be, size_t) {
+    for (size_t b = bb; b < be; ++b) {
+      const size_t begin = range.begin + n * b / blocks, end = range.begin + n * (b + 1) / blocks;
+      size_t left = begin, right = begin - range.begin;
+      auto run = [&](auto cell_tag) {
+        using Cell = decltype(cell_tag);
+        const Cell* cells = reinterpret_cast<const Cell*>(ds_.cells()) + f;
+        for (size_t i = begin; i < end; ++i) {
+          const uint32_t r = order_[i];
+          if (test.GoesLeft(cells[static_cast<size_t>(r) * nf])) order_[left++] = r;
+          else scratch_[right++] = r;
+        }
+      };
+      if (ds_.bytes_per_cell() == 1) run(uint8_t{});
+      else run(uint16_t{});
+      lefts[b] = left - begin;
+      rights[b] = right - (begin - range.begin);
+    }
+  });
+  // Join: the lefts of every block, then the rights of every block.
+  size_t out = range.begin;
+  for (size_t b = 0; b < blocks; ++b) {
+    const size_t begin = range.begin + n * b / blocks;
+    if (out != begin) std::copy(order_.begin() + static_cast<long>(begin), order_.begin() + static_cast<long>(begin + lefts[b]),
+                                order_.begin() + static_cast<long>(out));
+    out += lefts[b];
   }
-  std::copy(scratch_.begin(), scratch_.end(), order_.begin() + static_cast<long>(left));
-  return left - range.begin;
+  const size_t total_left = out - range.begin;
+  for (size_t b = 0; b < blocks; ++b) {
+    const size_t begin = n * b / blocks;
+    std::copy(scratch_.begin() + static_cast<long>(begin), scratch_.begin() + static_cast<long>(begin + rights[b]),
+              order_.begin() + static_cast<long>(out));
+    out += rights[b];
+  }
+  return total_left;
 }
 
 Tree TreeLearner::Grow(std::span<const uint32_t> rows, std::span<const GradPair> grads, const GradientScale& scale,

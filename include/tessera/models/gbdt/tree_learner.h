@@ -46,6 +46,7 @@ class TreeLearner {
 
   const data::BinnedDataset& ds_;
   const GbdtParams& params_;
+  int threads_;
   HistogramLayout layout_;
   HistogramBuilder builder_;
   std::vector<uint32_t> order_, scratch_;
