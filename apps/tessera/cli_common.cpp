@@ -23,6 +23,8 @@ void AddIngestFlags(CLI::App* cmd, IngestFlags* f, bool with_binning, const std:
   cmd->add_option("--threads", f->options.read.threads, "Threads (0 = all cores)")->check(CLI::Range(0, 1024));
   cmd->add_option("--chunk-mb", f->chunk_mb, "Megabytes of text parsed per chunk")->check(CLI::Range(0.01, 4096.0));
   cmd->add_flag("--quiet,-q", f->quiet, "No progress on stderr");
+  cmd->add_option("--max-features", f->options.read.max_features, "LibSVM: most features accepted (rows are stored densely)")
+      ->check(CLI::Range(size_t{1}, size_t{10000000}));
   if (with_binning) {
     cmd->add_option("--max-bin", f->options.max_bin, "Most bins per feature, the missing bin included")
         ->check(CLI::Range(2, 65535));

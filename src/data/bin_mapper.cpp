@@ -98,7 +98,9 @@ Result<BinMapper> BinMapper::FromJson(const nlohmann::json& j) {
     return Status::UserError("bin mapper: expected an object with 'kind' and 'num_bins'");
   BinMapper m;
   std::string kind = j["kind"];
-  m.num_bins_ = j["num_bins"];
+  if (j["num_bins"].get<uint64_t>() > 65536 || j["num_bins"].get<uint64_t>() < 2)
+    return Status::UserError("bin mapper: num_bins must be between 2 and 65536");
+  m.num_bins_ = j["num_bins"].get<uint32_t>();
   if (kind == "numeric") {
     m.kind_ = Kind::kNumeric;
     if (!j.contains("thresholds") || !j["thresholds"].is_array())

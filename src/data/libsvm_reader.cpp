@@ -146,6 +146,7 @@ Status LibSvmReader::SetSchema(Schema schema) {
 
 Status LibSvmReader::Rewind() {
   rows_read_ = 0;
+  pending_.clear(), pending_lines_.clear(), pending_pos_ = 0, pending_unkept_ = 0;
   return OpenFile(0);
 }
 
@@ -156,6 +157,10 @@ uint64_t LibSvmReader::bytes_done() const {
 }
 
 Result<bool> LibSvmReader::Next(TableChunk* chunk, const RowSampler* sampler) {
+  if (pending_pos_ < pending_.size()) {
+    EmitBatch(chunk);
+    return true;
+  }
   CsvRawChunk raw;
   for (;;) {
     if (!chunker_) return false;
@@ -204,32 +209,59 @@ Result<bool> LibSvmReader::Next(TableChunk* chunk, const RowSampler* sampler) {
     }
 
   size_t num_features = schema_.size() - 1;
-  bool any_qid = false;
-  for (const auto& l : lines) {
-    if (!l.entries.empty()) num_features = std::max<size_t>(num_features, l.entries.back().first + 1);
-    any_qid |= l.has_qid;
+  for (size_t r = 0; r < rows; ++r) {
+    if (lines[r].entries.empty()) continue;
+    size_t index = lines[r].entries.back().first;
+    if (index >= options_.max_features)
+      return Status::AtLocation(path, raw.lines[kept[r]], 0,
+                                "feature index " + std::to_string(index) + " is beyond the limit of " +
+                                    std::to_string(options_.max_features) + " features (raise it with --max-features)");
+    num_features = std::max(num_features, index + 1);
   }
   GrowSchema(num_features);
+  pending_ = std::move(lines);
+  pending_lines_.resize(rows);
+  for (size_t r = 0; r < rows; ++r) pending_lines_[r] = raw.lines[kept[r]];
+  pending_pos_ = 0;
+  pending_source_ = path;
+  pending_unkept_ = scanned - rows;
+  EmitBatch(chunk);
+  return true;
+}
+
+void LibSvmReader::EmitBatch(TableChunk* chunk) {
+  // Dense batches of at most kMaxCells cells, so that wide data cannot blow memory up.
+  constexpr size_t kMaxCells = size_t{16} << 20;
+  const size_t width = schema_.size();
+  const size_t rows = std::min(pending_.size() - pending_pos_, std::max<size_t>(1, kMaxCells / width));
+  const size_t first = pending_pos_;
+  bool any_qid = false;
+  for (size_t r = first; r < first + rows; ++r) any_qid |= pending_[r].has_qid;
   chunk->num_rows = rows;
-  chunk->rows_scanned = scanned;
-  chunk->source = path;
-  chunk->row_lines.resize(rows);
-  for (size_t r = 0; r < rows; ++r) chunk->row_lines[r] = raw.lines[kept[r]];
+  chunk->rows_scanned = rows + pending_unkept_;  // rows the sampler skipped count with the first batch
+  pending_unkept_ = 0;
+  chunk->source = pending_source_;
+  chunk->row_lines.assign(pending_lines_.begin() + static_cast<long>(first), pending_lines_.begin() + static_cast<long>(first + rows));
   chunk->storage.reset();
-  chunk->columns.assign(schema_.size(), ChunkColumn{});
-  for (size_t c = 0; c < schema_.size(); ++c)
+  chunk->columns.resize(width);
+  for (size_t c = 0; c < width; ++c) {
+    chunk->columns[c].texts.clear();
     if (schema_.column(c).role != ColumnRole::kIgnored) chunk->columns[c].numbers.assign(rows, 0.0f);
+    else chunk->columns[c].numbers.clear();
+  }
   chunk->groups.clear();
   if (any_qid) chunk->groups.resize(rows);
   for (size_t r = 0; r < rows; ++r) {
-    if (!chunk->columns[0].numbers.empty()) chunk->columns[0].numbers[r] = lines[r].label;
-    if (any_qid) chunk->groups[r] = lines[r].qid;
-    for (const auto& [index, value] : lines[r].entries) {
+    const LibSvmLine& line = pending_[first + r];
+    if (!chunk->columns[0].numbers.empty()) chunk->columns[0].numbers[r] = line.label;
+    if (any_qid) chunk->groups[r] = line.qid;
+    for (const auto& [index, value] : line.entries) {
       auto& col = chunk->columns[index + 1].numbers;
       if (!col.empty()) col[r] = value;
     }
   }
-  return true;
+  pending_pos_ += rows;
+  if (pending_pos_ == pending_.size()) pending_.clear(), pending_lines_.clear(), pending_pos_ = 0;
 }
 
 }  // namespace tessera::data

@@ -3,10 +3,10 @@
 // over CsvChunker and ByteSource.
 //
 // Input: byte 0 picks the options, the rest is the file.
-//   bits 0-2  delimiter: 0 detect, 1 ',', 2 '\t', 3 ';', 4 '|', 5 ' ', 6 detect with a .tsv name, 7 detect
-//   bit 3     no header line
-//   bits 4-5  0 plain, 1 gzip-compressed by the harness, 2 zstd-compressed, 3 the bytes named .gz
-//   bit 6     sample only 3 rows for type inference (so later rows meet a narrower type)
+//   bits 0-2  delimiter: 0 detect, 1 ',', 2 '\t', 3 ';', 4 '|', 5 ' ', 6 detect with a .tsv name, 7
+//   detect bit 3     no header line bits 4-5  0 plain, 1 gzip-compressed by the harness, 2
+//   zstd-compressed, 3 the bytes named .gz bit 6     sample only 3 rows for type inference (so
+//   later rows meet a narrower type)
 //
 // Oracles, besides ASan/UBSan: parsed numbers agree with strtod; every chunk is well formed;
 // and the table read in 4 KiB chunks (CsvChunker's minimum, so records straddle chunk
@@ -42,17 +42,20 @@ void CheckNumber(std::string_view s) {
   if (t[0] == '+') t.erase(0, 1);
   char* end = nullptr;
   double ref = std::strtod(t.c_str(), &end);
-  FUZZ_CHECK(end == t.c_str() + t.size(), "ParseNumber accepted '%s', strtod stops early", t.c_str());
+  FUZZ_CHECK(end == t.c_str() + t.size(), "ParseNumber accepted '%s', strtod stops early",
+             t.c_str());
   if (std::isnan(ref)) {
     FUZZ_CHECK(std::isnan(v), "ParseNumber('%s') = %g, strtod = nan", t.c_str(), v);
     return;
   }
-  float expect = std::fabs(ref) > std::numeric_limits<float>::max()
-                     ? static_cast<float>(std::copysign(std::numeric_limits<double>::infinity(), ref))
-                     : static_cast<float>(ref);
+  float expect =
+      std::fabs(ref) > std::numeric_limits<float>::max()
+          ? static_cast<float>(std::copysign(std::numeric_limits<double>::infinity(), ref))
+          : static_cast<float>(ref);
   // Rounding through double may differ from direct rounding to float by one ulp.
   bool close = fuzz::SameFloat(v, expect) || std::nextafter(v, expect) == expect;
-  FUZZ_CHECK(close, "ParseNumber('%s') = %.9g, strtod gives %.17g", t.c_str(), static_cast<double>(v), ref);
+  FUZZ_CHECK(close, "ParseNumber('%s') = %.9g, strtod gives %.17g", t.c_str(),
+             static_cast<double>(v), ref);
 }
 
 void CheckToken(std::string_view f) {
@@ -62,12 +65,14 @@ void CheckToken(std::string_view f) {
   double seconds;
   if (ParseDatetime(f, &seconds)) {
     // Years 0000-9999, offsets up to +-23:59.
-    FUZZ_CHECK(std::isfinite(seconds) && seconds > -62167219200.0 - 86400 && seconds < 253402300800.0 + 86400,
+    FUZZ_CHECK(std::isfinite(seconds) && seconds > -62167219200.0 - 86400 &&
+                   seconds < 253402300800.0 + 86400,
                "ParseDatetime gave %f", seconds);
   }
   (void)IsMissingToken(f);
   size_t bad = 0;
-  if (!IsValidUtf8(f, &bad)) FUZZ_CHECK(bad < f.size(), "IsValidUtf8: bad offset %zu past %zu", bad, f.size());
+  if (!IsValidUtf8(f, &bad))
+    FUZZ_CHECK(bad < f.size(), "IsValidUtf8: bad offset %zu past %zu", bad, f.size());
   ColumnTypeGuesser g;
   g.Observe(f);
   (void)g.Guess();
@@ -81,8 +86,10 @@ void FuzzSplit(std::string_view text, char delimiter) {
   int lines = 0;
   while (pos <= text.size() && lines++ < 256) {
     size_t nl = text.find('\n', pos);
-    std::string_view line = text.substr(pos, nl == std::string_view::npos ? std::string_view::npos : nl - pos);
-    std::unique_ptr<char[]> buf(new char[line.size() + 1]);  // never empty: new char[0] is still a valid begin
+    std::string_view line =
+        text.substr(pos, nl == std::string_view::npos ? std::string_view::npos : nl - pos);
+    std::unique_ptr<char[]> buf(
+        new char[line.size() + 1]);  // never empty: new char[0] is still a valid begin
     std::memcpy(buf.get(), line.data(), line.size());
     char* begin = buf.get();
     char* end = begin + line.size();
@@ -92,19 +99,23 @@ void FuzzSplit(std::string_view text, char delimiter) {
       FUZZ_CHECK(!fields.empty(), "SplitCsvRecord: no fields");
       size_t total = 0;
       for (std::string_view f : fields) {
-        FUZZ_CHECK(f.data() >= begin && f.data() + f.size() <= end, "SplitCsvRecord: field outside the record");
+        FUZZ_CHECK(f.data() >= begin && f.data() + f.size() <= end,
+                   "SplitCsvRecord: field outside the record");
         total += f.size();
         CheckToken(f);
       }
-      FUZZ_CHECK(total + fields.size() - 1 <= line.size(), "SplitCsvRecord: fields longer than the record");
+      FUZZ_CHECK(total + fields.size() - 1 <= line.size(),
+                 "SplitCsvRecord: fields longer than the record");
       // Without quotes the fields are exactly the delimiter-separated pieces.
       if (line.find('"') == std::string_view::npos) {
         size_t delims = 0;
         for (char c : line) delims += c == delimiter;
-        FUZZ_CHECK(fields.size() == delims + 1, "SplitCsvRecord: %zu fields for %zu delimiters", fields.size(), delims);
+        FUZZ_CHECK(fields.size() == delims + 1, "SplitCsvRecord: %zu fields for %zu delimiters",
+                   fields.size(), delims);
       }
     } else {
-      FUZZ_CHECK(bad <= line.size() && what != nullptr, "SplitCsvRecord: error offset %zu past %zu", bad, line.size());
+      FUZZ_CHECK(bad <= line.size() && what != nullptr, "SplitCsvRecord: error offset %zu past %zu",
+                 bad, line.size());
     }
     if (nl == std::string_view::npos) break;
     pos = nl + 1;
@@ -133,7 +144,8 @@ void AppendRow(const TableChunk& c, const Schema& schema, size_t r, std::string*
       if (t.data() == nullptr) {
         *out += "|M";
       } else {
-        FUZZ_CHECK(!IsMissingToken(t) && IsValidUtf8(t), "categorical value is missing or not UTF-8");
+        FUZZ_CHECK(!IsMissingToken(t) && IsValidUtf8(t),
+                   "categorical value is missing or not UTF-8");
         *out += "|T";
         out->append(t);
       }
@@ -142,7 +154,8 @@ void AppendRow(const TableChunk& c, const Schema& schema, size_t r, std::string*
       uint32_t bits;
       std::memcpy(&bits, &v, 4);
       *out += "|" + (std::isnan(v) ? std::string("nan") : std::to_string(bits));
-      if (col.type == ColumnType::kBoolean) FUZZ_CHECK(std::isnan(v) || v == 0 || v == 1, "boolean cell %g", v);
+      if (col.type == ColumnType::kBoolean)
+        FUZZ_CHECK(std::isnan(v) || v == 0 || v == 1, "boolean cell %g", v);
     }
   }
 }
@@ -184,8 +197,10 @@ Table ReadAll(const fuzz::Packed& packed, const std::string& name, const ReadOpt
     for (size_t k = 0; k < t.schema.size(); ++k) {
       const Column& col = t.schema.column(k);
       if (col.role == ColumnRole::kIgnored) continue;
-      size_t n = col.type == ColumnType::kCategorical ? chunk.columns[k].texts.size() : chunk.columns[k].numbers.size();
-      FUZZ_CHECK(n == chunk.num_rows, "column %zu has %zu values for %zu rows", k, n, chunk.num_rows);
+      size_t n = col.type == ColumnType::kCategorical ? chunk.columns[k].texts.size()
+                                                      : chunk.columns[k].numbers.size();
+      FUZZ_CHECK(n == chunk.num_rows, "column %zu has %zu values for %zu rows", k, n,
+                 chunk.num_rows);
     }
     for (size_t i = 0; i < chunk.num_rows; ++i) {
       FUZZ_CHECK(chunk.row_lines[i] > last_line, "row lines not increasing");
@@ -193,7 +208,8 @@ Table ReadAll(const fuzz::Packed& packed, const std::string& name, const ReadOpt
       t.rows.emplace_back();
       AppendRow(chunk, t.schema, i, &t.rows.back());
     }
-    FUZZ_CHECK(r.bytes_done() <= r.bytes_total() || r.bytes_total() == 0, "bytes_done past bytes_total");
+    FUZZ_CHECK(r.bytes_done() <= r.bytes_total() || r.bytes_total() == 0,
+               "bytes_done past bytes_total");
   }
   // A one-pass reader refuses to rewind, with a message.
   Status rewind = r.Rewind();
@@ -228,22 +244,24 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     return 0;
   }
   // The whole text in one chunk, then in 4 KiB chunks under the first read's schema.
+  // (Only just larger than the text: a 1 MiB buffer per input would dominate the run time.)
   ReadOptions big = options;
-  big.chunk_bytes = 1 << 20;
+  big.chunk_bytes = text.size() + 4096;
   Table a = ReadAll(packed, name, big, nullptr);
   ReadOptions small = options;
   small.chunk_bytes = 4096;
   Table b = ReadAll(packed, name, small, a.opened ? &a.schema : nullptr);
-  FUZZ_CHECK(a.opened == b.opened, "opened with one chunk: %d, with 4 KiB chunks: %d (%s | %s)", a.opened, b.opened,
+  FUZZ_CHECK(a.opened == b.opened, "opened with one chunk: %d, with 4 KiB chunks: %d (%s | %s)",
+             a.opened, b.opened, a.error.c_str(), b.error.c_str());
+  fuzz::Note(a.error.empty() ? std::to_string(a.rows.size()) + " rows" : a.error);
+  FUZZ_CHECK(a.error == b.error, "errors differ:\n  one chunk: %s\n  4 KiB chunks: %s",
              a.error.c_str(), b.error.c_str());
-  FUZZ_CHECK(a.error == b.error, "errors differ:\n  one chunk: %s\n  4 KiB chunks: %s", a.error.c_str(),
-             b.error.c_str());
   if (a.error.empty()) {
-    FUZZ_CHECK(a.rows.size() == b.rows.size(), "rows: %zu with one chunk, %zu with 4 KiB chunks", a.rows.size(),
-               b.rows.size());
+    FUZZ_CHECK(a.rows.size() == b.rows.size(), "rows: %zu with one chunk, %zu with 4 KiB chunks",
+               a.rows.size(), b.rows.size());
     for (size_t i = 0; i < a.rows.size(); ++i)
-      FUZZ_CHECK(a.rows[i] == b.rows[i], "row %zu differs:\n  one chunk: %s\n  4 KiB chunks: %s", i, a.rows[i].c_str(),
-                 b.rows[i].c_str());
+      FUZZ_CHECK(a.rows[i] == b.rows[i], "row %zu differs:\n  one chunk: %s\n  4 KiB chunks: %s", i,
+                 a.rows[i].c_str(), b.rows[i].c_str());
   }
   return 0;
 }

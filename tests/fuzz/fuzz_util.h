@@ -18,15 +18,21 @@
 namespace tessera::fuzz {
 
 // Aborts with a message when an invariant fails; libFuzzer then saves the input as a crash.
-#define FUZZ_CHECK(cond, ...)                                                        \
-  do {                                                                               \
-    if (!(cond)) {                                                                   \
+#define FUZZ_CHECK(cond, ...)                                                              \
+  do {                                                                                     \
+    if (!(cond)) {                                                                         \
       std::fprintf(stderr, "FUZZ_CHECK failed at %s:%d: %s\n", __FILE__, __LINE__, #cond); \
-      std::fprintf(stderr, __VA_ARGS__);                                             \
-      std::fprintf(stderr, "\n");                                                    \
-      std::abort();                                                                  \
-    }                                                                                \
+      std::fprintf(stderr, __VA_ARGS__);                                                   \
+      std::fprintf(stderr, "\n");                                                          \
+      std::abort();                                                                        \
+    }                                                                                      \
   } while (0)
+
+// With TESSERA_FUZZ_VERBOSE set, the targets print why an input was rejected (for reproducers).
+inline void Note(const std::string& message) {
+  static const bool verbose = std::getenv("TESSERA_FUZZ_VERBOSE") != nullptr;
+  if (verbose) std::fprintf(stderr, "tessera: %s\n", message.c_str());
+}
 
 // Same bits, or both NaN.
 inline bool SameFloat(float a, float b) {
@@ -71,10 +77,14 @@ struct Packed {
 };
 inline Packed Pack(unsigned mode, std::string_view text) {
   switch (mode & 3) {
-    case 1: return {".gz", Gzip(text), data::Compression::kGzip};
-    case 2: return {".zst", Zstd(text), data::Compression::kZstd};
-    case 3: return {".gz", std::string(text), data::Compression::kGzip};
-    default: return {"", std::string(text), data::Compression::kNone};
+    case 1:
+      return {".gz", Gzip(text), data::Compression::kGzip};
+    case 2:
+      return {".zst", Zstd(text), data::Compression::kZstd};
+    case 3:
+      return {".gz", std::string(text), data::Compression::kGzip};
+    default:
+      return {"", std::string(text), data::Compression::kNone};
   }
 }
 

@@ -42,6 +42,8 @@ class LibSvmReader final : public TableReader {
   LibSvmReader(std::vector<std::string> files, const ReadOptions& options);
   Status OpenFile(size_t index);
   void GrowSchema(size_t num_features);
+  // Hands out the next batch of parsed lines as a dense chunk.
+  void EmitBatch(TableChunk* chunk);
 
   std::vector<std::string> files_;
   std::unique_ptr<ByteSource> stream_;  // from OpenSource(), until OpenFile(0) takes it
@@ -52,6 +54,11 @@ class LibSvmReader final : public TableReader {
   std::unique_ptr<CsvChunker> chunker_;
   uint64_t bytes_total_ = 0, bytes_before_file_ = 0;
   uint64_t rows_read_ = 0;
+  std::vector<LibSvmLine> pending_;      // parsed lines not yet handed out
+  std::vector<uint64_t> pending_lines_;  // their line numbers
+  size_t pending_pos_ = 0;
+  uint64_t pending_unkept_ = 0;          // rows of the pending chunk the sampler skipped
+  std::string pending_source_;
 };
 
 }  // namespace tessera::data

@@ -39,6 +39,7 @@ struct ReadOptions {
   size_t chunk_bytes = 8 << 20;  // bytes of text per chunk (one more is read ahead)
   size_t sample_rows = 20000;    // rows read to infer column types
   int threads = 0;               // 0 = all cores
+  size_t max_features = 100000;  // LibSVM: highest feature index + 1 accepted (dense storage)
 };
 
 // Keeps a deterministic pseudo-random share of rows: row i (counted from the first row of the

@@ -65,3 +65,51 @@ TEST(LibSvmReader, BadLineNamesLineAndColumn) {
 
 }  // namespace
 }  // namespace tessera::data
+
+namespace tessera::data {
+namespace {
+
+TEST(LibSvmReader, QuotesInCommentsAreJustText) {
+  tessera::testing::TempDir dir;
+  auto f = dir.Write("q.svm", "1 1:2 # \"comment\n0 1:3\n1 1:4 # \"x\n");
+  auto reader = LibSvmReader::Open({f}, ReadOptions{});
+  ASSERT_TRUE(reader.ok());
+  TableChunk chunk;
+  auto any = (*reader)->Next(&chunk);
+  ASSERT_TRUE(any.ok()) << any.status().message();
+  EXPECT_EQ(chunk.num_rows, 3u);
+}
+
+TEST(LibSvmReader, FeatureLimitAndWideBatches) {
+  tessera::testing::TempDir dir;
+  ReadOptions o;
+  o.max_features = 1000;
+  auto reader = LibSvmReader::Open({dir.Write("wide.svm", "1 5:1\n0 5000:1\n")}, o);
+  ASSERT_TRUE(reader.ok());
+  TableChunk chunk;
+  auto r = (*reader)->Next(&chunk);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("wide.svm:2: feature index 5000 is beyond the limit of 1000 features"), std::string::npos)
+      << r.status().message();
+  // 3000 rows x 20001 columns would be 60M dense cells: they come in batches of at most 16M.
+  std::string text;
+  for (int i = 0; i < 3000; ++i) text += std::to_string(i % 2) + " " + std::to_string(i * 6) + ":1\n";
+  ReadOptions wide;
+  wide.max_features = 20000;
+  auto w = LibSvmReader::Open({dir.Write("w.svm", text)}, wide);
+  ASSERT_TRUE(w.ok());
+  size_t rows = 0, chunks = 0, scanned = 0;
+  for (;;) {
+    auto more = (*w)->Next(&chunk);
+    ASSERT_TRUE(more.ok());
+    if (!more.value()) break;
+    EXPECT_LE(chunk.num_rows * chunk.columns.size(), size_t{16} << 20);
+    rows += chunk.num_rows, scanned += chunk.rows_scanned, ++chunks;
+  }
+  EXPECT_EQ(rows, 3000u);
+  EXPECT_EQ(scanned, 3000u);
+  EXPECT_GT(chunks, 1u);
+}
+
+}  // namespace
+}  // namespace tessera::data

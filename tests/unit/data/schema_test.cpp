@@ -143,3 +143,20 @@ TEST(FormatDatetime, InvertsParseDatetime) {
 
 }  // namespace
 }  // namespace tessera::data
+
+namespace tessera::data {
+namespace {
+
+TEST(ParseNumber, BeyondDoubleRangeSaturates) {
+  float v = 123;
+  ASSERT_TRUE(ParseNumber("1e400", &v));
+  EXPECT_TRUE(std::isinf(v) && v > 0);
+  ASSERT_TRUE(ParseNumber("-1e-400", &v));
+  EXPECT_EQ(v, 0.0f);
+  EXPECT_TRUE(std::signbit(v));
+  ASSERT_TRUE(ParseNumber("1e39", &v));  // beyond float, within double
+  EXPECT_TRUE(std::isinf(v));
+}
+
+}  // namespace
+}  // namespace tessera::data

@@ -1,6 +1,7 @@
 #include "tessera/data/tsr_file.h"
 
 #include <gtest/gtest.h>
+#include <zlib.h>
 
 #include <cstring>
 #include <filesystem>
@@ -87,6 +88,37 @@ TEST(Tsr, FailedSaveLeavesNoFile) {
   BinnedDataset ds = Sample(dir);
   EXPECT_FALSE(SaveTsr(ds, dir.Path("no/such/dir/s.tsr")).ok());
   EXPECT_FALSE(std::filesystem::exists(dir.Path("no/such/dir/s.tsr")));
+}
+
+}  // namespace
+}  // namespace tessera::data
+
+namespace tessera::data {
+namespace {
+
+TEST(Tsr, MistypedFooterFieldIsAnErrorNotACrash) {
+  TempDir dir;
+  std::string path = dir.Path("s.tsr");
+  ASSERT_TRUE(SaveTsr(Sample(dir), path).ok());
+  std::string good = tessera::testing::ReadFile(path);
+  // Rewrite the footer with "rows": 1e300 and fix its length, offset and checksum fields.
+  uint64_t footer_offset = 0, footer_len = 0;
+  for (int i = 0; i < 8; ++i) footer_offset |= uint64_t(uint8_t(good[good.size() - 32 + i])) << (8 * i);
+  for (int i = 0; i < 8; ++i) footer_len |= uint64_t(uint8_t(good[good.size() - 24 + i])) << (8 * i);
+  auto footer = nlohmann::json::parse(good.substr(footer_offset, footer_len));
+  footer["rows"] = 1e300;
+  std::string text = footer.dump();
+  std::string bytes = good.substr(0, footer_offset) + text;
+  auto put = [&](uint64_t v, int n) {
+    for (int i = 0; i < n; ++i) bytes.push_back(static_cast<char>((v >> (8 * i)) & 0xFF));
+  };
+  put(footer_offset, 8);
+  put(text.size(), 8);
+  put(static_cast<uint32_t>(crc32(crc32(0L, Z_NULL, 0), reinterpret_cast<const Bytef*>(text.data()), static_cast<uInt>(text.size()))), 4);
+  put(kTsrFormatVersion, 4);
+  bytes.append("TSREND\0\0", 8);
+  std::string err = LoadError("x.tsr", bytes);
+  EXPECT_NE(err.find("footer: missing or mistyped field"), std::string::npos) << err;
 }
 
 }  // namespace
