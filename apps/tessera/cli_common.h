@@ -30,7 +30,7 @@ struct IngestFlags {
   data::IngestOptions options;
   std::vector<std::string> inputs;
   std::string delimiter;
-  double chunk_mb = 8;
+  double chunk_mb = 4;
   bool no_header = false, quiet = false;
   // Fills `options` from the parsed flags.
   data::IngestOptions Resolve() const;

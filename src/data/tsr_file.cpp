@@ -3,6 +3,7 @@
 #include <zlib.h>
 #include <unistd.h>
 #include <zstd.h>
+#include <zstd_errors.h>
 
 #include <cerrno>
 #include <cstdio>
@@ -155,7 +156,7 @@ Result<BinnedDataset> Load(const std::string& name, const Bytes& file, int threa
         {"labels", rows * 4}, {"weights", rows * 4}, {"groups", rows * 8}};
     struct Block {
       int section;
-      uint64_t at, offset, comp, raw, crc;
+      uint64_t at, offset, comp, raw;
     };
     std::vector<Block> blocks;
     bool present[4] = {false, false, false, false};
@@ -173,7 +174,7 @@ Result<BinnedDataset> Load(const std::string& name, const Bytes& file, int threa
       uint64_t at = 0;
       for (const auto& b : s.at("blocks")) {
         Block blk{id, at, Unsigned(b, "offset", "block offset"), Unsigned(b, "comp", "block comp"),
-                  Unsigned(b, "raw", "block raw"), Unsigned(b, "crc", "block crc")};
+                  Unsigned(b, "raw", "block raw")};
         if (blk.raw == 0 || blk.raw > kBlockBytes || blk.raw > expected - at || blk.offset < kHeadSize ||
             blk.comp > footer_offset || blk.offset > footer_offset - blk.comp)
           return bad(footer_offset, "footer: block of section '" + sname + "' out of range");
@@ -205,12 +206,20 @@ Result<BinnedDataset> Load(const std::string& name, const Bytes& file, int threa
           errors[i] = bad(blk.offset, "cannot read block");
           continue;
         }
-        size_t n = ZSTD_decompress(out, blk.raw, comp.data(), comp.size());
-        if (ZSTD_isError(n) || n != blk.raw) {
-          errors[i] = bad(blk.offset, "corrupt compressed block");
+        // A zstd frame (magic FD 2F B5 28, little-endian) whose descriptor has the checksum bit.
+        const bool framed = comp.size() >= 5 && static_cast<uint8_t>(comp[0]) == 0x28 && static_cast<uint8_t>(comp[1]) == 0xB5 &&
+                            static_cast<uint8_t>(comp[2]) == 0x2F && static_cast<uint8_t>(comp[3]) == 0xFD;
+        if (!framed || !(static_cast<uint8_t>(comp[4]) & 0x04)) {
+          errors[i] = bad(blk.offset, "corrupt compressed block (expected a zstd frame with a checksum)");
           continue;
         }
-        if (Crc32(out, blk.raw) != blk.crc) errors[i] = bad(blk.offset, "block checksum mismatch (corrupt file)");
+        size_t n = ZSTD_decompress(out, blk.raw, comp.data(), comp.size());
+        if (ZSTD_isError(n) || n != blk.raw) {
+          errors[i] = bad(blk.offset, ZSTD_isError(n) && ZSTD_getErrorCode(n) == ZSTD_error_checksum_wrong
+                                          ? "block checksum mismatch (corrupt file)"
+                                          : "corrupt compressed block");
+          continue;
+        }
       }
     });
     for (auto& e : errors) TESSERA_RETURN_IF_ERROR(e);
@@ -219,11 +228,18 @@ Result<BinnedDataset> Load(const std::string& name, const Bytes& file, int threa
     std::vector<uint32_t> limits(nf);
     for (size_t f = 0; f < nf; ++f) limits[f] = ds.mappers()[f].num_bins();
     std::vector<char> bad_rows(static_cast<size_t>(ResolveThreads(threads)), 0);
-    ParallelFor(rows, ResolveThreads(threads), [&](size_t b, size_t e, size_t block) {
-      for (size_t r = b; r < e; ++r)
-        for (size_t f = 0; f < nf; ++f)
-          if (ds.bin(r, f) >= limits[f]) bad_rows[block] = 1;
-    }, 65536);
+    auto check = [&](auto cell_tag) {
+      using Cell = decltype(cell_tag);
+      const Cell* cells = reinterpret_cast<const Cell*>(ds.cells());
+      ParallelFor(rows, ResolveThreads(threads), [&](size_t b, size_t e, size_t block) {
+        uint32_t over = 0;  // branch-free, so the compiler vectorises the inner loop
+        for (size_t r = b; r < e; ++r)
+          for (size_t f = 0; f < nf; ++f) over |= static_cast<uint32_t>(cells[r * nf + f] >= limits[f]);
+        bad_rows[block] = over != 0;
+      }, 65536);
+    };
+    if (ds.bytes_per_cell() == 1) check(uint8_t{});
+    else check(uint16_t{});
     for (char x : bad_rows)
       if (x) return bad(footer_offset, "a cell holds a bin its feature does not have (corrupt file)");
     return ds;
@@ -259,22 +275,25 @@ Status SaveTsr(const BinnedDataset& ds, const std::string& path, int threads) {
     for (size_t first = 0; first < nblocks; first += static_cast<size_t>(nthreads)) {
       size_t count = std::min<size_t>(static_cast<size_t>(nthreads), nblocks - first);
       std::vector<std::string> comp(count);
-      std::vector<uint32_t> crcs(count);
       std::vector<size_t> raws(count);
       ParallelFor(count, nthreads, [&](size_t b, size_t e, size_t) {
+        // Each frame carries zstd's content checksum (XXH64), checked as it is decompressed.
+        ZSTD_CCtx* cctx = ZSTD_createCCtx();
+        ZSTD_CCtx_setParameter(cctx, ZSTD_c_compressionLevel, 1);
+        ZSTD_CCtx_setParameter(cctx, ZSTD_c_checksumFlag, 1);
         for (size_t i = b; i < e; ++i) {
           size_t start = (first + i) * kBlockBytes;
           raws[i] = std::min(kBlockBytes, s.size - start);
           comp[i].resize(ZSTD_compressBound(raws[i]));
-          size_t n = ZSTD_compress(comp[i].data(), comp[i].size(), s.data + start, raws[i], 1);
+          size_t n = ZSTD_compress2(cctx, comp[i].data(), comp[i].size(), s.data + start, raws[i]);
           comp[i].resize(ZSTD_isError(n) ? 0 : n);
-          crcs[i] = Crc32(s.data + start, raws[i]);
         }
+        ZSTD_freeCCtx(cctx);
       });
       for (size_t i = 0; i < count; ++i) {
         if (comp[i].empty() && raws[i] > 0) return Status::Internal("zstd compression failed");
         TESSERA_RETURN_IF_ERROR(out.Write(comp[i]));
-        jblocks.push_back({{"offset", offset}, {"comp", comp[i].size()}, {"raw", raws[i]}, {"crc", crcs[i]}});
+        jblocks.push_back({{"offset", offset}, {"comp", comp[i].size()}, {"raw", raws[i]}});
         offset += comp[i].size();
       }
     }

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "tessera/core/uninitialized.h"
 #include "tessera/data/bin_mapper.h"
 #include "tessera/data/schema.h"
 
@@ -17,7 +18,8 @@ namespace tessera::data {
 class BinnedDataset {
  public:
   BinnedDataset() = default;
-  // An all-zero matrix of `rows` x mappers.size(), ready to be filled through mutable_cells().
+  // A rows x mappers.size() matrix to be filled whole through mutable_cells() (its cells start
+  // uninitialised).
   BinnedDataset(Schema schema, std::vector<size_t> feature_columns, std::vector<BinMapper> mappers, size_t rows);
 
   size_t num_rows() const { return num_rows_; }
@@ -55,7 +57,7 @@ class BinnedDataset {
   std::vector<BinMapper> mappers_;
   size_t num_rows_ = 0;
   int bytes_per_cell_ = 1;
-  std::vector<uint8_t> cells_;
+  std::vector<uint8_t, UninitializedAllocator<uint8_t>> cells_;  // every cell is written by its builder
   std::vector<float> labels_, weights_;
   std::vector<int64_t> groups_;
   std::vector<std::string> label_classes_;

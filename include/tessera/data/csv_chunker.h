@@ -11,31 +11,12 @@
 #include <vector>
 
 #include "tessera/core/status.h"
+#include "tessera/core/uninitialized.h"
 #include "tessera/data/byte_source.h"
 
 namespace tessera::data {
 
-// An allocator that leaves new elements uninitialised, so growing a byte buffer that is about to
-// be overwritten by a read does not first fill it with zeros.
-template <typename T>
-struct UninitializedAllocator : std::allocator<T> {
-  template <typename U>
-  struct rebind {
-    using other = UninitializedAllocator<U>;
-  };
-  UninitializedAllocator() = default;
-  template <typename U>
-  UninitializedAllocator(const UninitializedAllocator<U>&) {}
-  template <typename U>
-  void construct(U* p) noexcept {
-    ::new (static_cast<void*>(p)) U;
-  }
-  template <typename U, typename... Args>
-  void construct(U* p, Args&&... args) {
-    ::new (static_cast<void*>(p)) U(std::forward<Args>(args)...);
-  }
-};
-using ByteBuffer = std::vector<char, UninitializedAllocator<char>>;
+using ByteBuffer = std::vector<char, tessera::UninitializedAllocator<char>>;  // read buffers: no zero fill
 
 struct CsvRawChunk {
   std::shared_ptr<ByteBuffer> bytes;  // the records; each ends with '\n'

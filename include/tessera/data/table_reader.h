@@ -36,7 +36,7 @@ struct TableChunk {
 struct ReadOptions {
   char delimiter = 0;            // CSV: 0 detects from the header (',', '\t', ';', '|')
   bool header = true;            // CSV: first line names the columns
-  size_t chunk_bytes = 8 << 20;  // bytes of text per chunk (one more is read ahead)
+  size_t chunk_bytes = 4 << 20;  // bytes of text per chunk (one more is read ahead)
   size_t sample_rows = 20000;    // rows read to infer column types
   int threads = 0;               // 0 = all cores
   size_t max_features = 100000;  // LibSVM: highest feature index + 1 accepted (dense storage)

@@ -1,8 +1,8 @@
 // The .tsr binary cache: a BinnedDataset on disk, so that a table parsed once loads in a blink.
 //
-// Layout: a 16-byte head ("TSRCACHE", u32 format version, u32 zero), then zstd-compressed blocks
-// of the cell matrix, labels, weights and group ids, then a JSON footer (schema, bin mappers,
-// row count and every block's offset, sizes and CRC-32), then a 32-byte trailer (u64 footer
+// Layout: a 16-byte head ("TSRCACHE", u32 format version, u32 zero), then zstd frames (each
+// with zstd's content checksum) of the cell matrix, labels, weights and group ids, then a JSON
+// footer (schema, bin mappers, row count and every block's offset and sizes), then a 32-byte trailer (u64 footer
 // offset, u64 footer length, u32 footer CRC-32, u32 format version, "TSREND\0\0"). The footer at
 // the end lets the writer stream blocks without holding them. Every byte is checked on load; a
 // foreign, truncated, corrupt or newer file is rejected with its byte offset. Integers are
