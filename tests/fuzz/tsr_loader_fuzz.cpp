@@ -1,13 +1,14 @@
 // libFuzzer target for the .tsr cache loader (LoadTsrFromMemory).
 //
-// Input: byte 0 picks a repair mode, the rest is the file. Every footer and block carries a
-// CRC-32, which random mutations almost never keep right, so most mutants would stop at the first
-// checksum. The harness can repair them first, letting the fuzzer reach the footer's JSON checks,
-// the allocations sized by the footer, the zstd blocks and the cell checks:
+// Input: byte 0 picks a repair mode, the rest is the file. The footer carries a CRC-32 and every
+// block is a zstd frame with a content checksum, which random mutations almost never keep right,
+// so most mutants would stop at the first checksum. The harness can repair them first, letting
+// the fuzzer reach the footer's JSON checks, the allocations sized by the footer, the blocks and
+// the cell checks:
 //   byte 0 % 3 == 0  the bytes as they are
 //   byte 0 % 3 == 1  the footer CRC in the trailer recomputed
-//   byte 0 % 3 == 2  every block CRC in the footer recomputed from its decompressed bytes, the
-//                    footer re-serialised, the trailer rewritten
+//   byte 0 % 3 == 2  every block's stored bytes taken as its content and framed afresh, the
+//                    footer re-serialised with the new sizes, the trailer rewritten
 //
 // Oracles, besides ASan/UBSan: a dataset that loads is consistent (sizes, feature columns, every
 // cell a bin its feature has).
@@ -58,7 +59,9 @@ void FixFooterCrc(std::string* f) {
   PutLE(f, f->size() - kTrailer + 16, Crc(f->data() + offset, len), 4);
 }
 
-void FixBlockCrcs(std::string* f) {
+// Rewrites every block as a fresh zstd frame (with checksum) whose content is the block's stored
+// bytes, so that mutations of those bytes reach the loader as mutated cells, labels and weights.
+void ReframeBlocks(std::string* f) {
   uint64_t offset, len;
   if (!FooterSpan(*f, &offset, &len)) return;
   nlohmann::json j =
@@ -66,23 +69,35 @@ void FixBlockCrcs(std::string* f) {
                             f->begin() + static_cast<long>(offset + len), nullptr, false);
   if (j.is_discarded() || !j.is_object() || !j.contains("sections") || !j["sections"].is_array())
     return;
-  std::string raw;
+  std::string out = f->substr(0, kHead);
+  ZSTD_CCtx* cctx = ZSTD_createCCtx();
+  ZSTD_CCtx_setParameter(cctx, ZSTD_c_checksumFlag, 1);
   for (auto& s : j["sections"]) {
     if (!s.is_object() || !s.contains("blocks") || !s["blocks"].is_array()) continue;
+    uint64_t section_raw = 0;
     for (auto& b : s["blocks"]) {
       if (!b.is_object()) continue;
       auto field = [&](const char* k) {
         return b.contains(k) && b[k].is_number_unsigned() ? b[k].get<uint64_t>() : ~uint64_t{0};
       };
-      uint64_t at = field("offset"), comp = field("comp"), n = field("raw");
-      if (at > offset || comp > offset - at || n == 0 || n > (4u << 20)) continue;
-      raw.resize(n);
-      size_t got = ZSTD_decompress(raw.data(), n, f->data() + at, comp);
-      if (!ZSTD_isError(got) && got == n) b["crc"] = Crc(raw.data(), n);
+      uint64_t at = field("offset"), comp = field("comp");
+      if (at > offset || comp > offset - at || comp == 0 || comp > (4u << 20)) continue;
+      std::string frame(ZSTD_compressBound(comp), '\0');
+      size_t n = ZSTD_compress2(cctx, frame.data(), frame.size(), f->data() + at, comp);
+      if (ZSTD_isError(n)) continue;
+      b["offset"] = out.size();
+      b["comp"] = n;
+      b["raw"] = comp;
+      section_raw += comp;
+      out.append(frame.data(), n);
     }
+    s["raw_bytes"] = section_raw;
   }
+  ZSTD_freeCCtx(cctx);
   std::string footer = j.dump();
-  std::string out = f->substr(0, offset) + footer + f->substr(f->size() - kTrailer);
+  const uint64_t footer_offset = out.size();
+  out += footer + f->substr(f->size() - kTrailer);
+  PutLE(&out, out.size() - kTrailer, footer_offset, 8);
   PutLE(&out, out.size() - kTrailer + 8, footer.size(), 8);
   PutLE(&out, out.size() - kTrailer + 16, Crc(footer.data(), footer.size()), 4);
   *f = std::move(out);
@@ -121,7 +136,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const unsigned mode = data[0] % 3;
   std::string file(reinterpret_cast<const char*>(data + 1), size - 1);
   if (mode == 1) FixFooterCrc(&file);
-  if (mode == 2) FixBlockCrcs(&file);
+  if (mode == 2) ReframeBlocks(&file);
   auto ds = LoadTsrFromMemory("fuzz.tsr", file, 1);
   if (!ds.ok()) {
     fuzz::Note(ds.status().message());
