@@ -15,7 +15,7 @@ namespace {
 struct PredictFlags {
   IngestFlags data;
   std::string model, output;
-  bool raw_score = false, pred_leaf = false;
+  bool raw_score = false, pred_leaf = false, json = false;
 };
 
 void AppendNumber(std::string* out, double v) {
@@ -29,6 +29,8 @@ void RunPredict(const PredictFlags& f) {
   data::IngestOptions options = f.data.Resolve();
   auto start = std::chrono::steady_clock::now();
   auto ds = Check(data::IngestWithReference(f.data.inputs, options, model.reference(), false));
+  const double read_seconds = SecondsSince(start);
+  auto predict_start = std::chrono::steady_clock::now();
   const int threads = options.read.threads;
   const size_t n = ds.num_rows();
   std::string out;
@@ -65,9 +67,16 @@ void RunPredict(const PredictFlags& f) {
       out += '\n';
     }
   }
+  const double predict_seconds = SecondsSince(predict_start);
   Check(WriteFileAtomically(f.output, out));
-  if (!f.data.quiet)
-    std::fprintf(stderr, "predict: %zu rows in %.2fs -> %s\n", n, SecondsSince(start), f.output.c_str());
+  if (f.json) {
+    nlohmann::json j = {{"rows", n}, {"read_seconds", read_seconds}, {"predict_seconds", predict_seconds},
+                        {"output", f.output}};
+    std::printf("%s\n", j.dump(2).c_str());
+  } else if (!f.data.quiet) {
+    std::fprintf(stderr, "predict: %zu rows in %.2fs (reading %.2fs) -> %s\n", n, SecondsSince(start), read_seconds,
+                 f.output.c_str());
+  }
 }
 
 struct EvalFlags {
@@ -130,6 +139,7 @@ void RegisterPredict(CLI::App* app) {
   cmd->add_option("-o,--output", f->output, "Predictions CSV ('-' for stdout)")->required();
   cmd->add_flag("--raw-score", f->raw_score, "Raw scores (margins) instead of probabilities");
   cmd->add_flag("--pred-leaf", f->pred_leaf, "The leaf index each row reaches in every tree");
+  cmd->add_flag("--json", f->json, "Print timings as JSON on stdout (predictions go to --output)");
   cmd->callback([f] { RunPredict(*f); });
 
   auto e = std::make_shared<EvalFlags>();

@@ -165,8 +165,9 @@ Result<GbdtModel> GbdtTrainer::Run() {
       for (uint32_t r : bag) sum_g += std::abs(grad[r * K + k]), sum_h += std::abs(hess[r * K + k]);
       const GradientScale scale = GradientScale::For(sum_g, sum_h);
       ParallelFor(n, threads_, [&](size_t b, size_t e, size_t) {
-        for (size_t i = b; i < e; ++i)
-          pairs[i] = {std::llround(grad[i * K + k] * scale.g), std::llround(hess[i * K + k] * scale.h)};
+        // Round half away from zero, inline (llround is a library call per value).
+        auto to_fixed = [](double v) { return static_cast<int64_t>(v >= 0 ? v + 0.5 : v - 0.5); };
+        for (size_t i = b; i < e; ++i) pairs[i] = {to_fixed(grad[i * K + k] * scale.g), to_fixed(hess[i * K + k] * scale.h)};
       }, 4096);
       Tree tree = learner.Grow(bag, pairs, scale, feature_used);
       any_split |= tree.num_leaves() > 1;

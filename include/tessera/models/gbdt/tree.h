@@ -24,8 +24,8 @@ struct TreeNode {
   int64_t count = 0;                    // training rows through this node
 
   bool GoesLeft(uint32_t bin) const {
+    if (!categorical) return bin == data::BinMapper::kMissingBin ? default_left : bin <= threshold_bin;
     if (bin == data::BinMapper::kMissingBin) return default_left;
-    if (!categorical) return bin <= threshold_bin;
     size_t word = bin / 64;
     return word < left_bits.size() && ((left_bits[word] >> (bin % 64)) & 1);
   }
