@@ -34,8 +34,10 @@ void RunPredict(const PredictFlags& f) {
   const int threads = options.read.threads;
   const size_t n = ds.num_rows();
   std::string out;
+  double predict_seconds = 0;  // the model's work alone, without formatting the output
   if (f.pred_leaf) {
     auto leaves = model.PredictLeaf(ds, threads);
+    predict_seconds = SecondsSince(predict_start);
     const size_t nt = model.trees().size();
     for (size_t t = 0; t < nt; ++t) out += (t ? ",tree_" : "tree_") + std::to_string(t);
     out += "\n";
@@ -49,6 +51,7 @@ void RunPredict(const PredictFlags& f) {
   } else {
     std::vector<double> scores = model.PredictRaw(ds, threads);
     if (!f.raw_score) model.Transform(&scores);
+    predict_seconds = SecondsSince(predict_start);
     const size_t k = static_cast<size_t>(model.num_outputs());
     const auto& classes = model.reference().label_classes();
     if (k == 1) {
@@ -67,7 +70,6 @@ void RunPredict(const PredictFlags& f) {
       out += '\n';
     }
   }
-  const double predict_seconds = SecondsSince(predict_start);
   Check(WriteFileAtomically(f.output, out));
   if (f.json) {
     nlohmann::json j = {{"rows", n}, {"read_seconds", read_seconds}, {"predict_seconds", predict_seconds},
