@@ -24,6 +24,11 @@ HistogramLayout::HistogramLayout(const data::BinnedDataset& ds) {
   }
 }
 
+std::vector<HistBin>& HistogramBuilder::twin_scratch() {
+  thread_local std::vector<HistBin> twin;
+  return twin;
+}
+
 HistogramBuilder::HistogramBuilder(const data::BinnedDataset& ds, const HistogramLayout& layout, int threads)
     : ds_(ds), layout_(layout), threads_(std::max(1, threads)), scratch_(static_cast<size_t>(threads_)) {}
 
@@ -36,17 +41,24 @@ void HistogramBuilder::Accumulate(std::span<const uint32_t> rows, size_t begin, 
   std::vector<uint32_t> offsets(nf);
   for (size_t f = 0; f < nf; ++f) offsets[f] = static_cast<uint32_t>(layout_.offset(f));
   const uint32_t* off = offsets.data();
+  // Alternate rows go to two histograms: consecutive rows often hit the same bin of a
+  // low-cardinality feature, and one histogram would chain every update on the previous one.
+  std::vector<HistBin>& twin = twin_scratch();
+  twin.assign(layout_.total_bins(), HistBin{});
+  HistBin* hists[2] = {hist, twin.data()};
   for (size_t i = begin; i < end; ++i) {
     const uint32_t r = rows.empty() ? static_cast<uint32_t>(i) : rows[i];
     const Cell* row = cells + static_cast<size_t>(r) * nf;
     const int64_t g = grads[r].g, h = grads[r].h;
+    HistBin* out = hists[i & 1];
     for (size_t f = 0; f < nf; ++f) {
-      HistBin& b = hist[off[f] + row[f]];
+      HistBin& b = out[off[f] + row[f]];
       b.g += g;
       b.h += h;
       b.n += 1;
     }
   }
+  for (size_t i = 0; i < twin.size(); ++i) hist[i] += twin[i];
 }
 
 void HistogramBuilder::Build(std::span<const uint32_t> rows, std::span<const GradPair> grads, HistBin* hist) {

@@ -64,6 +64,8 @@ class HistogramBuilder {
  private:
   template <typename Cell>
   void Accumulate(std::span<const uint32_t> rows, size_t begin, size_t end, std::span<const GradPair> grads, HistBin* hist) const;
+  // A second histogram per thread for Accumulate's alternate rows.
+  static std::vector<HistBin>& twin_scratch();
   const data::BinnedDataset& ds_;
   const HistogramLayout& layout_;
   int threads_;
