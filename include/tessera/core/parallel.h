@@ -1,11 +1,14 @@
-// ParallelFor: splits [0, n) into contiguous blocks, one per thread, and runs them at once.
-// Results must depend only on the index, never on the block split, so that any thread count
-// gives the same answer (see DESIGN.md: deterministic reductions).
+// ParallelFor: splits [0, n) into contiguous blocks and runs them at once on a shared pool of
+// worker threads (started once, so short loops do not pay for creating threads). Results must
+// depend only on the index, never on the block split, so that any thread count gives the same
+// answer (see DESIGN.md: deterministic reductions). Thread-safe: concurrent callers take turns;
+// a ParallelFor inside a pool task runs inline.
 #pragma once
 
 #include <algorithm>
 #include <cstddef>
 #include <exception>
+#include <functional>
 #include <thread>
 #include <vector>
 
@@ -18,32 +21,21 @@ inline int ResolveThreads(int requested) {
   return hw == 0 ? 1 : static_cast<int>(hw);
 }
 
-// Calls fn(begin, end, block) for `threads` contiguous blocks covering [0, n). Blocks smaller
-// than `min_block` are merged so tiny inputs do not pay for thread start-up.
+// Runs task(0..tasks-1) on up to `threads` threads (the caller is one of them) and returns when
+// all are done. Rethrows the first exception a task threw.
+void RunTasks(size_t tasks, int threads, const std::function<void(size_t)>& task);
+
+// Calls fn(begin, end, block) for contiguous blocks covering [0, n), one per thread. Blocks
+// smaller than `min_block` are merged so tiny inputs do not pay for coordination.
 template <typename Fn>
 void ParallelFor(size_t n, int threads, Fn&& fn, size_t min_block = 1) {
   if (n == 0) return;
-  size_t blocks = std::max<size_t>(1, std::min<size_t>(threads, (n + min_block - 1) / min_block));
+  size_t blocks = std::max<size_t>(1, std::min<size_t>(static_cast<size_t>(std::max(threads, 1)), (n + min_block - 1) / min_block));
   if (blocks == 1) {
     fn(size_t{0}, n, size_t{0});
     return;
   }
-  std::vector<std::thread> workers;
-  std::vector<std::exception_ptr> errors(blocks);
-  workers.reserve(blocks - 1);
-  auto run = [&](size_t b) {
-    size_t begin = n * b / blocks, end = n * (b + 1) / blocks;
-    try {
-      fn(begin, end, b);
-    } catch (...) {
-      errors[b] = std::current_exception();
-    }
-  };
-  for (size_t b = 1; b < blocks; ++b) workers.emplace_back(run, b);
-  run(0);
-  for (auto& w : workers) w.join();
-  for (auto& e : errors)
-    if (e) std::rethrow_exception(e);
+  RunTasks(blocks, static_cast<int>(blocks), [&](size_t b) { fn(n * b / blocks, n * (b + 1) / blocks, b); });
 }
 
 }  // namespace tessera

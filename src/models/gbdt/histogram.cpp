@@ -13,7 +13,7 @@ GradientScale GradientScale::For(double sum_abs_grad, double sum_abs_hess) {
     // Largest power of two with total * scale <= 2^62.
     return std::exp2(std::floor(62 - std::log2(total)));
   };
-  return {scale(sum_abs_grad), scale(sum_abs_hess)};
+  return Of(scale(sum_abs_grad), scale(sum_abs_hess));
 }
 
 HistogramLayout::HistogramLayout(const data::BinnedDataset& ds) {

@@ -94,8 +94,15 @@ Tree TreeLearner::Grow(std::span<const uint32_t> rows, std::span<const GradPair>
   const size_t total_bins = layout_.total_bins();
   order_.assign(rows.begin(), rows.end());
   ranges_.assign(1, Range{0, order_.size()});
+  // Histogram buffers are recycled across leaves and trees: fresh ones would fault in new pages.
+  auto take_hist = [&] {
+    std::vector<HistBin> h;
+    if (!free_hists_.empty()) h = std::move(free_hists_.back()), free_hists_.pop_back();
+    h.resize(total_bins);
+    return h;
+  };
   std::vector<Leaf> leaves(1);
-  leaves[0].hist.resize(total_bins);
+  leaves[0].hist = take_hist();
   builder_.Build(rows.size() == ds_.num_rows() ? std::span<const uint32_t>() : rows, grads, leaves[0].hist.data());
   // Any feature's bins add up to the node's totals.
   for (uint32_t b = 0; b < layout_.num_bins(0); ++b) leaves[0].total += leaves[0].hist[b];
@@ -140,12 +147,11 @@ Tree TreeLearner::Grow(std::span<const uint32_t> rows, std::span<const GradPair>
     parent.depth += 1;
     parent.total = split.left;
     const bool left_smaller = split.left.n <= split.right.n;
-    right.hist.resize(total_bins);
     Leaf& small = left_smaller ? parent : right;
     Leaf& large = left_smaller ? right : parent;
     const Range small_range = ranges_[static_cast<size_t>(left_smaller ? pick : right_index)];
     std::vector<HistBin> parent_hist = std::move(parent.hist);
-    small.hist.resize(total_bins);
+    small.hist = take_hist();
     builder_.Build(std::span<const uint32_t>(order_.data() + small_range.begin, small_range.end - small_range.begin), grads,
                    small.hist.data());
     large.hist = std::move(parent_hist);
@@ -154,6 +160,8 @@ Tree TreeLearner::Grow(std::span<const uint32_t> rows, std::span<const GradPair>
     FindBestSplit(&right, scale, feature_used);
     leaves.push_back(std::move(right));
   }
+  for (auto& leaf : leaves)
+    if (!leaf.hist.empty()) free_hists_.push_back(std::move(leaf.hist));
   return tree;
 }
 

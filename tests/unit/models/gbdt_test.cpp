@@ -42,7 +42,7 @@ GbdtParams Params(std::map<std::string, std::string> settings) {
 TEST(Split, HandComputedNumericExample) {
   // Bins: 0 = missing, 1..3 values. Gradients chosen so that cutting after bin 1 is best and
   // the missing rows (negative gradients like bin 1's) should go left.
-  GradientScale scale{1, 1};
+  GradientScale scale = GradientScale::Of(1, 1);
   HistBin hist[4] = {{-2, 2, 2}, {-4, 4, 4}, {3, 3, 3}, {3, 3, 3}};
   HistBin total;
   for (auto& h : hist) total += h;
@@ -64,7 +64,7 @@ TEST(Split, HandComputedNumericExample) {
 }
 
 TEST(Split, CategoricalGroupsCategoriesByGradient) {
-  GradientScale scale{1, 1};
+  GradientScale scale = GradientScale::Of(1, 1);
   // Categories 1 and 3 pull down, 2 and 4 up: the best split puts {1,3} on one side.
   HistBin hist[5] = {{0, 0, 0}, {-5, 5, 5}, {5, 5, 5}, {-5, 5, 5}, {5, 5, 5}};
   HistBin total;

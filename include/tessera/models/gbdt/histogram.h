@@ -32,10 +32,12 @@ struct HistBin {
 // Fixed-point scales chosen so that the sum of |value| over all rows stays below 2^62.
 struct GradientScale {
   double g = 1, h = 1;
+  double inv_g = 1, inv_h = 1;  // exact inverses: the scales are powers of two
   // Chooses powers of two for the given totals of |grad| and |hess|.
   static GradientScale For(double sum_abs_grad, double sum_abs_hess);
-  double Grad(int64_t q) const { return static_cast<double>(q) / g; }
-  double Hess(int64_t q) const { return static_cast<double>(q) / h; }
+  static GradientScale Of(double g, double h) { return {g, h, 1 / g, 1 / h}; }
+  double Grad(int64_t q) const { return static_cast<double>(q) * inv_g; }
+  double Hess(int64_t q) const { return static_cast<double>(q) * inv_h; }
 };
 
 // Where each feature's bins start in a flat histogram.

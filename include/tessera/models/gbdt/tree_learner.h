@@ -50,6 +50,7 @@ class TreeLearner {
   HistogramLayout layout_;
   HistogramBuilder builder_;
   std::vector<uint32_t> order_, scratch_;
+  std::vector<std::vector<HistBin>> free_hists_;
   std::vector<Range> ranges_;
 };
 
