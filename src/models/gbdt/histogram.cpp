@@ -43,9 +43,12 @@ void HistogramBuilder::Accumulate(std::span<const uint32_t> rows, size_t begin, 
   const uint32_t* off = offsets.data();
   // Alternate rows go to two histograms: consecutive rows often hit the same bin of a
   // low-cardinality feature, and one histogram would chain every update on the previous one.
+  // Only worth it when bins are few: with many bins repeats are rare and the second histogram
+  // just doubles what the cache must hold.
+  const bool use_twin = layout_.total_bins() <= 32 * nf;
   std::vector<HistBin>& twin = twin_scratch();
-  twin.assign(layout_.total_bins(), HistBin{});
-  HistBin* hists[2] = {hist, twin.data()};
+  if (use_twin) twin.assign(layout_.total_bins(), HistBin{});
+  HistBin* hists[2] = {hist, use_twin ? twin.data() : hist};
   for (size_t i = begin; i < end; ++i) {
     const uint32_t r = rows.empty() ? static_cast<uint32_t>(i) : rows[i];
     const Cell* row = cells + static_cast<size_t>(r) * nf;
@@ -58,7 +61,8 @@ void HistogramBuilder::Accumulate(std::span<const uint32_t> rows, size_t begin, 
       b.n += 1;
     }
   }
-  for (size_t i = 0; i < twin.size(); ++i) hist[i] += twin[i];
+  if (use_twin)
+    for (size_t i = 0; i < twin.size(); ++i) hist[i] += twin[i];
 }
 
 void HistogramBuilder::Build(std::span<const uint32_t> rows, std::span<const GradPair> grads, HistBin* hist) {
