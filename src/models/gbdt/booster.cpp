@@ -171,6 +171,10 @@ Result<GbdtModel> GbdtTrainer::Run() {
       }, 4096);
       Tree tree = learner.Grow(bag, pairs, scale, feature_used);
       any_split |= tree.num_leaves() > 1;
+      if (K == 1)
+        for (size_t l = 0; l < tree.num_leaves(); ++l)
+          if (auto v = objective->RenewLeaf(learner.leaf_rows(static_cast<int>(l)), train_.labels(), train_.weights(), scores))
+            tree.set_leaf_value(static_cast<int>(l), *v);
       for (size_t l = 0; l < tree.num_leaves(); ++l)
         tree.set_leaf_value(static_cast<int>(l), tree.leaf_value(static_cast<int>(l)) * params_.learning_rate);
       // In-bag rows know their leaf from the learner; the others walk the tree.

@@ -142,6 +142,23 @@ class RegressionL1 final : public Objective {
   }
   void Transform(std::span<double>) const override {}
   std::string default_metric() const override { return "mae"; }
+  // The L1-optimal leaf value is the (weighted) median of the residuals of its rows.
+  std::optional<double> RenewLeaf(std::span<const uint32_t> rows, std::span<const float> labels,
+                                  std::span<const float> weights, std::span<const double> scores) const override {
+    if (rows.empty()) return std::nullopt;
+    std::vector<std::pair<double, double>> residuals(rows.size());
+    double total = 0;
+    for (size_t i = 0; i < rows.size(); ++i) {
+      uint32_t r = rows[i];
+      residuals[i] = {labels[r] - scores[r], WeightOf(weights, r)};
+      total += residuals[i].second;
+    }
+    std::sort(residuals.begin(), residuals.end());
+    double acc = 0;
+    for (const auto& [value, w] : residuals)
+      if ((acc += w) >= total / 2) return value;
+    return residuals.back().first;
+  }
 };
 
 class Huber final : public Objective {

@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <random>
 #include <nlohmann/json.hpp>
 
 #include "tessera/data/ingest.h"
@@ -222,6 +223,76 @@ TEST(ModelFile, RejectsCorruptForeignAndNewerFiles) {
   auto broken = LoadModel(path);
   ASSERT_FALSE(broken.ok());
   EXPECT_NE(broken.status().message().find("not valid JSON"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace tessera::models::gbdt
+
+namespace tessera::models::gbdt {
+namespace {
+
+// Labels driven by a 300-level category: one categorical column against its one-hot expansion.
+TEST(Gbdt, CategoricalSplitsBeatOneHotOnHighCardinality) {
+  TempDir dir;
+  const int levels = 300;
+  auto effect = [](int c) { return 4.0 * (static_cast<double>((c * 2654435761u) % 1000) / 1000.0 - 0.5); };
+  auto write = [&](const std::string& name, int rows, uint64_t seed, bool one_hot) {
+    std::mt19937_64 rng(seed);
+    std::uniform_real_distribution<double> u(0, 1);
+    std::string text;
+    if (one_hot)
+      for (int c = 0; c < levels; ++c) text += "is_" + std::to_string(c) + ",";
+    else
+      text += "level,";
+    text += "y\n";
+    for (int i = 0; i < rows; ++i) {
+      int c = static_cast<int>(u(rng) * levels);
+      if (one_hot)
+        for (int k = 0; k < levels; ++k) text += (k == c ? "1," : "0,");
+      else
+        text += "L" + std::to_string(c) + ",";
+      text += (u(rng) < 1 / (1 + std::exp(-effect(c))) ? "1\n" : "0\n");
+    }
+    return dir.Write(name, text);
+  };
+  auto run = [&](bool one_hot) {
+    data::IngestOptions io;
+    io.schema.label = "y";
+    io.max_bin = 512;
+    auto train = data::IngestBinned({write(one_hot ? "oh_train.csv" : "cat_train.csv", 20000, 1, one_hot)}, io);
+    EXPECT_TRUE(train.ok()) << train.status().message();
+    auto valid = data::IngestWithReference({write(one_hot ? "oh_valid.csv" : "cat_valid.csv", 5000, 2, one_hot)}, io, *train, true);
+    EXPECT_TRUE(valid.ok()) << valid.status().message();
+    if (!one_hot) {
+      EXPECT_EQ(train->bytes_per_cell(), 2);  // 300 categories need more than 256 bins
+    }
+    auto model = TrainGbdt(*train, Params({{"num_iterations", "40"}, {"num_leaves", "15"}, {"max_bin", "512"}}));
+    EXPECT_TRUE(model.ok());
+    return metrics::LogLoss(valid->labels(), model->Predict(*valid));
+  };
+  double categorical = run(false), one_hot = run(true);
+  std::printf("validation logloss: categorical %.4f, one-hot %.4f\n", categorical, one_hot);
+  EXPECT_LT(categorical, one_hot - 0.01);
+}
+
+TEST(Gbdt, L1LeavesAreResidualMedians) {
+  TempDir dir;
+  // Two groups with skewed noise: the L1 fit must land on each group's median, not its mean.
+  std::string text = "g,y\n";
+  for (int i = 0; i < 1000; ++i) {
+    int g = i % 2;
+    double y = g * 10 + ((i / 2) % 10 == 0 ? 100 : (i / 2) % 5);  // median g*10+2, mean far higher
+    text += std::to_string(g) + "," + std::to_string(y) + "\n";
+  }
+  data::IngestOptions io;
+  io.schema.label = "y";
+  auto ds = data::IngestBinned({dir.Write("l1.csv", text)}, io);
+  ASSERT_TRUE(ds.ok());
+  auto model = TrainGbdt(*ds, Params({{"objective", "l1"}, {"num_iterations", "50"}, {"learning_rate", "0.5"}, {"min_data_in_leaf", "5"}}));
+  ASSERT_TRUE(model.ok());
+  auto p = model->Predict(*ds);
+  EXPECT_NEAR(p[0], 2.0, 0.6);
+  EXPECT_NEAR(p[1], 12.0, 0.6);
 }
 
 }  // namespace

@@ -3,7 +3,9 @@
 // to prediction (sigmoid, softmax, exp). Stateless after construction; thread-safe.
 #pragma once
 
+#include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -33,6 +35,14 @@ class Objective {
   virtual void Transform(std::span<double> scores) const = 0;
   // Metric printed when the user names none.
   virtual std::string default_metric() const = 0;
+  // Objectives whose Newton step is a poor leaf value (L1: the gradient is only a sign) re-fit
+  // each leaf after the tree is grown, as LightGBM does. Returns the new raw leaf value for the
+  // given rows (output 0), or nothing to keep the Newton value.
+  virtual std::optional<double> RenewLeaf(std::span<const uint32_t> rows, std::span<const float> labels,
+                                          std::span<const float> weights, std::span<const double> scores) const {
+    (void)rows, (void)labels, (void)weights, (void)scores;
+    return std::nullopt;
+  }
 };
 
 }  // namespace tessera::models::gbdt
