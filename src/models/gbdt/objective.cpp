@@ -106,41 +106,43 @@ class Multiclass final : public Objective {
   int classes_;
 };
 
-class RegressionL2 final : public Objective {
+// Regression losses whose hessian is the row weight and whose link is the identity; a subclass
+// gives the gradient of the loss at residual d = score - label (per unit weight).
+class IdentityLinkRegression : public Objective {
  public:
-  std::string name() const override { return "regression"; }
   Status CheckLabels(std::span<const float>) const override { return Status::Ok(); }
-  std::vector<double> InitScore(std::span<const float> labels, std::span<const float> weights) const override {
-    return {WeightedMean(labels, weights)};
-  }
   void Gradients(std::span<const float> labels, std::span<const float> weights, std::span<const double> scores,
                  size_t begin, size_t end, double* grad, double* hess) const override {
     for (size_t i = begin; i < end; ++i) {
       double w = WeightOf(weights, i);
-      grad[i] = (scores[i] - labels[i]) * w;
+      grad[i] = Slope(scores[i] - labels[i]) * w;
       hess[i] = w;
     }
   }
   void Transform(std::span<double>) const override {}
-  std::string default_metric() const override { return "rmse"; }
+
+ protected:
+  virtual double Slope(double residual) const = 0;
 };
 
-class RegressionL1 final : public Objective {
+class RegressionL2 final : public IdentityLinkRegression {
+ public:
+  std::string name() const override { return "regression"; }
+  std::vector<double> InitScore(std::span<const float> labels, std::span<const float> weights) const override {
+    return {WeightedMean(labels, weights)};
+  }
+  std::string default_metric() const override { return "rmse"; }
+
+ protected:
+  double Slope(double d) const override { return d; }
+};
+
+class RegressionL1 final : public IdentityLinkRegression {
  public:
   std::string name() const override { return "l1"; }
-  Status CheckLabels(std::span<const float>) const override { return Status::Ok(); }
   std::vector<double> InitScore(std::span<const float> labels, std::span<const float> weights) const override {
     return {WeightedMedian(labels, weights)};
   }
-  void Gradients(std::span<const float> labels, std::span<const float> weights, std::span<const double> scores,
-                 size_t begin, size_t end, double* grad, double* hess) const override {
-    for (size_t i = begin; i < end; ++i) {
-      double d = scores[i] - labels[i], w = WeightOf(weights, i);
-      grad[i] = (d > 0 ? 1.0 : (d < 0 ? -1.0 : 0.0)) * w;
-      hess[i] = w;
-    }
-  }
-  void Transform(std::span<double>) const override {}
   std::string default_metric() const override { return "mae"; }
   // The L1-optimal leaf value is the (weighted) median of the residuals of its rows.
   std::optional<double> RenewLeaf(std::span<const uint32_t> rows, std::span<const float> labels,
@@ -159,26 +161,22 @@ class RegressionL1 final : public Objective {
       if ((acc += w) >= total / 2) return value;
     return residuals.back().first;
   }
+
+ protected:
+  double Slope(double d) const override { return d > 0 ? 1.0 : (d < 0 ? -1.0 : 0.0); }
 };
 
-class Huber final : public Objective {
+class Huber final : public IdentityLinkRegression {
  public:
   explicit Huber(double delta) : delta_(delta) {}
   std::string name() const override { return "huber"; }
-  Status CheckLabels(std::span<const float>) const override { return Status::Ok(); }
   std::vector<double> InitScore(std::span<const float> labels, std::span<const float> weights) const override {
     return {WeightedMedian(labels, weights)};
   }
-  void Gradients(std::span<const float> labels, std::span<const float> weights, std::span<const double> scores,
-                 size_t begin, size_t end, double* grad, double* hess) const override {
-    for (size_t i = begin; i < end; ++i) {
-      double d = scores[i] - labels[i], w = WeightOf(weights, i);
-      grad[i] = std::clamp(d, -delta_, delta_) * w;
-      hess[i] = w;
-    }
-  }
-  void Transform(std::span<double>) const override {}
   std::string default_metric() const override { return "mae"; }
+
+ protected:
+  double Slope(double d) const override { return std::clamp(d, -delta_, delta_); }
 
  private:
   double delta_;
