@@ -6,6 +6,7 @@
 
 #include "tessera/core/parallel.h"
 #include "tessera/core/progress.h"
+#include "tessera/data/libsvm_reader.h"
 #include "tessera/data/tsr_file.h"
 
 namespace tessera::data {
@@ -212,6 +213,15 @@ Result<BinnedDataset> IngestWithReference(const std::vector<std::string>& inputs
   if (FormatFromPath(files[0]) == TableFormat::kTsr)
     return Status::UserError(files[0] + ": give the raw data (CSV or LibSVM) here; a .tsr cache has bins of its own");
   TESSERA_ASSIGN_OR_RETURN(auto reader, OpenTableReader(files, options.read));
+  if (auto* libsvm = dynamic_cast<LibSvmReader*>(reader.get())) {
+    // LibSVM columns exist once an index is seen: declare the model's features up front.
+    size_t features = 0;
+    for (size_t f = 0; f < reference.num_features(); ++f) {
+      const std::string& name = reference.feature_name(f);
+      if (name.size() > 1 && name[0] == 'f') features = std::max<size_t>(features, std::stoul(name.substr(1)) + 1);
+    }
+    libsvm->EnsureFeatures(features);
+  }
   // Columns take the reference's type and role by name; columns it does not know are ignored.
   const Schema& ref = reference.schema();
   Schema schema = reader->schema();

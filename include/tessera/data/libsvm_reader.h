@@ -37,6 +37,8 @@ class LibSvmReader final : public TableReader {
   Status Rewind() override;
   uint64_t bytes_done() const override;
   uint64_t bytes_total() const override { return bytes_total_; }
+  // Declares feature columns f0..f{n-1} up front (reading new data against a model's columns).
+  void EnsureFeatures(size_t n) { GrowSchema(n); }
 
  private:
   LibSvmReader(std::vector<std::string> files, const ReadOptions& options);

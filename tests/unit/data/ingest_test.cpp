@@ -219,3 +219,25 @@ TEST(IngestWithReference, UsesTheReferenceBinsByColumnName) {
 
 }  // namespace
 }  // namespace tessera::data
+
+namespace tessera::data {
+namespace {
+
+TEST(IngestWithReference, LibSvmData) {
+  TempDir dir;
+  auto train = IngestBinned({dir.Write("train.svm", "1 0:1 2:5\n0 1:2\n1 2:7\n0 0:3\n")}, IngestOptions{});
+  ASSERT_TRUE(train.ok());
+  auto test = IngestWithReference({dir.Write("test.svm", "1 2:6\n0 0:1\n")}, IngestOptions{}, *train, true);
+  ASSERT_TRUE(test.ok()) << test.status().message();
+  EXPECT_EQ(test->num_rows(), 2u);
+  EXPECT_EQ(test->bin(0, 2), train->mappers()[2].BinOfValue(6));
+  EXPECT_EQ(test->labels(), (std::vector<float>{1, 0}));
+  // An index the model never saw is a feature it does not use: ignored, like an extra CSV column.
+  auto wider = IngestWithReference({dir.Write("wide.svm", "1 2:7 9:1\n")}, IngestOptions{}, *train, true);
+  ASSERT_TRUE(wider.ok()) << wider.status().message();
+  EXPECT_EQ(wider->num_features(), 3u);
+  EXPECT_EQ(wider->bin(0, 2), train->mappers()[2].BinOfValue(7));
+}
+
+}  // namespace
+}  // namespace tessera::data
