@@ -101,6 +101,27 @@ uint64_t Unsigned(const nlohmann::json& v, const char* what) {
 }
 uint64_t Unsigned(const nlohmann::json& j, const char* key, const char* what) { return Unsigned(j.at(key), what); }
 
+// True when every cell in the block (bytes [at, at + size) of the row-major matrix) is below its
+// feature's bin count.
+bool CellsInRange(const uint8_t* block, uint64_t size, uint64_t at, size_t bpc, const std::vector<uint32_t>& limits) {
+  const size_t nf = limits.size();
+  size_t f = static_cast<size_t>((at / bpc) % nf);
+  uint32_t over = 0;
+  if (bpc == 1) {
+    for (uint64_t i = 0; i < size; ++i) {
+      over |= static_cast<uint32_t>(block[i] >= limits[f]);
+      f = f + 1 == nf ? 0 : f + 1;
+    }
+  } else {
+    const auto* cells = reinterpret_cast<const uint16_t*>(block);
+    for (uint64_t i = 0; i < size / 2; ++i) {
+      over |= static_cast<uint32_t>(cells[i] >= limits[f]);
+      f = f + 1 == nf ? 0 : f + 1;
+    }
+  }
+  return over == 0;
+}
+
 Result<BinnedDataset> Load(const std::string& name, const Bytes& file, int threads) {
   auto bad = [&](uint64_t offset, const std::string& what) { return Status::AtOffset(name, offset, what); };
   const uint64_t size = file.size();
@@ -195,6 +216,10 @@ Result<BinnedDataset> Load(const std::string& name, const Bytes& file, int threa
     if (present[kWeights]) ds.mutable_weights().resize(rows), dest[kWeights] = reinterpret_cast<uint8_t*>(ds.mutable_weights().data());
     if (present[kGroups]) ds.mutable_groups().resize(rows), dest[kGroups] = reinterpret_cast<uint8_t*>(ds.mutable_groups().data());
 
+    const size_t nf = ds.num_features();
+    const size_t bpc = static_cast<size_t>(ds.bytes_per_cell());
+    std::vector<uint32_t> limits(nf);
+    for (size_t f = 0; f < nf; ++f) limits[f] = ds.mappers()[f].num_bins();
     std::vector<Status> errors(blocks.size());
     ParallelFor(blocks.size(), ResolveThreads(threads), [&](size_t b, size_t e, size_t) {
       std::string comp;
@@ -220,28 +245,12 @@ Result<BinnedDataset> Load(const std::string& name, const Bytes& file, int threa
                                           : "corrupt compressed block");
           continue;
         }
+        // Every cell must name a bin its feature has; checked while the block is in cache.
+        if (blk.section == kCells && nf > 0 && !CellsInRange(out, blk.raw, blk.at, bpc, limits))
+          errors[i] = bad(blk.offset, "a cell holds a bin its feature does not have (corrupt file)");
       }
     });
     for (auto& e : errors) TESSERA_RETURN_IF_ERROR(e);
-    // Every cell must name a bin its feature has.
-    const size_t nf = ds.num_features();
-    std::vector<uint32_t> limits(nf);
-    for (size_t f = 0; f < nf; ++f) limits[f] = ds.mappers()[f].num_bins();
-    std::vector<char> bad_rows(static_cast<size_t>(ResolveThreads(threads)), 0);
-    auto check = [&](auto cell_tag) {
-      using Cell = decltype(cell_tag);
-      const Cell* cells = reinterpret_cast<const Cell*>(ds.cells());
-      ParallelFor(rows, ResolveThreads(threads), [&](size_t b, size_t e, size_t block) {
-        uint32_t over = 0;  // branch-free, so the compiler vectorises the inner loop
-        for (size_t r = b; r < e; ++r)
-          for (size_t f = 0; f < nf; ++f) over |= static_cast<uint32_t>(cells[r * nf + f] >= limits[f]);
-        bad_rows[block] = over != 0;
-      }, 65536);
-    };
-    if (ds.bytes_per_cell() == 1) check(uint8_t{});
-    else check(uint16_t{});
-    for (char x : bad_rows)
-      if (x) return bad(footer_offset, "a cell holds a bin its feature does not have (corrupt file)");
     return ds;
   } catch (const nlohmann::json::exception& e) {
     return bad(footer_offset, std::string("footer: missing or mistyped field (") + e.what() + ")");
