@@ -59,8 +59,7 @@ class HistogramLayout {
 class HistogramBuilder {
  public:
   HistogramBuilder(const data::BinnedDataset& ds, const HistogramLayout& layout, int threads);
-  // hist (layout.total_bins() entries) = sums over `rows` (all rows when rows is empty and
-  // all_rows is set).
+  // hist (layout.total_bins() entries) = sums over `rows`, or over every row when `rows` is empty.
   void Build(std::span<const uint32_t> rows, std::span<const GradPair> grads, HistBin* hist);
 
  private:
