@@ -53,6 +53,7 @@ void RunTrain(const TrainFlags& f) {
     init = std::make_unique<models::gbdt::GbdtModel>(Check(models::LoadModel(f.init_model)));
     train_options.init_model = init.get();
   }
+  train_options.metric_every = f.log_every;
   const double read_seconds = SecondsSince(start);
   const bool quiet = f.data.quiet;
   const int total = params.num_iterations;

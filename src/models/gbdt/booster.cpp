@@ -197,13 +197,18 @@ Result<GbdtModel> GbdtTrainer::Run() {
 
     IterationReport report;
     report.iteration = static_cast<int>(first_iteration) + it + 1;
-    for (size_t v = 0; v < options_.valid.size(); ++v) {
+    // Metrics (AUC sorts the whole validation set) only when someone looks at them.
+    const bool evaluate = params_.early_stopping_rounds > 0 || options_.metric_every <= 1 ||
+                          (it + 1) % options_.metric_every == 0 || it + 1 == params_.num_iterations;
+    for (size_t v = 0; evaluate && v < options_.valid.size(); ++v) {
       std::string vname = v < options_.valid_names.size() ? options_.valid_names[v] : "valid_" + std::to_string(v);
       for (const auto& m : metric_names)
         report.metrics.push_back({vname + " " + m, Metric(m, *options_.valid[v], valid_scores[v], *objective, K)});
     }
-    last_metrics = report.metrics;
-    if (options_.on_iteration) options_.on_iteration(report);
+    if (evaluate) {
+      last_metrics = report.metrics;
+      if (options_.on_iteration) options_.on_iteration(report);
+    }
 
     // Early stopping watches the first metric on the first validation set.
     if (params_.early_stopping_rounds > 0 && !report.metrics.empty()) {

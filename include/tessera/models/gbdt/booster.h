@@ -66,6 +66,8 @@ struct TrainOptions {
   std::vector<const data::BinnedDataset*> valid;  // read with the training bins
   std::vector<std::string> valid_names;
   const GbdtModel* init_model = nullptr;          // continue boosting from this model
+  // Evaluate validation metrics every N iterations (and at the last); early stopping needs 1.
+  int metric_every = 1;
   std::function<void(const IterationReport&)> on_iteration;
 };
 
