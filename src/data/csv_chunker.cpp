@@ -25,6 +25,13 @@ CsvChunker::CsvChunker(std::unique_ptr<ByteSource> source, size_t chunk_bytes, b
 Status CsvChunker::Fill(size_t want) {
   size_t have = pending_.size();
   if (have >= want || eof_) return Status::Ok();
+  if (pending_.capacity() < want) {
+    // Move the partial record into a full-size buffer from the pool (one a finished chunk gave
+    // back), so only the chunk being parsed and the one being read hold big buffers.
+    ByteBuffer big = pool_->Take();
+    big.assign(pending_.begin(), pending_.end());
+    pending_.swap(big);
+  }
   pending_.resize(want);
   while (have < want) {
     auto n = source_->Read(pending_.data() + have, want - have);
@@ -121,8 +128,7 @@ Result<bool> CsvChunker::Next(CsvRawChunk* chunk) {
       pool->Give(std::move(*b));
       delete b;
     });
-    pending_ = pool_->Take();
-    pending_.assign(bytes->begin() + static_cast<long>(cut), bytes->end());
+    pending_ = ByteBuffer(bytes->begin() + static_cast<long>(cut), bytes->end());  // the partial record
     bytes->resize(cut);
     chunk->bytes = std::move(bytes);
     next_line_ = record_line;
