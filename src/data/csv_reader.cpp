@@ -1,7 +1,5 @@
 #include "tessera/data/csv_reader.h"
 
-#include <sys/stat.h>
-
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -21,11 +19,6 @@ std::string Quoted(std::string_view s) {
   out.append(s.substr(0, 40));
   if (s.size() > 40) out += "...";
   return out + "'";
-}
-
-uint64_t FileSize(const std::string& path) {
-  struct stat st;
-  return stat(path.c_str(), &st) == 0 ? static_cast<uint64_t>(st.st_size) : 0;
 }
 
 // The record's bytes without the trailing "\n" or "\r\n".
@@ -128,14 +121,13 @@ char DetectDelimiter(std::string_view line) {
   return candidates[best];
 }
 
-CsvReader::CsvReader(std::vector<std::string> files, const ReadOptions& options)
-    : files_(std::move(files)), options_(options) {
-  for (const auto& f : files_) bytes_total_ += FileSize(f);
+CsvReader::CsvReader(InputFiles inputs, const ReadOptions& options)
+    : inputs_(std::move(inputs)), options_(options) {
 }
 
 Result<std::unique_ptr<CsvReader>> CsvReader::Open(std::vector<std::string> files, const ReadOptions& options) {
   if (files.empty()) return Status::UserError("no input files");
-  std::unique_ptr<CsvReader> reader(new CsvReader(std::move(files), options));
+  std::unique_ptr<CsvReader> reader(new CsvReader(InputFiles(std::move(files)), options));
   TESSERA_RETURN_IF_ERROR(reader->OpenFile(0));
   TESSERA_RETURN_IF_ERROR(reader->InferSchema());
   return reader;
@@ -144,11 +136,7 @@ Result<std::unique_ptr<CsvReader>> CsvReader::Open(std::vector<std::string> file
 Result<std::unique_ptr<CsvReader>> CsvReader::OpenSource(std::unique_ptr<ByteSource> source,
                                                          const ReadOptions& options) {
   if (!source) return Status::Internal("CsvReader::OpenSource: no source");
-  std::unique_ptr<CsvReader> reader(new CsvReader({}, options));
-  reader->files_ = {source->name()};
-  reader->bytes_total_ = source->raw_size();
-  reader->stream_ = std::move(source);
-  reader->from_stream_ = true;
+  std::unique_ptr<CsvReader> reader(new CsvReader(InputFiles(std::move(source)), options));
   TESSERA_RETURN_IF_ERROR(reader->OpenFile(0));
   TESSERA_RETURN_IF_ERROR(reader->InferSchema());
   return reader;
@@ -156,17 +144,10 @@ Result<std::unique_ptr<CsvReader>> CsvReader::OpenSource(std::unique_ptr<ByteSou
 
 Status CsvReader::OpenFile(size_t index) {
   file_index_ = index;
-  const std::string& path = files_[index];
-  bytes_before_file_ = 0;
-  for (size_t i = 0; i < index; ++i) bytes_before_file_ += FileSize(files_[i]);
+  const std::string& path = inputs_.name(index);
+  bytes_before_file_ = inputs_.bytes_before(index);
   DropReadAhead();
-  std::unique_ptr<ByteSource> source;
-  if (from_stream_) {
-    if (!stream_) return Status::UserError(path + ": a stream can be read only once (cannot rewind)");
-    source = std::move(stream_);
-  } else {
-    TESSERA_ASSIGN_OR_RETURN(source, ByteSource::Open(path));
-  }
+  TESSERA_ASSIGN_OR_RETURN(std::unique_ptr<ByteSource> source, inputs_.Open(index));
   chunker_ = std::make_unique<CsvChunker>(std::move(source), options_.chunk_bytes);
   CsvRawChunk raw;
   TESSERA_ASSIGN_OR_RETURN(bool any, chunker_->Next(&raw));
@@ -215,7 +196,7 @@ Status CsvReader::OpenFile(size_t index) {
     header_ = names;
   } else if (options_.header && names != header_) {
     return Status::AtLocation(path, raw.lines[0], 0,
-                              "header differs from the first file's (" + files_[0] + "); all part files must share one header");
+                              "header differs from the first file's (" + inputs_.name(0) + "); all part files must share one header");
   }
   held_skip_ = options_.header ? 1 : 0;
   if (index == 0) {
@@ -273,7 +254,7 @@ Status CsvReader::Rewind() {
   return OpenFile(0);
 }
 
-double CsvReader::EstimateRows() const { return rows_per_raw_byte_ * static_cast<double>(bytes_total_); }
+double CsvReader::EstimateRows() const { return rows_per_raw_byte_ * static_cast<double>(inputs_.total_bytes()); }
 
 uint64_t CsvReader::bytes_done() const { return bytes_before_file_ + done_offset_; }
 
@@ -329,9 +310,9 @@ Result<bool> CsvReader::Next(TableChunk* chunk, const RowSampler* sampler) {
       TESSERA_RETURN_IF_ERROR(Convert(raw, 0, sampler, chunk));
       return true;
     }
-    if (file_index_ + 1 >= files_.size()) {
+    if (file_index_ + 1 >= inputs_.size()) {
       chunker_.reset();
-      bytes_before_file_ = bytes_total_;
+      bytes_before_file_ = inputs_.total_bytes();
       done_offset_ = 0;
       return false;
     }
@@ -352,7 +333,7 @@ Status CsvReader::Convert(const CsvRawChunk& raw, size_t first_record, const Row
   const size_t rows = all ? scanned : kept.size();
   auto record_of = [&](size_t r) { return all ? first_record + r : static_cast<size_t>(kept[r]); };
   const size_t ncols = schema_.size();
-  const std::string& path = files_[file_index_];
+  const std::string& path = inputs_.name(file_index_);
   out->num_rows = rows;
   out->rows_scanned = scanned;
   out->source = path;

@@ -1,7 +1,5 @@
 #include "tessera/data/libsvm_reader.h"
 
-#include <sys/stat.h>
-
 #include <algorithm>
 #include <charconv>
 #include <cstring>
@@ -12,11 +10,6 @@
 namespace tessera::data {
 
 namespace {
-
-uint64_t FileSize(const std::string& path) {
-  struct stat st;
-  return stat(path.c_str(), &st) == 0 ? static_cast<uint64_t>(st.st_size) : 0;
-}
 
 bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\r'; }
 
@@ -92,15 +85,14 @@ bool ParseLibSvmLine(std::string_view line, LibSvmLine* out, size_t* error_offse
   }
 }
 
-LibSvmReader::LibSvmReader(std::vector<std::string> files, const ReadOptions& options)
-    : files_(std::move(files)), options_(options) {
-  for (const auto& f : files_) bytes_total_ += FileSize(f);
+LibSvmReader::LibSvmReader(InputFiles inputs, const ReadOptions& options)
+    : inputs_(std::move(inputs)), options_(options) {
   schema_ = Schema({{"label", ColumnType::kNumeric, ColumnRole::kLabel}});
 }
 
 Result<std::unique_ptr<LibSvmReader>> LibSvmReader::Open(std::vector<std::string> files, const ReadOptions& options) {
   if (files.empty()) return Status::UserError("no input files");
-  std::unique_ptr<LibSvmReader> reader(new LibSvmReader(std::move(files), options));
+  std::unique_ptr<LibSvmReader> reader(new LibSvmReader(InputFiles(std::move(files)), options));
   TESSERA_RETURN_IF_ERROR(reader->OpenFile(0));
   return reader;
 }
@@ -108,26 +100,15 @@ Result<std::unique_ptr<LibSvmReader>> LibSvmReader::Open(std::vector<std::string
 Result<std::unique_ptr<LibSvmReader>> LibSvmReader::OpenSource(std::unique_ptr<ByteSource> source,
                                                                const ReadOptions& options) {
   if (!source) return Status::Internal("LibSvmReader::OpenSource: no source");
-  std::unique_ptr<LibSvmReader> reader(new LibSvmReader({}, options));
-  reader->files_ = {source->name()};
-  reader->bytes_total_ = source->raw_size();
-  reader->stream_ = std::move(source);
-  reader->from_stream_ = true;
+  std::unique_ptr<LibSvmReader> reader(new LibSvmReader(InputFiles(std::move(source)), options));
   TESSERA_RETURN_IF_ERROR(reader->OpenFile(0));
   return reader;
 }
 
 Status LibSvmReader::OpenFile(size_t index) {
   file_index_ = index;
-  bytes_before_file_ = 0;
-  for (size_t i = 0; i < index; ++i) bytes_before_file_ += FileSize(files_[i]);
-  std::unique_ptr<ByteSource> source;
-  if (from_stream_) {
-    if (!stream_) return Status::UserError(files_[index] + ": a stream can be read only once (cannot rewind)");
-    source = std::move(stream_);
-  } else {
-    TESSERA_ASSIGN_OR_RETURN(source, ByteSource::Open(files_[index]));
-  }
+  bytes_before_file_ = inputs_.bytes_before(index);
+  TESSERA_ASSIGN_OR_RETURN(std::unique_ptr<ByteSource> source, inputs_.Open(index));
   chunker_ = std::make_unique<CsvChunker>(std::move(source), options_.chunk_bytes, /*quotes=*/false);
   return Status::Ok();
 }
@@ -166,9 +147,9 @@ Result<bool> LibSvmReader::Next(TableChunk* chunk, const RowSampler* sampler) {
     if (!chunker_) return false;
     TESSERA_ASSIGN_OR_RETURN(bool any, chunker_->Next(&raw));
     if (any) break;
-    if (file_index_ + 1 >= files_.size()) {
+    if (file_index_ + 1 >= inputs_.size()) {
       chunker_.reset();
-      bytes_before_file_ = bytes_total_;
+      bytes_before_file_ = inputs_.total_bytes();
       return false;
     }
     TESSERA_RETURN_IF_ERROR(OpenFile(file_index_ + 1));
@@ -179,7 +160,7 @@ Result<bool> LibSvmReader::Next(TableChunk* chunk, const RowSampler* sampler) {
     if (!sampler || sampler->Keep(rows_read_ + r)) kept.push_back(static_cast<uint32_t>(r));
   rows_read_ += scanned;
   const size_t rows = kept.size();
-  const std::string& path = files_[file_index_];
+  const std::string& path = inputs_.name(file_index_);
   std::vector<LibSvmLine> lines(rows);
   struct BlockError {
     size_t row = std::numeric_limits<size_t>::max();

@@ -20,6 +20,31 @@ bool EndsWith(const std::string& s, const std::string& suffix) {
 bool HasGlobChars(const std::string& s) { return s.find_first_of("*?[") != std::string::npos; }
 }  // namespace
 
+InputFiles::InputFiles(std::vector<std::string> files) : names_(std::move(files)) {
+  for (const auto& f : names_) {
+    std::error_code ec;
+    uint64_t size = fs::is_regular_file(f, ec) ? fs::file_size(f, ec) : 0;
+    sizes_.push_back(ec ? 0 : size);
+    total_ += sizes_.back();
+  }
+}
+
+InputFiles::InputFiles(std::unique_ptr<ByteSource> stream)
+    : names_{stream->name()}, sizes_{stream->raw_size()}, total_(stream->raw_size()), stream_(std::move(stream)),
+      from_stream_(true) {}
+
+uint64_t InputFiles::bytes_before(size_t i) const {
+  uint64_t sum = 0;
+  for (size_t k = 0; k < i && k < sizes_.size(); ++k) sum += sizes_[k];
+  return sum;
+}
+
+Result<std::unique_ptr<ByteSource>> InputFiles::Open(size_t i) {
+  if (!from_stream_) return ByteSource::Open(names_[i]);
+  if (!stream_) return Status::UserError(names_[i] + ": a stream can be read only once (cannot rewind)");
+  return std::move(stream_);
+}
+
 Result<std::vector<std::string>> ExpandInputPaths(const std::vector<std::string>& inputs) {
   std::vector<std::string> files;
   for (const auto& input : inputs) {

@@ -43,11 +43,11 @@ class CsvReader final : public TableReader {
   Status Rewind() override;
   uint64_t bytes_done() const override;
   ~CsvReader() override;
-  uint64_t bytes_total() const override { return bytes_total_; }
+  uint64_t bytes_total() const override { return inputs_.total_bytes(); }
   char delimiter() const { return delimiter_; }
 
  private:
-  CsvReader(std::vector<std::string> files, const ReadOptions& options);
+  CsvReader(InputFiles inputs, const ReadOptions& options);
   // Opens file `index` and reads its first chunk into held_, checking its header.
   Status OpenFile(size_t index);
   Status InferSchema();
@@ -58,9 +58,7 @@ class CsvReader final : public TableReader {
   void DropReadAhead();
   Status Convert(const CsvRawChunk& raw, size_t first_record, const RowSampler* sampler, TableChunk* out);
 
-  std::vector<std::string> files_;
-  std::unique_ptr<ByteSource> stream_;  // from OpenSource(), until OpenFile(0) takes it
-  bool from_stream_ = false;
+  InputFiles inputs_;
   ReadOptions options_;
   Schema schema_;
   std::vector<std::string> header_;
@@ -77,7 +75,7 @@ class CsvReader final : public TableReader {
   std::future<ReadAhead> read_ahead_;
   uint64_t done_offset_ = 0;  // raw bytes of the current file behind the chunks handed out
   size_t held_skip_ = 0;             // records at the front of held_ to skip (the header)
-  uint64_t bytes_total_ = 0, bytes_before_file_ = 0;
+  uint64_t bytes_before_file_ = 0;
   uint64_t rows_read_ = 0;        // rows handed out (or skipped by sampling) since the start
   double rows_per_raw_byte_ = 0;  // from the first chunk, for EstimateRows()
 };

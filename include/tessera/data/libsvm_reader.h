@@ -36,25 +36,23 @@ class LibSvmReader final : public TableReader {
   double EstimateRows() const override;
   Status Rewind() override;
   uint64_t bytes_done() const override;
-  uint64_t bytes_total() const override { return bytes_total_; }
+  uint64_t bytes_total() const override { return inputs_.total_bytes(); }
   // Declares feature columns f0..f{n-1} up front (reading new data against a model's columns).
   void EnsureFeatures(size_t n) { GrowSchema(n); }
 
  private:
-  LibSvmReader(std::vector<std::string> files, const ReadOptions& options);
+  LibSvmReader(InputFiles inputs, const ReadOptions& options);
   Status OpenFile(size_t index);
   void GrowSchema(size_t num_features);
   // Hands out the next batch of parsed lines as a dense chunk.
   void EmitBatch(TableChunk* chunk);
 
-  std::vector<std::string> files_;
-  std::unique_ptr<ByteSource> stream_;  // from OpenSource(), until OpenFile(0) takes it
-  bool from_stream_ = false;
+  InputFiles inputs_;
   ReadOptions options_;
   Schema schema_;
   size_t file_index_ = 0;
   std::unique_ptr<CsvChunker> chunker_;
-  uint64_t bytes_total_ = 0, bytes_before_file_ = 0;
+  uint64_t bytes_before_file_ = 0;
   uint64_t rows_read_ = 0;
   std::vector<LibSvmLine> pending_;      // parsed lines not yet handed out
   std::vector<uint64_t> pending_lines_;  // their line numbers

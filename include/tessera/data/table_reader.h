@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "tessera/core/status.h"
+#include "tessera/data/byte_source.h"
 #include "tessera/data/schema.h"
 
 namespace tessera::data {
@@ -74,6 +75,28 @@ class TableReader {
   // For progress: input bytes consumed so far and in all.
   virtual uint64_t bytes_done() const = 0;
   virtual uint64_t bytes_total() const = 0;
+};
+
+// InputFiles: the files a reader goes through in order (or one stream, which can be read once),
+// their sizes for progress, and the decoded byte source of each. Not thread-safe.
+class InputFiles {
+ public:
+  explicit InputFiles(std::vector<std::string> files);
+  explicit InputFiles(std::unique_ptr<ByteSource> stream);
+  size_t size() const { return names_.size(); }
+  const std::string& name(size_t i) const { return names_[i]; }
+  uint64_t total_bytes() const { return total_; }
+  // Bytes of the files before file i (for progress).
+  uint64_t bytes_before(size_t i) const;
+  // Opens file i (a stream only the first time).
+  Result<std::unique_ptr<ByteSource>> Open(size_t i);
+
+ private:
+  std::vector<std::string> names_;
+  std::vector<uint64_t> sizes_;
+  uint64_t total_ = 0;
+  std::unique_ptr<ByteSource> stream_;
+  bool from_stream_ = false;
 };
 
 // Expands a path into the files it names: a file; a directory (its part files, sorted, skipping
