@@ -2,13 +2,31 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <chrono>
 #include <mutex>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 namespace tessera {
 
 namespace {
 
 thread_local bool tls_in_pool_task = false;
+
+// Spins (for up to ~50 µs) until done() holds; returns whether it did. Batches often follow each
+// other within microseconds, and waking a thread through the kernel takes longer than that.
+template <typename Done>
+bool SpinUntil(Done done) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::microseconds(50);
+  for (int i = 0;; ++i) {
+    if (done()) return true;
+#if defined(__SSE2__)
+    _mm_pause();
+#endif
+    if ((i & 63) == 63 && std::chrono::steady_clock::now() > deadline) return false;
+  }
+}
 
 // Workers sleep until a batch is posted, then claim task indices from a shared counter.
 class ThreadPool {
@@ -30,10 +48,11 @@ class ThreadPool {
       next_.store(0);
       pending_ = tasks;
       helpers_wanted_ = static_cast<size_t>(threads) - 1;
-      ++generation_;
+      generation_.fetch_add(1);
     }
     wake_.notify_all();
     Work();
+    SpinUntil([&] { return pending_.load() == 0 && active_.load() == 0; });
     {
       std::unique_lock lock(mutex_);
       done_.wait(lock, [&] { return pending_ == 0 && active_ == 0; });
@@ -77,6 +96,7 @@ class ThreadPool {
   void WorkerLoop() {
     uint64_t seen = 0;
     for (;;) {
+      SpinUntil([&] { return generation_.load() != seen; });
       {
         std::unique_lock lock(mutex_);
         wake_.wait(lock, [&] { return stop_ || (generation_ != seen && helpers_wanted_ > 0); });
@@ -99,8 +119,10 @@ class ThreadPool {
   const std::function<void(size_t)>* task_ = nullptr;
   std::vector<std::exception_ptr>* errors_ = nullptr;
   std::atomic<size_t> next_{0};
-  size_t total_ = 0, pending_ = 0, helpers_wanted_ = 0, active_ = 0;
-  uint64_t generation_ = 0;
+  size_t total_ = 0, helpers_wanted_ = 0;
+  // Changed under mutex_, but also read without it while spinning.
+  std::atomic<size_t> pending_{0}, active_{0};
+  std::atomic<uint64_t> generation_{0};
   bool stop_ = false;
 };
 

@@ -15,6 +15,20 @@ namespace tessera::models::gbdt {
 
 namespace {
 
+// splitmix64's finaliser: a well-mixed 64-bit hash of x.
+uint64_t Mix(uint64_t x) {
+  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
+  x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
+  return x ^ (x >> 31);
+}
+
+uint64_t RoundingKey(uint64_t seed, int iteration, size_t output) {
+  return Mix(Mix(seed + 0x632BE59BD9B4E019ull) + static_cast<uint64_t>(iteration) * 0x9E3779B97F4A7C15ull + output) << 20;
+}
+
+// A number in [0, 1) from a hash of x.
+double UnitHash(uint64_t x) { return static_cast<double>(Mix(x) >> 11) * 0x1p-53; }
+
 // The binned dataset's schema and mappers without its rows.
 data::BinnedDataset ReferenceOf(const data::BinnedDataset& ds) {
   data::BinnedDataset ref(ds.schema(), ds.feature_columns(), ds.mappers(), 0);
@@ -161,13 +175,26 @@ Result<GbdtModel> GbdtTrainer::Run() {
     bool any_split = false;
     std::vector<Tree> new_trees;
     for (size_t k = 0; k < K; ++k) {
+      // Sums over fixed blocks, added in block order: the same doubles for any thread count.
+      constexpr size_t kSumBlock = 65536;
+      const size_t sum_blocks = (bag.size() + kSumBlock - 1) / kSumBlock;
+      std::vector<double> block_g(sum_blocks), block_h(sum_blocks);
+      ParallelFor(sum_blocks, threads_, [&](size_t bb, size_t be, size_t) {
+        for (size_t blk = bb; blk < be; ++blk)
+          for (size_t i = blk * kSumBlock; i < std::min(bag.size(), (blk + 1) * kSumBlock); ++i) {
+            const size_t at = bag[i] * K + k;
+            block_g[blk] += std::abs(grad[at]);
+            block_h[blk] += std::max(0.0, hess[at]);
+          }
+      });
       double sum_g = 0, sum_h = 0;
-      for (uint32_t r : bag) sum_g += std::abs(grad[r * K + k]), sum_h += std::abs(hess[r * K + k]);
+      for (size_t blk = 0; blk < sum_blocks; ++blk) sum_g += block_g[blk], sum_h += block_h[blk];
       const GradientScale scale = GradientScale::For(sum_g, sum_h);
+      // The hessians' random rounding is keyed by (seed, iteration, class, row): any thread count
+      // draws the same numbers.
+      const uint64_t key = RoundingKey(params_.seed, it, k);
       ParallelFor(n, threads_, [&](size_t b, size_t e, size_t) {
-        // Round half away from zero, inline (llround is a library call per value).
-        auto to_fixed = [](double v) { return static_cast<int64_t>(v >= 0 ? v + 0.5 : v - 0.5); };
-        for (size_t i = b; i < e; ++i) pairs[i] = {to_fixed(grad[i * K + k] * scale.g), to_fixed(hess[i * K + k] * scale.h)};
+        for (size_t i = b; i < e; ++i) pairs[i] = scale.Quantize(grad[i * K + k], hess[i * K + k], UnitHash(key + i));
       }, 4096);
       Tree tree = learner.Grow(bag, pairs, scale, feature_used);
       any_split |= tree.num_leaves() > 1;
@@ -178,8 +205,10 @@ Result<GbdtModel> GbdtTrainer::Run() {
       for (size_t l = 0; l < tree.num_leaves(); ++l)
         tree.set_leaf_value(static_cast<int>(l), tree.leaf_value(static_cast<int>(l)) * params_.learning_rate);
       // In-bag rows know their leaf from the learner; the others walk the tree.
-      for (size_t l = 0; l < tree.num_leaves(); ++l)
-        for (uint32_t r : learner.leaf_rows(static_cast<int>(l))) scores[r * K + k] += tree.leaf_value(static_cast<int>(l));
+      ParallelFor(tree.num_leaves(), threads_, [&](size_t lb, size_t le, size_t) {
+        for (size_t l = lb; l < le; ++l)
+          for (uint32_t r : learner.leaf_rows(static_cast<int>(l))) scores[r * K + k] += tree.leaf_value(static_cast<int>(l));
+      });
       if (bag.size() < n) {
         std::vector<double> delta(n, 0.0);
         AddTree(tree, train_, 0, 1, delta.data(), threads_);

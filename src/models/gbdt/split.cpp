@@ -17,7 +17,7 @@ struct SideCheck {
   const GradientScale& scale;
   const GbdtParams& p;
   bool Ok(const HistBin& side) const {
-    return side.n >= p.min_data_in_leaf && side.n > 0 && scale.Hess(side.h) >= p.min_sum_hessian_in_leaf;
+    return static_cast<int64_t>(side.n) >= p.min_data_in_leaf && side.n > 0 && scale.Hess(side.h) >= p.min_sum_hessian_in_leaf;
   }
 };
 
@@ -74,7 +74,7 @@ SplitInfo FindBestCategoricalSplit(const HistBin* hist, uint32_t num_bins, const
   // Categories with enough rows, ordered by their mean gradient (smoothed).
   std::vector<uint32_t> cats;
   for (uint32_t b = 1; b < num_bins; ++b)
-    if (hist[b].n >= std::max(1, std::min(p.min_data_per_group, p.min_data_in_leaf))) cats.push_back(b);
+    if (static_cast<int64_t>(hist[b].n) >= std::max(1, std::min(p.min_data_per_group, p.min_data_in_leaf))) cats.push_back(b);
   if (cats.size() < 2) return best;
   auto ratio = [&](uint32_t b) { return scale.Grad(hist[b].g) / (scale.Hess(hist[b].h) + p.cat_smooth); };
   std::stable_sort(cats.begin(), cats.end(), [&](uint32_t a, uint32_t b) { return ratio(a) < ratio(b); });

@@ -1,31 +1,76 @@
 #include "tessera/models/gbdt/tree_learner.h"
 
 #include <algorithm>
+#include <cstring>
 
 #include "tessera/core/parallel.h"
 
 namespace tessera::models::gbdt {
+
+namespace {
+
+// The cells of `ds` feature by feature (each feature's column contiguous).
+std::vector<uint8_t> ColumnMajor(const data::BinnedDataset& ds) {
+  const size_t rows = ds.num_rows(), nf = ds.num_features(), width = static_cast<size_t>(ds.bytes_per_cell());
+  std::vector<uint8_t> columns(rows * nf * width);
+  for (size_t r = 0; r < rows; ++r)
+    for (size_t f = 0; f < nf; ++f)
+      std::memcpy(&columns[(f * rows + r) * width], ds.cells() + (r * nf + f) * width, width);
+  return columns;
+}
+
+}  // namespace
 
 TreeLearner::TreeLearner(const data::BinnedDataset& ds, const GbdtParams& params)
     : ds_(ds),
       params_(params),
       threads_(ResolveThreads(params.num_threads)),
       layout_(ds),
-      builder_(ds, layout_, threads_) {}
+      builder_(ds, layout_, threads_),
+      columns_(ColumnMajor(ds)) {}
 
-void TreeLearner::FindBestSplit(Leaf* leaf, const GradientScale& scale, const std::vector<bool>& feature_used) const {
-  leaf->best = SplitInfo();
-  if (params_.max_depth > 0 && leaf->depth >= params_.max_depth) return;
-  if (leaf->total.n < 2 * static_cast<int64_t>(std::max(1, params_.min_data_in_leaf))) return;
-  for (size_t f = 0; f < layout_.num_features(); ++f) {
-    if (!feature_used[f]) continue;
-    const HistBin* h = leaf->hist.data() + layout_.offset(f);
-    SplitInfo s = ds_.mappers()[f].kind() == data::BinMapper::Kind::kCategorical
-                      ? FindBestCategoricalSplit(h, layout_.num_bins(f), leaf->total, scale, params_)
-                      : FindBestNumericSplit(h, layout_.num_bins(f), leaf->total, scale, params_);
-    if (s.valid && (!leaf->best.valid || s.gain > leaf->best.gain)) {
-      s.feature = static_cast<int>(f);
-      leaf->best = std::move(s);
+bool TreeLearner::CanSplit(const Leaf& leaf) const {
+  if (params_.max_depth > 0 && leaf.depth >= params_.max_depth) return false;
+  return static_cast<int64_t>(leaf.total.n) >= 2 * static_cast<int64_t>(std::max(1, params_.min_data_in_leaf));
+}
+
+SplitInfo TreeLearner::FindFeatureSplit(const Leaf& leaf, size_t f, const GradientScale& scale) const {
+  const HistBin* h = leaf.hist.data() + layout_.offset(f);
+  SplitInfo s = ds_.mappers()[f].kind() == data::BinMapper::Kind::kCategorical
+                    ? FindBestCategoricalSplit(h, layout_.num_bins(f), leaf.total, scale, params_)
+                    : FindBestNumericSplit(h, layout_.num_bins(f), leaf.total, scale, params_);
+  s.feature = static_cast<int>(f);
+  return s;
+}
+
+void TreeLearner::FindBestSplits(std::span<Leaf* const> leaves, const HistBin* subtract_from_second, const GradientScale& scale,
+                                 const std::vector<bool>& feature_used) {
+  // Per feature (on many threads): finish the second leaf's histogram as (parent - first) when
+  // asked, then each leaf's best split on that feature. The best over features is then chosen
+  // in feature order, so ties go to the lowest feature whatever the threads.
+  const size_t nf = layout_.num_features(), nl = leaves.size();
+  std::vector<SplitInfo> found(nf * nl);
+  std::vector<bool> can(nl);
+  for (size_t l = 0; l < nl; ++l) can[l] = CanSplit(*leaves[l]);
+  ParallelFor(nf, threads_, [&](size_t fb, size_t fe, size_t) {
+    for (size_t f = fb; f < fe; ++f) {
+      if (subtract_from_second) {
+        HistBin* large = leaves[1]->hist.data();
+        const HistBin* small = leaves[0]->hist.data();
+        const size_t end = f + 1 < nf ? layout_.offset(f + 1) : layout_.total_bins();
+        for (size_t i = layout_.offset(f); i < end; ++i) large[i] = subtract_from_second[i], large[i] -= small[i];
+      }
+      if (!feature_used[f]) continue;
+      for (size_t l = 0; l < nl; ++l)
+        if (can[l]) found[f * nl + l] = FindFeatureSplit(*leaves[l], f, scale);
+    }
+  }, 4);
+  for (size_t l = 0; l < nl; ++l) {
+    SplitInfo& best = leaves[l]->best;
+    best = SplitInfo();
+    for (size_t f = 0; f < nf; ++f) {
+      SplitInfo& s = found[f * nl + l];
+      if (s.valid && (!best.valid || s.gain > best.gain)) best = std::move(s);
     }
   }
 }
@@ -40,53 +85,54 @@ size_t TreeLearner::Partition(const Range& range, const SplitInfo& split) {
     test.left_bits.assign((layout_.num_bins(static_cast<size_t>(split.feature)) + 63) / 64, 0);
     for (uint32_t b : split.left_bins) test.left_bits[b / 64] |= uint64_t{1} << (b % 64);
   }
-  // Blocks partition on their own threads (lefts kept in place, rights to scratch), then the
-  // pieces are joined in block order: the result is the same stable partition for any threads.
+  // Blocks partition on their own threads (lefts to one scratch array, rights to another),
+  // then each block copies its pieces to their place: the lefts of every block in block order,
+  // then the rights. The result is the same stable partition for any thread count.
   const size_t n = range.end - range.begin;
   const size_t blocks = std::min<size_t>(static_cast<size_t>(threads_), std::max<size_t>(1, n / 16384));
-  scratch_.resize(std::max(scratch_.size(), n));
+  if (left_scratch_.size() < order_.size()) left_scratch_.resize(order_.size()), right_scratch_.resize(order_.size());
   std::vector<size_t> lefts(blocks), rights(blocks);
-  const size_t nf = ds_.num_features(), f = static_cast<size_t>(split.feature);
+  const size_t f = static_cast<size_t>(split.feature);
+  auto block_begin = [&](size_t b) { return range.begin + n * b / blocks; };
   ParallelFor(blocks, static_cast<int>(blocks), [&](size_t bb, size_t be, size_t) {
     for (size_t b = bb; b < be; ++b) {
-      const size_t begin = range.begin + n * b / blocks, end = range.begin + n * (b + 1) / blocks;
-      size_t left = begin, right = begin - range.begin;
+      const size_t begin = block_begin(b), end = block_begin(b + 1);
+      uint32_t* left = left_scratch_.data() + begin;
+      uint32_t* right = right_scratch_.data() + begin;
+      size_t nl = 0, nr = 0;
       auto run = [&](auto cell_tag) {
         using Cell = decltype(cell_tag);
-        const Cell* cells = reinterpret_cast<const Cell*>(ds_.cells()) + f;
+        // The split feature's column: a leaf's rows are in ascending order, so big leaves read
+        // it almost sequentially.
+        const Cell* column = reinterpret_cast<const Cell*>(columns_.data()) + f * ds_.num_rows();
         // Branch-free: write the row to both sides and advance the one it belongs to (the
         // direction is data-dependent, so a branch would mispredict half the time).
         for (size_t i = begin; i < end; ++i) {
           const uint32_t r = order_[i];
-          if (i + 16 < end) __builtin_prefetch(cells + static_cast<size_t>(order_[i + 16]) * nf);
-          const bool go_left = test.GoesLeft(cells[static_cast<size_t>(r) * nf]);
-          order_[left] = r;
-          scratch_[right] = r;
-          left += go_left;
-          right += !go_left;
+          const bool go_left = test.GoesLeft(column[r]);
+          left[nl] = r;
+          right[nr] = r;
+          nl += go_left;
+          nr += !go_left;
         }
       };
       if (ds_.bytes_per_cell() == 1) run(uint8_t{});
       else run(uint16_t{});
-      lefts[b] = left - begin;
-      rights[b] = right - (begin - range.begin);
+      lefts[b] = nl;
+      rights[b] = nr;
     }
   });
-  // Join: the lefts of every block, then the rights of every block.
-  size_t out = range.begin;
-  for (size_t b = 0; b < blocks; ++b) {
-    const size_t begin = range.begin + n * b / blocks;
-    if (out != begin) std::copy(order_.begin() + static_cast<long>(begin), order_.begin() + static_cast<long>(begin + lefts[b]),
-                                order_.begin() + static_cast<long>(out));
-    out += lefts[b];
-  }
-  const size_t total_left = out - range.begin;
-  for (size_t b = 0; b < blocks; ++b) {
-    const size_t begin = n * b / blocks;
-    std::copy(scratch_.begin() + static_cast<long>(begin), scratch_.begin() + static_cast<long>(begin + rights[b]),
-              order_.begin() + static_cast<long>(out));
-    out += rights[b];
-  }
+  size_t total_left = 0;
+  for (size_t b = 0; b < blocks; ++b) total_left += lefts[b];
+  ParallelFor(blocks, static_cast<int>(blocks), [&](size_t bb, size_t be, size_t) {
+    for (size_t b = bb; b < be; ++b) {
+      size_t left_out = range.begin, right_out = range.begin + total_left;
+      for (size_t p = 0; p < b; ++p) left_out += lefts[p], right_out += rights[p];
+      const size_t begin = block_begin(b);
+      std::copy_n(left_scratch_.begin() + static_cast<long>(begin), lefts[b], order_.begin() + static_cast<long>(left_out));
+      std::copy_n(right_scratch_.begin() + static_cast<long>(begin), rights[b], order_.begin() + static_cast<long>(right_out));
+    }
+  });
   return total_left;
 }
 
@@ -107,7 +153,8 @@ Tree TreeLearner::Grow(std::span<const uint32_t> rows, std::span<const GradPair>
   builder_.Build(rows.size() == ds_.num_rows() ? std::span<const uint32_t>() : rows, grads, leaves[0].hist.data());
   // Any feature's bins add up to the node's totals.
   for (uint32_t b = 0; b < layout_.num_bins(0); ++b) leaves[0].total += leaves[0].hist[b];
-  FindBestSplit(&leaves[0], scale, feature_used);
+  Leaf* root = &leaves[0];
+  FindBestSplits(std::span<Leaf* const>(&root, 1), nullptr, scale, feature_used);
 
   auto value_of = [&](const HistBin& s) {
     return LeafValue(scale.Grad(s.g), scale.Hess(s.h), params_.lambda_l1, params_.lambda_l2);
@@ -155,10 +202,10 @@ Tree TreeLearner::Grow(std::span<const uint32_t> rows, std::span<const GradPair>
     small.hist = take_hist();
     builder_.Build(std::span<const uint32_t>(order_.data() + small_range.begin, small_range.end - small_range.begin), grads,
                    small.hist.data());
+    // The larger child's histogram is the parent's minus the smaller one's, in place.
     large.hist = std::move(parent_hist);
-    for (size_t i = 0; i < total_bins; ++i) large.hist[i] -= small.hist[i];
-    FindBestSplit(&parent, scale, feature_used);
-    FindBestSplit(&right, scale, feature_used);
+    Leaf* pair[2] = {&small, &large};
+    FindBestSplits(pair, large.hist.data(), scale, feature_used);
     leaves.push_back(std::move(right));
   }
   for (auto& leaf : leaves)

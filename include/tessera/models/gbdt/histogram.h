@@ -13,12 +13,13 @@
 
 namespace tessera::models::gbdt {
 
-struct GradPair {
-  int64_t g = 0, h = 0;
-};
-
-struct HistBin {
-  int64_t g = 0, h = 0, n = 0;
+// One histogram bin, 16 bytes: the gradient sum as 64-bit fixed point, the hessian sum as 32-bit
+// fixed point (hessians are never negative, and GradientScale keeps any sum of them below 2^32)
+// and the row count. h and n share one 64-bit word, so a row is added to a bin by two 64-bit
+// additions (one 128-bit vector addition): the histogram loop's only work per cell.
+struct alignas(16) HistBin {
+  int64_t g = 0;
+  uint32_t h = 0, n = 0;
   HistBin& operator+=(const HistBin& o) {
     g += o.g, h += o.h, n += o.n;
     return *this;
@@ -28,16 +29,24 @@ struct HistBin {
     return *this;
   }
 };
+static_assert(sizeof(HistBin) == 16);
 
-// Fixed-point scales chosen so that the sum of |value| over all rows stays below 2^62.
+// A row's fixed-point gradient and hessian: a bin holding that one row (n = 1).
+using GradPair = HistBin;
+
+// Fixed-point scales: the sum of |g| over all rows stays below 2^62, of h below 2^31 (so that
+// with each row's rounding, under 2^32 rows, the sum still fits h's 32 bits).
 struct GradientScale {
   double g = 1, h = 1;
   double inv_g = 1, inv_h = 1;  // exact inverses: the scales are powers of two
-  // Chooses powers of two for the given totals of |grad| and |hess|.
-  static GradientScale For(double sum_abs_grad, double sum_abs_hess);
+  // Chooses powers of two for the given totals of |grad| and hess.
+  static GradientScale For(double sum_abs_grad, double sum_hess);
   static GradientScale Of(double g, double h) { return {g, h, 1 / g, 1 / h}; }
   double Grad(int64_t q) const { return static_cast<double>(q) * inv_g; }
-  double Hess(int64_t q) const { return static_cast<double>(q) * inv_h; }
+  double Hess(uint64_t q) const { return static_cast<double>(q) * inv_h; }
+  // A row's pair: g rounded to nearest; h rounded up or down at random (`unit` uniform in [0,1)),
+  // so that hessian sums stay unbiased even when many rows leave few levels per row.
+  GradPair Quantize(double grad, double hess, double unit) const;
 };
 
 // Where each feature's bins start in a flat histogram.
@@ -64,7 +73,13 @@ class HistogramBuilder {
 
  private:
   template <typename Cell>
-  void Accumulate(std::span<const uint32_t> rows, size_t begin, size_t end, std::span<const GradPair> grads, HistBin* hist) const;
+  // Adds rows [begin, end) of `rows` into the bins of features [f_begin, f_end).
+  void Accumulate(std::span<const uint32_t> rows, size_t begin, size_t end, size_t f_begin, size_t f_end,
+                  std::span<const GradPair> grads, HistBin* hist) const;
+  // Below this many rows one thread is quicker than waking others.
+  static constexpr size_t kMinParallelRows = 1024;
+  // Row blocks (private buffers, added up after) from this many rows per thread; feature blocks below.
+  static constexpr size_t kMinRowBlocks = 2048;
   // A second histogram per thread for Accumulate's alternate rows.
   static std::vector<HistBin>& twin_scratch();
   const data::BinnedDataset& ds_;

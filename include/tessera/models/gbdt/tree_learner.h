@@ -40,7 +40,12 @@ class TreeLearner {
     SplitInfo best;
     int depth = 0;
   };
-  void FindBestSplit(Leaf* leaf, const GradientScale& scale, const std::vector<bool>& feature_used) const;
+  bool CanSplit(const Leaf& leaf) const;
+  SplitInfo FindFeatureSplit(const Leaf& leaf, size_t feature, const GradientScale& scale) const;
+  // Sets each leaf's best split. With `subtract_from_second`, leaves[1]'s histogram is first set
+  // to subtract_from_second - leaves[0]'s (it may be leaves[1]'s own buffer).
+  void FindBestSplits(std::span<Leaf* const> leaves, const HistBin* subtract_from_second, const GradientScale& scale,
+                      const std::vector<bool>& feature_used);
   // Moves the rows of `range` that go left to its front (keeping their order); returns how many.
   size_t Partition(const Range& range, const SplitInfo& split);
 
@@ -49,7 +54,8 @@ class TreeLearner {
   int threads_;
   HistogramLayout layout_;
   HistogramBuilder builder_;
-  std::vector<uint32_t> order_, scratch_;
+  std::vector<uint8_t> columns_;  // the cells again, column-major, for Partition
+  std::vector<uint32_t> order_, left_scratch_, right_scratch_;
   std::vector<std::vector<HistBin>> free_hists_;
   std::vector<Range> ranges_;
 };

@@ -1,0 +1,108 @@
+#include "tessera/models/gbdt/histogram.h"
+
+#include <gtest/gtest.h>
+
+#include <random>
+
+#include "tessera/data/ingest.h"
+#include "tessera/data/synthetic.h"
+#include "test_files.h"
+
+namespace tessera::models::gbdt {
+namespace {
+
+using tessera::testing::TempDir;
+
+data::BinnedDataset SyntheticTable(const TempDir& dir, uint64_t rows) {
+  data::SyntheticOptions o;
+  o.rows = rows;
+  o.seed = 11;
+  o.categoricals = 2;
+  o.missing_rate = 0.05;
+  const std::string path = dir.Path("h.csv");
+  EXPECT_TRUE(data::WriteSyntheticCsv(o, path).ok());
+  data::IngestOptions io;
+  io.schema.label = "label";
+  auto ds = data::IngestBinned({path}, io);
+  EXPECT_TRUE(ds.ok()) << ds.status().message();
+  return std::move(ds).value();
+}
+
+// The histogram of `rows`, one cell at a time.
+std::vector<HistBin> NaiveHistogram(const data::BinnedDataset& ds, const HistogramLayout& layout,
+                                    const std::vector<uint32_t>& rows, const std::vector<GradPair>& grads) {
+  std::vector<HistBin> hist(layout.total_bins());
+  for (uint32_t r : rows)
+    for (size_t f = 0; f < ds.num_features(); ++f) hist[layout.offset(f) + ds.bin(r, f)] += grads[r];
+  return hist;
+}
+
+TEST(Histogram, EqualsCellByCellSumsForAnyThreadsAndRowCount) {
+  TempDir dir;
+  const auto ds = SyntheticTable(dir, 30000);
+  const HistogramLayout layout(ds);
+  std::mt19937_64 rng(5);
+  std::vector<GradPair> grads(ds.num_rows());
+  for (auto& p : grads) {
+    p.g = static_cast<int64_t>(rng() % 2001) - 1000;
+    p.h = static_cast<uint32_t>(rng() % 500);
+    p.n = 1;
+  }
+  // Sizes that take each path: one thread, feature blocks, row blocks, and all rows.
+  for (size_t count : {size_t{300}, size_t{3000}, size_t{20000}, ds.num_rows()}) {
+    std::vector<uint32_t> rows;
+    for (uint32_t r = 0; r < ds.num_rows() && rows.size() < count; r += static_cast<uint32_t>(ds.num_rows() / count)) rows.push_back(r);
+    const auto expected = NaiveHistogram(ds, layout, rows, grads);
+    for (int threads : {1, 2, 3}) {
+      HistogramBuilder builder(ds, layout, threads);
+      std::vector<HistBin> hist(layout.total_bins());
+      const bool all = rows.size() == ds.num_rows();
+      builder.Build(all ? std::span<const uint32_t>() : std::span<const uint32_t>(rows), grads, hist.data());
+      for (size_t i = 0; i < hist.size(); ++i) {
+        ASSERT_EQ(hist[i].g, expected[i].g) << "rows " << count << " threads " << threads << " bin " << i;
+        ASSERT_EQ(hist[i].h, expected[i].h) << "rows " << count << " threads " << threads << " bin " << i;
+        ASSERT_EQ(hist[i].n, expected[i].n) << "rows " << count << " threads " << threads << " bin " << i;
+      }
+    }
+  }
+}
+
+TEST(Histogram, BinsAddAndSubtractFieldByField) {
+  HistBin a{-5, 4000000000u, 7}, b{9, 123u, 2};
+  HistBin sum = a;
+  sum += b;
+  EXPECT_EQ(sum.g, 4);
+  EXPECT_EQ(sum.h, 4000000123u);
+  EXPECT_EQ(sum.n, 9u);
+  sum -= b;
+  EXPECT_EQ(sum.g, a.g);
+  EXPECT_EQ(sum.h, a.h);
+  EXPECT_EQ(sum.n, a.n);
+}
+
+TEST(GradientScale, KeepsSumsInRangeAndHessiansUnbiased) {
+  // 2^20 rows of hessian 0.3: the scale leaves about a thousand levels per row.
+  const size_t rows = size_t{1} << 20;
+  const GradientScale scale = GradientScale::For(0.5 * static_cast<double>(rows), 0.3 * static_cast<double>(rows));
+  EXPECT_LE(0.3 * static_cast<double>(rows) * scale.h, 0x1p31);
+  EXPECT_GT(0.3 * static_cast<double>(rows) * scale.h, 0x1p30);
+  std::mt19937_64 rng(1);
+  std::uniform_real_distribution<double> unit(0, 1);
+  uint64_t h_sum = 0;
+  for (size_t i = 0; i < rows; ++i) {
+    const GradPair p = scale.Quantize(-0.5, 0.3, unit(rng));
+    EXPECT_EQ(p.n, 1u);
+    h_sum += p.h;
+    if (i == 0) {
+      EXPECT_NEAR(scale.Grad(p.g), -0.5, 1e-12);
+    }
+  }
+  EXPECT_LT(h_sum, uint64_t{1} << 32);
+  // Random rounding: the sum's error is about sqrt(rows) / 2 levels, not rows / 2.
+  EXPECT_NEAR(scale.Hess(h_sum), 0.3 * static_cast<double>(rows), 4 * std::sqrt(static_cast<double>(rows)) * scale.inv_h);
+  // Negative hessians (never produced by an objective) clamp to zero rather than wrap.
+  EXPECT_EQ(scale.Quantize(0, -1, 0.5).h, 0u);
+}
+
+}  // namespace
+}  // namespace tessera::models::gbdt
