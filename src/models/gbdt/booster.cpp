@@ -42,7 +42,13 @@ void AddTreeScores(const Tree& tree, const data::BinnedDataset& ds, size_t k, si
   const size_t nf = ds.num_features();
   const Cell* cells = reinterpret_cast<const Cell*>(ds.cells());
   ParallelFor(ds.num_rows(), threads, [&](size_t b, size_t e, size_t) {
-    for (size_t r = b; r < e; ++r) scores[r * outputs + k] += tree.leaf_value(tree.LeafOf(cells + r * nf));
+    constexpr size_t kBlock = 256;
+    int32_t leaves[kBlock];
+    for (size_t r0 = b; r0 < e; r0 += kBlock) {
+      const size_t r1 = std::min(e, r0 + kBlock);
+      tree.LeavesOf(cells + r0 * nf, nf, r1 - r0, leaves);
+      for (size_t r = r0; r < r1; ++r) scores[r * outputs + k] += tree.leaf_value(leaves[r - r0]);
+    }
   }, 4096);
 }
 
@@ -284,10 +290,12 @@ std::vector<double> GbdtModel::PredictRaw(const data::BinnedDataset& ds, int thr
         size_t r0 = block * kBlock, r1 = std::min(n, r0 + kBlock);
         for (size_t r = r0; r < r1; ++r)
           for (size_t k = 0; k < K; ++k) out[r * K + k] = init_score_[k];
+        int32_t leaves[kBlock];
         for (size_t t = 0; t < trees; ++t) {
           const Tree& tree = trees_[t];
           const size_t k = t % K;
-          for (size_t r = r0; r < r1; ++r) out[r * K + k] += tree.leaf_value(tree.LeafOf(cells + r * nf));
+          tree.LeavesOf(cells + r0 * nf, nf, r1 - r0, leaves);
+          for (size_t r = r0; r < r1; ++r) out[r * K + k] += tree.leaf_value(leaves[r - r0]);
         }
       }
     });
@@ -309,11 +317,16 @@ std::vector<int32_t> GbdtModel::PredictLeaf(const data::BinnedDataset& ds, int t
   const size_t n = ds.num_rows(), nt = trees_.size(), nf = ds.num_features();
   std::vector<int32_t> out(n * nt);
   ParallelFor(n, ResolveThreads(threads), [&](size_t b, size_t e, size_t) {
-    for (size_t r = b; r < e; ++r)
-      for (size_t t = 0; t < nt; ++t)
-        out[r * nt + t] = ds.bytes_per_cell() == 1
-                              ? trees_[t].LeafOf(ds.cells() + r * nf)
-                              : trees_[t].LeafOf(reinterpret_cast<const uint16_t*>(ds.cells()) + r * nf);
+    constexpr size_t kBlock = 256;
+    int32_t leaves[kBlock];
+    for (size_t r0 = b; r0 < e; r0 += kBlock) {
+      const size_t r1 = std::min(e, r0 + kBlock);
+      for (size_t t = 0; t < nt; ++t) {
+        if (ds.bytes_per_cell() == 1) trees_[t].LeavesOf(ds.cells() + r0 * nf, nf, r1 - r0, leaves);
+        else trees_[t].LeavesOf(reinterpret_cast<const uint16_t*>(ds.cells()) + r0 * nf, nf, r1 - r0, leaves);
+        for (size_t r = r0; r < r1; ++r) out[r * nt + t] = leaves[r - r0];
+      }
+    }
   });
   return out;
 }

@@ -7,6 +7,32 @@
 
 namespace tessera::models::gbdt {
 
+void Tree::Pack() {
+  cat_words_ = 0;
+  for (const auto& node : nodes_)
+    if (node.categorical) cat_words_ = std::max(cat_words_, static_cast<uint32_t>(node.left_bits.size()));
+  cat_bits_.assign(1, 0);
+  packed_.clear();
+  for (const auto& node : nodes_) {
+    PackedNode p;
+    p.child[0] = node.left;
+    p.child[1] = node.right;
+    p.feature = static_cast<uint32_t>(node.feature);
+    if (node.categorical) {
+      p.feature |= PackedNode::kCategorical;
+      p.limit = static_cast<uint32_t>(cat_bits_.size());
+      cat_bits_.insert(cat_bits_.end(), node.left_bits.begin(), node.left_bits.end());
+      cat_bits_.resize(p.limit + cat_words_, 0);
+      if (node.default_left) cat_bits_[p.limit] |= 1;  // bin 0, the missing value
+      else cat_bits_[p.limit] &= ~uint64_t{1};
+    } else {
+      if (!node.default_left) p.feature |= PackedNode::kDefaultRight;
+      p.limit = node.default_left ? node.threshold_bin + 1 : node.threshold_bin;
+    }
+    packed_.push_back(p);
+  }
+}
+
 Tree::Tree(double leaf_value) : leaf_values_{leaf_value}, leaf_counts_{0}, leaf_parent_{-1} {}
 
 int Tree::Split(int leaf, const TreeNode& split, double left_value, double right_value, int64_t left_count,
@@ -24,6 +50,7 @@ int Tree::Split(int leaf, const TreeNode& split, double left_value, double right
     else p.right = node_index;
   }
   nodes_.push_back(std::move(node));
+  Pack();
   leaf_values_[static_cast<size_t>(leaf)] = left_value;
   leaf_counts_[static_cast<size_t>(leaf)] = left_count;
   leaf_parent_[static_cast<size_t>(leaf)] = node_index;
@@ -129,6 +156,7 @@ Result<Tree> Tree::FromJson(const nlohmann::json& j, const std::vector<data::Bin
   if (num_nodes > 0 && node_refs[0] != 0) return bad("the root must not be a child");
   for (size_t l = 0; l < leaf_refs.size(); ++l)
     if (num_nodes > 0 && leaf_refs[l] != 1) return bad("leaf " + std::to_string(l) + " is not reached exactly once");
+  t.Pack();
   return t;
 }
 
