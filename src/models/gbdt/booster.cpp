@@ -7,6 +7,7 @@
 #include <random>
 
 #include "tessera/core/parallel.h"
+#include "tessera/data/bin_rows.h"
 #include "tessera/metrics/metrics.h"
 #include "tessera/models/gbdt/histogram.h"
 #include "tessera/models/gbdt/tree_learner.h"
@@ -311,6 +312,11 @@ std::vector<double> GbdtModel::Predict(const data::BinnedDataset& ds, int thread
   std::vector<double> out = PredictRaw(ds, threads);
   Transform(&out);
   return out;
+}
+
+std::vector<double> GbdtModel::PredictValues(const float* values, size_t rows, bool raw_score, int threads) const {
+  const data::BinnedDataset ds = data::BinFloatRows(reference_, values, rows);
+  return raw_score ? PredictRaw(ds, threads) : Predict(ds, threads);
 }
 
 std::vector<int32_t> GbdtModel::PredictLeaf(const data::BinnedDataset& ds, int threads) const {

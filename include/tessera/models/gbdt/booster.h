@@ -36,6 +36,9 @@ class GbdtModel {
   std::vector<double> PredictRaw(const data::BinnedDataset& ds, int threads = 0, size_t iterations = 0) const;
   // Probabilities (binary, multiclass), values (regression) or means (poisson).
   std::vector<double> Predict(const data::BinnedDataset& ds, int threads = 0) const;
+  // Predictions (as Predict, or raw scores) for `rows` rows of raw values in memory, in the
+  // order of reference().feature_name(f); see data::BinFloatRows for missing and categorical values.
+  std::vector<double> PredictValues(const float* values, size_t rows, bool raw_score = false, int threads = 0) const;
   // Leaf index per row and tree (row-major rows x trees), as LightGBM's pred_leaf.
   std::vector<int32_t> PredictLeaf(const data::BinnedDataset& ds, int threads = 0) const;
   // Applies the objective's link (sigmoid, softmax, exp) to raw scores in place.
