@@ -33,12 +33,13 @@ void Tree::Pack() {
   }
 }
 
-Tree::Tree(double leaf_value) : leaf_values_{leaf_value}, leaf_counts_{0}, leaf_parent_{-1} {}
+Tree::Tree(double leaf_value) : leaf_values_{leaf_value}, leaf_counts_{0}, leaf_covers_{0}, leaf_parent_{-1} {}
 
 int Tree::Split(int leaf, const TreeNode& split, double left_value, double right_value, int64_t left_count,
                 int64_t right_count) {
   const int32_t node_index = static_cast<int32_t>(nodes_.size());
   TreeNode node = split;
+  node.cover = static_cast<double>(left_count + right_count);
   const int new_leaf = static_cast<int>(leaf_values_.size());
   node.left = ~leaf;
   node.right = ~new_leaf;
@@ -53,9 +54,11 @@ int Tree::Split(int leaf, const TreeNode& split, double left_value, double right
   Pack();
   leaf_values_[static_cast<size_t>(leaf)] = left_value;
   leaf_counts_[static_cast<size_t>(leaf)] = left_count;
+  leaf_covers_[static_cast<size_t>(leaf)] = static_cast<double>(left_count);
   leaf_parent_[static_cast<size_t>(leaf)] = node_index;
   leaf_values_.push_back(right_value);
   leaf_counts_.push_back(right_count);
+  leaf_covers_.push_back(static_cast<double>(right_count));
   leaf_parent_.push_back(node_index);
   return new_leaf;
 }
@@ -73,7 +76,8 @@ nlohmann::json Tree::ToJson(const std::vector<data::BinMapper>& mappers) const {
   nlohmann::json nodes = nlohmann::json::array();
   for (const auto& n : nodes_) {
     nlohmann::json j = {{"feature", n.feature}, {"default_left", n.default_left}, {"left", n.left},
-                        {"right", n.right},     {"gain", n.gain},                 {"count", n.count}};
+                        {"right", n.right},     {"gain", n.gain},                 {"count", n.count},
+                        {"cover", n.cover}};
     const data::BinMapper& m = mappers[static_cast<size_t>(n.feature)];
     if (n.categorical) {
       std::vector<uint32_t> bins;
@@ -95,7 +99,7 @@ nlohmann::json Tree::ToJson(const std::vector<data::BinMapper>& mappers) const {
     }
     nodes.push_back(j);
   }
-  return {{"nodes", nodes}, {"leaf_values", leaf_values_}, {"leaf_counts", leaf_counts_}};
+  return {{"nodes", nodes}, {"leaf_values", leaf_values_}, {"leaf_counts", leaf_counts_}, {"leaf_covers", leaf_covers_}};
 }
 
 Result<Tree> Tree::FromJson(const nlohmann::json& j, const std::vector<data::BinMapper>& mappers) {
@@ -112,6 +116,11 @@ Result<Tree> Tree::FromJson(const nlohmann::json& j, const std::vector<data::Bin
     return bad("a tree with " + std::to_string(num_nodes) + " nodes needs " + std::to_string(num_nodes + 1) + " leaves");
   for (double v : t.leaf_values_)
     if (!std::isfinite(v)) return bad("leaf values must be finite numbers");
+  t.leaf_covers_.assign(t.leaf_counts_.begin(), t.leaf_counts_.end());
+  if (j.contains("leaf_covers")) t.leaf_covers_ = j["leaf_covers"].get<std::vector<double>>();
+  if (t.leaf_covers_.size() != t.leaf_values_.size()) return bad("leaf_covers needs one value per leaf");
+  for (double c : t.leaf_covers_)
+    if (!std::isfinite(c) || c < 0) return bad("leaf covers must be finite numbers >= 0");
   t.leaf_parent_.assign(t.leaf_values_.size(), -1);
   std::vector<int> node_refs(num_nodes, 0), leaf_refs(t.leaf_values_.size(), 0);
   for (size_t i = 0; i < num_nodes; ++i) {
@@ -125,6 +134,8 @@ Result<Tree> Tree::FromJson(const nlohmann::json& j, const std::vector<data::Bin
     n.right = jn.at("right").get<int32_t>();
     n.gain = jn.value("gain", 0.0);
     n.count = jn.value("count", int64_t{0});
+    n.cover = jn.value("cover", static_cast<double>(n.count));
+    if (!std::isfinite(n.cover) || n.cover < 0) return bad("node cover must be a finite number >= 0");
     n.categorical = jn.value("categorical", false);
     if (n.categorical != (m.kind() == data::BinMapper::Kind::kCategorical))
       return bad("node " + std::to_string(i) + " splits feature " + std::to_string(n.feature) + " as the wrong kind");

@@ -22,6 +22,9 @@ struct TreeNode {
   int32_t left = 0, right = 0;          // child node index, or ~leaf index when negative
   double gain = 0;
   int64_t count = 0;                    // training rows through this node
+  // The weight of training data through the node, which TreeSHAP uses: the row count for trees
+  // Tessera grows, the hessian sum for trees imported from XGBoost.
+  double cover = 0;
 
   bool GoesLeft(uint32_t bin) const {
     if (!categorical) return bin == data::BinMapper::kMissingBin ? default_left : bin <= threshold_bin;
@@ -63,6 +66,7 @@ class Tree {
   double leaf_value(int leaf) const { return leaf_values_[static_cast<size_t>(leaf)]; }
   void set_leaf_value(int leaf, double v) { leaf_values_[static_cast<size_t>(leaf)] = v; }
   const std::vector<int64_t>& leaf_counts() const { return leaf_counts_; }
+  const std::vector<double>& leaf_covers() const { return leaf_covers_; }
   int depth() const;
 
   // JSON with raw thresholds taken from the feature's bin mapper, for readers outside Tessera.
@@ -132,6 +136,7 @@ class Tree {
   uint32_t cat_words_ = 0;          // 0 when no node is categorical
   std::vector<double> leaf_values_;
   std::vector<int64_t> leaf_counts_;
+  std::vector<double> leaf_covers_;
   std::vector<int32_t> leaf_parent_;  // node whose child the leaf is (-1 for a lone root)
 };
 
