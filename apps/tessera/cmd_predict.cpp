@@ -102,24 +102,9 @@ void RunEval(const EvalFlags& f) {
     else names = {"rmse", "mae", "r2"};
   }
   nlohmann::json result = nlohmann::json::object();
-  std::span<const float> y = ds.labels(), w = ds.weights();
-  for (const auto& raw_name : names) {
-    auto name = metrics::CanonicalMetricName(raw_name);
-    if (!name) throw StatusError{Status::UserError("unknown metric '" + raw_name + "'")};
-    double v;
-    if (*name == "multi_logloss" || *name == "multi_error") {
-      if (k < 2) throw StatusError{Status::UserError(*name + " needs a multiclass model")};
-      v = *name == "multi_logloss" ? metrics::MultiLogLoss(y, preds, k, w) : metrics::MultiError(y, preds, k, w);
-    } else {
-      if (k != 1) throw StatusError{Status::UserError(*name + " needs a single-output model")};
-      if (*name == "auc") v = metrics::Auc(y, preds, w);
-      else if (*name == "logloss") v = metrics::LogLoss(y, preds, w);
-      else if (*name == "error") v = metrics::BinaryError(y, preds, w);
-      else if (*name == "rmse") v = metrics::Rmse(y, preds, w);
-      else if (*name == "mae") v = metrics::Mae(y, preds, w);
-      else v = metrics::R2(y, preds, w);
-    }
-    result[*name] = v;
+  for (const auto& name : names) {
+    const double v = Check(metrics::Evaluate(name, ds.labels(), preds, k, ds.weights()));
+    result[*metrics::CanonicalMetricName(name)] = v;
   }
   result["rows"] = ds.num_rows();
   if (f.json) {

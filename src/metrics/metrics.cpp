@@ -134,4 +134,21 @@ std::optional<std::string> CanonicalMetricName(std::string_view name) {
   return std::nullopt;
 }
 
+Result<double> Evaluate(std::string_view raw_name, std::span<const float> y, std::span<const double> p, size_t outputs,
+                        std::span<const float> w) {
+  const auto name = CanonicalMetricName(raw_name);
+  if (!name) return Status::UserError("unknown metric '" + std::string(raw_name) + "'");
+  if (*name == "multi_logloss" || *name == "multi_error") {
+    if (outputs < 2) return Status::UserError(*name + " needs a multiclass model");
+    return *name == "multi_logloss" ? MultiLogLoss(y, p, outputs, w) : MultiError(y, p, outputs, w);
+  }
+  if (outputs != 1) return Status::UserError(*name + " needs a single-output model");
+  if (*name == "auc") return Auc(y, p, w);
+  if (*name == "logloss") return LogLoss(y, p, w);
+  if (*name == "error") return BinaryError(y, p, w);
+  if (*name == "rmse") return Rmse(y, p, w);
+  if (*name == "mae") return Mae(y, p, w);
+  return R2(y, p, w);
+}
+
 }  // namespace tessera::metrics

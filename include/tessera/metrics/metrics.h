@@ -10,6 +10,8 @@
 #include <string_view>
 #include <vector>
 
+#include "tessera/core/status.h"
+
 namespace tessera::metrics {
 
 // Area under the ROC curve (ties between scores count half, as sklearn.metrics.roc_auc_score).
@@ -33,5 +35,10 @@ bool HigherIsBetter(std::string_view metric);
 // The metric names known: auc, logloss (binary_logloss), error (binary_error), rmse (l2_root),
 // mae (l1), r2, multi_logloss, multi_error. Returns the canonical name, or nullopt.
 std::optional<std::string> CanonicalMetricName(std::string_view name);
+
+// The metric `name` (any alias above) of predictions with `outputs` values per row (multi_*
+// need outputs > 1, the others 1). Unknown names and mismatched outputs are user errors.
+Result<double> Evaluate(std::string_view name, std::span<const float> labels, std::span<const double> preds, size_t outputs,
+                        std::span<const float> weights = {});
 
 }  // namespace tessera::metrics

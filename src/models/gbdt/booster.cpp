@@ -61,15 +61,8 @@ void AddTree(const Tree& tree, const data::BinnedDataset& ds, size_t k, size_t o
 double Metric(const std::string& name, const data::BinnedDataset& ds, std::vector<double> scores, const Objective& objective,
               size_t outputs) {
   objective.Transform(scores);
-  std::span<const float> y = ds.labels(), w = ds.weights();
-  if (name == "auc") return metrics::Auc(y, scores, w);
-  if (name == "logloss") return metrics::LogLoss(y, scores, w);
-  if (name == "error") return metrics::BinaryError(y, scores, w);
-  if (name == "rmse") return metrics::Rmse(y, scores, w);
-  if (name == "mae") return metrics::Mae(y, scores, w);
-  if (name == "r2") return metrics::R2(y, scores, w);
-  if (name == "multi_logloss") return metrics::MultiLogLoss(y, scores, outputs, w);
-  if (name == "multi_error") return metrics::MultiError(y, scores, outputs, w);
+  auto value = metrics::Evaluate(name, ds.labels(), scores, outputs, ds.weights());
+  if (value.ok()) return *value;
   return std::numeric_limits<double>::quiet_NaN();
 }
 
