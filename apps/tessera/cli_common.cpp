@@ -1,5 +1,6 @@
 #include "cli_common.h"
 
+#include <charconv>
 #include <unistd.h>
 
 #include <cstdio>
@@ -85,6 +86,22 @@ std::string FormatBytes(double bytes) {
 
 double SecondsSince(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+std::string CsvField(std::string_view text) {
+  if (text.find_first_of(",;\t\"\r\n") == std::string_view::npos) return std::string(text);
+  std::string out = "\"";
+  for (char c : text) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  return out + "\"";
+}
+
+void AppendNumber(std::string* out, double v) {
+  char buf[32];
+  auto r = std::to_chars(buf, buf + sizeof buf, v);
+  out->append(buf, r.ptr);
 }
 
 }  // namespace tessera::cli

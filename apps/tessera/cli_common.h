@@ -43,6 +43,11 @@ void ReadConfigFile(const std::string& path, std::map<std::string, std::string>*
 // Splits "key=value" strings into `settings` (later ones win).
 void ParseKeyValues(const std::vector<std::string>& items, std::map<std::string, std::string>* settings);
 
+// A CSV field: quoted (with doubled quotes) when it holds a delimiter, quote or line break.
+std::string CsvField(std::string_view text);
+// Appends the shortest text that reads back as exactly `v`.
+void AppendNumber(std::string* out, double v);
+
 // Human-friendly byte counts ("27.4 MiB").
 std::string FormatBytes(double bytes);
 // Seconds since the given steady_clock start.

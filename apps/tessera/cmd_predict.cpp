@@ -18,12 +18,6 @@ struct PredictFlags {
   bool raw_score = false, pred_leaf = false, json = false;
 };
 
-void AppendNumber(std::string* out, double v) {
-  char buf[32];
-  auto r = std::to_chars(buf, buf + sizeof buf, v);
-  out->append(buf, r.ptr);
-}
-
 void RunPredict(const PredictFlags& f) {
   auto model = Check(models::LoadModel(f.model));
   data::IngestOptions options = f.data.Resolve();

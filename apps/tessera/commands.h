@@ -10,5 +10,6 @@ void RegisterData(CLI::App* app);      // tessera data bin | info
 void RegisterGen(CLI::App* app);       // tessera gen
 void RegisterTrain(CLI::App* app);     // tessera train
 void RegisterPredict(CLI::App* app);   // tessera predict | eval
+void RegisterExplain(CLI::App* app);   // tessera explain | importance | pdp
 
 }  // namespace tessera::cli
