@@ -83,31 +83,56 @@ void UnwindPath(PathElement* path, int depth, int index) {
   }
 }
 
-// The total weight the path would have without the element at `index` (UnwindPath's sum,
-// without changing the path).
-double UnwoundPathSum(const PathElement* path, int depth, int index) {
-  const double one = path[index].one_fraction, zero = path[index].zero_fraction;
-  double next_one_portion = path[depth].weight, total = 0;
-  for (int i = depth - 1; i >= 0; --i) {
-    if (one != 0) {
-      const double w = next_one_portion * (depth + 1) / ((i + 1) * one);
-      total += w;
-      next_one_portion = path[i].weight - w * zero * (depth - i) / (depth + 1);
-    } else if (zero != 0) {
-      total += path[i].weight / zero * (depth + 1) / (depth - i);
-    }
-  }
-  return total;
-}
-
 // The recursion of Algorithm 2, with XGBoost's conditioning: condition > 0 follows only the
 // known branch of `condition_feature`'s splits, < 0 only the unknown mix, 0 neither.
 template <typename Cell>
 struct ShapWalker {
   const ShapTree& t;
   const Cell* row;
-  double* phi;  // features + 1
+  double* phi;      // features + 1
+  double* scratch;       // AddLeaf's: 3 x levels doubles
+  int* feature_scratch;  // and levels ints
   int condition = 0, condition_feature = -1;
+
+  // The leaf's share for every feature on the path: UnwoundPathSum(path, depth, i) * (one - zero)
+  // * v for each element i, computed for all elements at once. A "cold" element (one = 0) needs
+  // no loop of its own: its unwound sum is S / zero with S the same for all of them, so its share
+  // is -S * v. The "hot" ones (one = 1; one_fraction is only ever 0 or 1) run UnwoundPathSum's recurrence side by side, one lane
+  // per element, which the compiler vectorises (one element at a time is a chain of dependent
+  // multiplications).
+  void AddLeaf(const PathElement* path, int depth, double v) const {
+    double* __restrict next = scratch;
+    double* __restrict total = scratch + depth + 1;
+    double* __restrict zero = scratch + 2 * (depth + 1);
+    int* __restrict feature = feature_scratch;
+    int hot = 0;
+    bool any_cold = false;
+    for (int i = 1; i <= depth; ++i) {
+      if (path[i].one_fraction != 0) {
+        zero[hot] = path[i].zero_fraction;
+        next[hot] = path[depth].weight;
+        total[hot] = 0;
+        feature[hot++] = path[i].feature;
+      } else if (path[i].zero_fraction != 0) {
+        any_cold = true;
+      }
+    }
+    const double d1 = depth + 1;
+    for (int i = depth - 1; i >= 0; --i) {
+      const double a = d1 / (i + 1), b = (depth - i) / d1, weight = path[i].weight;
+      for (int e = 0; e < hot; ++e) {
+        const double w = next[e] * a;
+        total[e] += w;
+        next[e] = weight - w * zero[e] * b;
+      }
+    }
+    for (int e = 0; e < hot; ++e) phi[feature[e]] += total[e] * (1 - zero[e]) * v;
+    if (!any_cold) return;
+    double s = 0;
+    for (int i = 0; i < depth; ++i) s += path[i].weight * d1 / (depth - i);
+    for (int i = 1; i <= depth; ++i)
+      if (path[i].one_fraction == 0 && path[i].zero_fraction != 0) phi[path[i].feature] -= s * v;
+  }
 
   void Recurse(size_t u, int unique_depth, PathElement* parent_path, double parent_zero, double parent_one,
                int parent_feature, double condition_fraction) const {
@@ -118,11 +143,7 @@ struct ShapWalker {
     if (condition == 0 || condition_feature != parent_feature) ExtendPath(path, unique_depth, parent_zero, parent_one, parent_feature);
 
     if (t.is_leaf(u)) {
-      const double v = t.value[u - t.internal] * condition_fraction;
-      for (int i = 1; i <= unique_depth; ++i) {
-        const double w = UnwoundPathSum(path, unique_depth, i);
-        phi[path[i].feature] += w * (path[i].one_fraction - path[i].zero_fraction) * v;
-      }
+      AddLeaf(path, unique_depth, t.value[u - t.internal] * condition_fraction);
       return;
     }
     const int feature = t.feature[u];
@@ -155,10 +176,22 @@ struct ShapWalker {
   }
 };
 
+// Per-thread working memory of the recursion, sized for the deepest tree.
+struct Scratch {
+  std::vector<PathElement> path;
+  std::vector<double> values;
+  std::vector<int> features;
+  void Reserve(size_t path_size, size_t levels) {
+    if (path.size() < path_size) path.resize(path_size);
+    if (values.size() < 3 * levels) values.resize(3 * levels);
+    if (features.size() < levels) features.resize(levels);
+  }
+};
+
 struct Prepared {
   std::vector<ShapTree> trees;
   std::vector<double> expected;  // per output
-  size_t outputs = 1, features = 0, path_size = 0;
+  size_t outputs = 1, features = 0, path_size = 0, levels = 0;
 };
 
 Prepared Prepare(const GbdtModel& model) {
@@ -175,19 +208,20 @@ Prepared Prepare(const GbdtModel& model) {
   // Room for one path per level, each one element longer than its parent's.
   const size_t levels = static_cast<size_t>(max_depth) + 2;
   p.path_size = (levels + 1) * (levels + 2) / 2;
+  p.levels = levels + 1;
   return p;
 }
 
 // Adds the SHAP values of one row (conditioned as asked) for every output to phi
 // (outputs x (features + 1)), without the expected value.
 template <typename Cell>
-void RowShap(const Prepared& p, const Cell* row, int condition, int condition_feature, PathElement* path, double* phi) {
+void RowShap(const Prepared& p, const Cell* row, int condition, int condition_feature, Scratch& scratch, double* phi) {
   for (size_t t = 0; t < p.trees.size(); ++t) {
     const ShapTree& tree = p.trees[t];
     double* out = phi + (t % p.outputs) * (p.features + 1);
     if (tree.internal == 0) continue;  // a lone leaf: all in the expected value
-    ShapWalker<Cell> walker{tree, row, out, condition, condition_feature};
-    walker.Recurse(0, 0, path, 1, 1, -1, 1);
+    ShapWalker<Cell> walker{tree, row, out, scratch.values.data(), scratch.features.data(), condition, condition_feature};
+    walker.Recurse(0, 0, scratch.path.data(), 1, 1, -1, 1);
   }
 }
 
@@ -211,10 +245,10 @@ std::vector<double> ShapValues(const GbdtModel& model, const data::BinnedDataset
   const size_t width = p.outputs * (p.features + 1);
   std::vector<double> out(ds.num_rows() * width, 0.0);
   ForEachRow(ds, threads, [&](size_t r, const auto* row) {
-    thread_local std::vector<PathElement> path;
-    path.assign(p.path_size, PathElement{});
+    thread_local Scratch scratch;
+    scratch.Reserve(p.path_size, p.levels);
     double* phi = out.data() + r * width;
-    RowShap(p, row, 0, -1, path.data(), phi);
+    RowShap(p, row, 0, -1, scratch, phi);
     for (size_t k = 0; k < p.outputs; ++k) phi[k * (p.features + 1) + p.features] = p.expected[k];
   });
   return out;
@@ -225,19 +259,19 @@ std::vector<double> ShapInteractionValues(const GbdtModel& model, const data::Bi
   const size_t F = p.features, W = F + 1, width = p.outputs * W * W;
   std::vector<double> out(ds.num_rows() * width, 0.0);
   ForEachRow(ds, threads, [&](size_t r, const auto* row) {
-    thread_local std::vector<PathElement> path;
+    thread_local Scratch scratch;
     thread_local std::vector<double> diag, on, off;
-    path.assign(p.path_size, PathElement{});
+    scratch.Reserve(p.path_size, p.levels);
     diag.assign(p.outputs * W, 0.0);
-    RowShap(p, row, 0, -1, path.data(), diag.data());
+    RowShap(p, row, 0, -1, scratch, diag.data());
     for (size_t k = 0; k < p.outputs; ++k) diag[k * W + F] = p.expected[k];
     double* result = out.data() + r * width;
     for (size_t i = 0; i < W; ++i) {
       on.assign(p.outputs * W, 0.0);
       off.assign(p.outputs * W, 0.0);
       if (i < F) {  // the bias never splits: its on and off values are equal
-        RowShap(p, row, 1, static_cast<int>(i), path.data(), on.data());
-        RowShap(p, row, -1, static_cast<int>(i), path.data(), off.data());
+        RowShap(p, row, 1, static_cast<int>(i), scratch, on.data());
+        RowShap(p, row, -1, static_cast<int>(i), scratch, off.data());
       }
       for (size_t k = 0; k < p.outputs; ++k) {
         double* cell = result + k * W * W + i * W;
