@@ -10,5 +10,6 @@ void RegisterData(CLI::App* app);      // tessera data bin | info
 void RegisterGen(CLI::App* app);       // tessera gen
 void RegisterTrain(CLI::App* app);     // tessera train
 void RegisterPredict(CLI::App* app);   // tessera predict | eval
+void RegisterImport(CLI::App* app);    // tessera import --from xgboost|lightgbm
 
 }  // namespace tessera::cli

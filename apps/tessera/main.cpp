@@ -20,6 +20,7 @@ int main(int argc, char** argv) {
   tessera::cli::RegisterGen(&app);
   tessera::cli::RegisterTrain(&app);
   tessera::cli::RegisterPredict(&app);
+  tessera::cli::RegisterImport(&app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
