@@ -1,6 +1,7 @@
 #include "foreign_model.h"
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <limits>
 #include <set>
@@ -80,6 +81,12 @@ int Depth(const ForeignTree& tree, int64_t node) {
 
 }  // namespace
 
+std::string FormatNumber(double v) {
+  char buf[40];
+  auto end = std::to_chars(buf, buf + sizeof buf, v).ptr;
+  return std::string(buf, end);
+}
+
 Result<float> TesseraThreshold(double t, Compare compare) {
   constexpr float kMinusInf = -std::numeric_limits<float>::infinity();
   if (std::isnan(t)) return Status::UserError("split threshold is NaN");
@@ -94,11 +101,15 @@ Result<float> TesseraThreshold(double t, Compare compare) {
     if (static_cast<double>(f) > t) f = std::nextafter(f, kMinusInf);
   }
   if (std::isnan(f) || f == kMinusInf)
-    return Status::UserError("split threshold " + std::to_string(t) + " is below the float range");
+    return Status::UserError("split threshold " + FormatNumber(t) + " is below the float range");
   return f;
 }
 
-Result<nlohmann::json> BuildModelDocument(const ForeignModel& m) {
+Result<nlohmann::json> BuildModelDocument(const ForeignModel& m, size_t* failed_tree) {
+  auto in_tree = [&](size_t t, Status status) {
+    if (failed_tree) *failed_tree = t;
+    return status;
+  };
   const size_t nf = m.feature_names.size();
   if (nf == 0) return Status::UserError("the model has no features");
   if (m.categorical.size() != nf) return Status::Internal("interop: one feature type per feature expected");
@@ -117,7 +128,7 @@ Result<nlohmann::json> BuildModelDocument(const ForeignModel& m) {
   std::vector<std::vector<float>> thresholds(nf);
   std::vector<std::vector<int64_t>> codes(nf);
   std::vector<std::vector<int64_t>> preorder(m.trees.size());
-  for (size_t t = 0; t < m.trees.size(); ++t) {
+  auto check_tree = [&](size_t t) -> Status {
     const ForeignTree& tree = m.trees[t];
     TESSERA_ASSIGN_OR_RETURN(preorder[t], Preorder(tree, t));
     if (tree.output < 0 || tree.output >= m.num_outputs)
@@ -160,6 +171,11 @@ Result<nlohmann::json> BuildModelDocument(const ForeignModel& m) {
         thresholds[f].push_back(*threshold);
       }
     }
+    return Status::Ok();
+  };
+  for (size_t t = 0; t < m.trees.size(); ++t) {
+    Status status = check_tree(t);
+    if (!status.ok()) return in_tree(t, status);
   }
 
   // The bin mappers and the schema: one numeric or categorical feature column per feature.

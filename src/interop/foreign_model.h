@@ -58,11 +58,16 @@ struct ForeignModel {
   nlohmann::json training;         // the document's model.training (where the model came from)
 };
 
+// A double in its shortest exact form ("0.1", "1.0000000180025095e-35"), for messages.
+std::string FormatNumber(double v);
+
 // The Tessera threshold t' for a foreign threshold t: the largest float such that, for every
 // float v, (v <= t') equals the foreign comparison. Fails when t' would be -infinity or NaN.
 Result<float> TesseraThreshold(double t, Compare compare);
 
-// The Tessera model document. Errors name the tree and node ("tree 3 node 5: ...").
-Result<nlohmann::json> BuildModelDocument(const ForeignModel& model);
+// The Tessera model document. Errors name the tree and node ("tree 3 node 5: ..."); when the
+// error concerns one tree, its index goes to *failed_tree (if given), so that a reader can say
+// where the tree is in its file.
+Result<nlohmann::json> BuildModelDocument(const ForeignModel& model, size_t* failed_tree = nullptr);
 
 }  // namespace tessera::interop::detail

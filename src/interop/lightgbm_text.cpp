@@ -256,7 +256,7 @@ Result<detail::ForeignTree> Parser::ReadTree(const Block& b, uint64_t line, size
     if (is_categorical) {
       const double idx = thresholds[i];
       if (!(idx >= 0 && idx < static_cast<double>(num_cat)) || idx != std::floor(idx))
-        return At(b.at("threshold").line, where + ": categorical split names category set " + std::to_string(idx) +
+        return At(b.at("threshold").line, where + ": categorical split names category set " + detail::FormatNumber(idx) +
                                               " of " + std::to_string(num_cat));
       const size_t c = static_cast<size_t>(idx);
       node.categorical = true;
@@ -282,7 +282,7 @@ Result<detail::ForeignTree> Parser::ReadTree(const Block& b, uint64_t line, size
         else if (!default_left && t_value < -zero) node.default_left = false;
         else
           return At(node_line, where + ": zero is treated as missing here (missing_type=Zero) and sent " +
-                                   (default_left ? "left" : "right") + ", while the threshold " + std::to_string(t_value) +
+                                   (default_left ? "left" : "right") + ", while the threshold " + detail::FormatNumber(t_value) +
                                    " sends values on either side of 0 the other way; Tessera cannot represent this "
                                    "split exactly");
       }
@@ -349,6 +349,7 @@ Result<nlohmann::json> Parser::Run() {
 
   std::vector<bool> categorical = m.categorical;
   std::vector<detail::ForeignTree> trees;
+  std::vector<uint64_t> tree_lines;  // the "Tree=N" line of each tree
   bool ended = false;
   while (!Done()) {
     std::string_view line = Trim(lines_[pos_]);
@@ -363,6 +364,7 @@ Result<nlohmann::json> Parser::Run() {
     }
     if (!line.starts_with("Tree=")) return At(LineNumber(), "expected 'Tree=N' or 'end of trees', found '" + std::string(line) + "'");
     const uint64_t tree_line = LineNumber();
+    tree_lines.push_back(tree_line);
     if (line.substr(5) != std::to_string(trees.size()))
       return At(tree_line, "expected Tree=" + std::to_string(trees.size()) + ", found '" + std::string(line) + "'");
     ++pos_;
@@ -406,7 +408,9 @@ Result<nlohmann::json> Parser::Run() {
                                    {"objective", objective.value},
                                    {"average_output", average_output},
                                    {"file", source_}}}};
-  auto document = detail::BuildModelDocument(m);
+  size_t failed_tree = tree_lines.size();
+  auto document = detail::BuildModelDocument(m, &failed_tree);
+  if (!document.ok() && failed_tree < tree_lines.size()) return At(tree_lines[failed_tree], document.status().message());
   if (!document.ok()) return document.status().WithContext(source_ + ": LightGBM model");
   return document;
 }
