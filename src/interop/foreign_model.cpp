@@ -73,10 +73,19 @@ Result<std::vector<int64_t>> Preorder(const ForeignTree& tree, size_t t) {
   return order;
 }
 
-int Depth(const ForeignTree& tree, int64_t node) {
-  if (node < 0) return 0;
-  const ForeignNode& n = tree.nodes[static_cast<size_t>(node)];
-  return 1 + std::max(Depth(tree, n.left), Depth(tree, n.right));
+// The number of splits on the longest path from the root, given the nodes in preorder (without
+// recursion: an imported tree may be a chain thousands of nodes long).
+int Depth(const ForeignTree& tree, const std::vector<int64_t>& preorder) {
+  std::vector<int> depth(tree.nodes.size(), 1);
+  int deepest = 0;
+  for (int64_t n : preorder) {
+    const ForeignNode& node = tree.nodes[static_cast<size_t>(n)];
+    const int d = depth[static_cast<size_t>(n)];
+    deepest = std::max(deepest, d);
+    for (int64_t child : {node.left, node.right})
+      if (child >= 0) depth[static_cast<size_t>(child)] = d + 1;
+  }
+  return deepest;
 }
 
 }  // namespace
@@ -252,7 +261,7 @@ Result<nlohmann::json> BuildModelDocument(const ForeignModel& m, size_t* failed_
     if (covers.empty()) covers.assign(counts.begin(), counts.end());
     trees_json[t] = {{"nodes", nodes}, {"leaf_values", tree.leaf_values}, {"leaf_counts", counts}, {"leaf_covers", covers}};
     max_leaves = std::max(max_leaves, leaves);
-    if (!tree.nodes.empty()) max_depth = std::max(max_depth, Depth(tree, 0));
+    max_depth = std::max(max_depth, Depth(tree, preorder[t]));
   }
 
   // Tessera's trees are iteration-major (tree i adds to output i % num_outputs). Group the trees

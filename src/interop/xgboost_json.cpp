@@ -17,6 +17,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "foreign_model.h"
@@ -192,6 +193,9 @@ Result<detail::ForeignTree> ReadTree(const Reader& r, const json& tj, const std:
     TESSERA_ASSIGN_OR_RETURN(categories, r.Integers(tj, "categories", -1, path));
   }
 
+  std::unordered_map<int64_t, size_t> cat_entry;  // node id -> its entry in categories_nodes
+  for (size_t c = 0; c < cat_nodes.size(); ++c) cat_entry[cat_nodes[c]] = c;
+
   detail::ForeignTree tree;
   const size_t count = static_cast<size_t>(n);
   // Walk from the root: node ids -> ForeignNode index, or leaf index (as ~index).
@@ -210,7 +214,9 @@ Result<detail::ForeignTree> ReadTree(const Reader& r, const json& tj, const std:
       if (right[i] != -1) return r.Bad(where, "a leaf (left child -1) with a right child");
       index[i] = ~static_cast<int64_t>(tree.leaf_values.size());
       if (!std::isfinite(condition[i])) return r.Bad(where, "leaf value is not finite");
-      tree.leaf_values.push_back(condition[i] * weight);
+      // XGBoost keeps leaf values (and DART weights) as float32.
+      tree.leaf_values.push_back(static_cast<double>(static_cast<float>(condition[i])) *
+                                 static_cast<double>(static_cast<float>(weight)));
       tree.leaf_covers.push_back(hessian[i]);
       tree.leaf_counts.push_back(0);  // XGBoost keeps no row counts
       continue;
@@ -238,9 +244,9 @@ Result<detail::ForeignTree> ReadTree(const Reader& r, const json& tj, const std:
     if (split_type[i] == 1) {
       node.categorical = true;
       node.listed_go_left = false;  // XGBoost: the listed categories go right
-      size_t c = 0;
-      while (c < cat_nodes.size() && cat_nodes[c] != visit[k]) ++c;
-      if (c == cat_nodes.size()) return r.Bad(where, "categorical split without an entry in categories_nodes");
+      auto entry = cat_entry.find(visit[k]);
+      if (entry == cat_entry.end()) return r.Bad(where, "categorical split without an entry in categories_nodes");
+      const size_t c = entry->second;
       if (cat_segments[c] < 0 || cat_sizes[c] < 0 ||
           cat_segments[c] + cat_sizes[c] > static_cast<int64_t>(categories.size()))
         return r.Bad(where, "categories_segments/categories_sizes point outside 'categories'");
@@ -421,6 +427,10 @@ Result<nlohmann::json> XgboostJsonToDocument(std::string_view text, const std::s
       return r.Bad(model_path + ".tree_info", "tree " + std::to_string(t) + " belongs to class " + std::to_string(cls) +
                                                   " of a model with " + std::to_string(outputs) + " output(s)");
     tree.output = static_cast<int>(cls);
+    // split_type says which splits are categorical, even where feature_types is missing.
+    for (const auto& node : tree.nodes)
+      if (node.categorical && node.feature >= 0 && static_cast<size_t>(node.feature) < nf)
+        m.categorical[static_cast<size_t>(node.feature)] = true;
     m.trees.push_back(std::move(tree));
   }
   m.training = {{"imported_from", {{"format", "xgboost"},
