@@ -21,13 +21,15 @@ struct ImportFlags {
 
 void RunImport(const ImportFlags& f) {
   auto format = interop::ParseForeignFormat(f.from);
-  if (!format) throw StatusError{Status::UserError("--from takes xgboost or lightgbm, got '" + f.from + "'")};
+  if (!format)
+    throw StatusError{Status::UserError("--from takes xgboost or lightgbm, got '" + f.from + "'")};
   auto start = std::chrono::steady_clock::now();
   auto model = Check(interop::ImportModelFile(f.input, *format));
   Check(models::SaveModel(model, f.output));
   const auto& ref = model.reference();
   size_t categorical = 0;
-  for (const auto& m : ref.mappers()) categorical += m.kind() == data::BinMapper::Kind::kCategorical;
+  for (const auto& m : ref.mappers())
+    categorical += m.kind() == data::BinMapper::Kind::kCategorical;
   nlohmann::json summary = {{"from", std::string(interop::ToString(*format))},
                             {"input", f.input},
                             {"output", f.output},
@@ -42,8 +44,8 @@ void RunImport(const ImportFlags& f) {
     std::printf("%s\n", summary.dump(2).c_str());
   } else if (!f.quiet) {
     std::fprintf(stderr, "import: %s model %s -> %s: %zu trees, %zu features, objective %s\n",
-                 summary["from"].get<std::string>().c_str(), f.input.c_str(), f.output.c_str(), model.trees().size(),
-                 ref.num_features(), model.params().objective.c_str());
+                 summary["from"].get<std::string>().c_str(), f.input.c_str(), f.output.c_str(),
+                 model.trees().size(), ref.num_features(), model.params().objective.c_str());
   }
 }
 
@@ -51,8 +53,11 @@ void RunImport(const ImportFlags& f) {
 
 void RegisterImport(CLI::App* app) {
   auto f = std::make_shared<ImportFlags>();
-  CLI::App* cmd = app->add_subcommand("import", "Import an XGBoost JSON or LightGBM text model as a Tessera model");
-  cmd->add_option("--from", f->from, "Format of the input: xgboost (Booster.save_model('m.json')) or lightgbm (model.txt)")
+  CLI::App* cmd = app->add_subcommand(
+      "import", "Import an XGBoost JSON or LightGBM text model as a Tessera model");
+  cmd->add_option(
+         "--from", f->from,
+         "Format of the input: xgboost (Booster.save_model('m.json')) or lightgbm (model.txt)")
       ->required();
   cmd->add_option("input", f->input, "The model file to import")->required();
   cmd->add_option("-o,--output", f->output, "Tessera model file to write")->required();

@@ -31,13 +31,16 @@ Result<std::vector<int64_t>> Preorder(const ForeignTree& tree, size_t t) {
   std::vector<int64_t> order;
   if (num_nodes == 0) {
     if (num_leaves != 1)
-      return Status::UserError("tree " + std::to_string(t) + ": a tree without splits needs exactly one leaf");
+      return Status::UserError("tree " + std::to_string(t) +
+                               ": a tree without splits needs exactly one leaf");
     return order;
   }
   if (num_leaves != num_nodes + 1)
-    return Status::UserError("tree " + std::to_string(t) + ": " + std::to_string(num_nodes) + " splits need " +
-                             std::to_string(num_nodes + 1) + " leaves, not " + std::to_string(num_leaves));
-  std::vector<char> node_seen(static_cast<size_t>(num_nodes), 0), leaf_seen(static_cast<size_t>(num_leaves), 0);
+    return Status::UserError("tree " + std::to_string(t) + ": " + std::to_string(num_nodes) +
+                             " splits need " + std::to_string(num_nodes + 1) + " leaves, not " +
+                             std::to_string(num_leaves));
+  std::vector<char> node_seen(static_cast<size_t>(num_nodes), 0),
+      leaf_seen(static_cast<size_t>(num_leaves), 0);
   std::vector<int64_t> stack = {0};
   node_seen[0] = 1;
   while (!stack.empty()) {
@@ -49,7 +52,8 @@ Result<std::vector<int64_t>> Preorder(const ForeignTree& tree, size_t t) {
     for (int64_t child : {node.right, node.left}) {
       if (child >= 0) {
         if (child >= num_nodes)
-          return Status::UserError(Where(t, n) + ": child node " + std::to_string(child) + " does not exist");
+          return Status::UserError(Where(t, n) + ": child node " + std::to_string(child) +
+                                   " does not exist");
         if (node_seen[static_cast<size_t>(child)]++)
           return Status::UserError(Where(t, n) + ": node " + std::to_string(child) +
                                    " is reached twice (not a tree)");
@@ -57,9 +61,11 @@ Result<std::vector<int64_t>> Preorder(const ForeignTree& tree, size_t t) {
       } else {
         const int64_t leaf = ~child;
         if (leaf >= num_leaves)
-          return Status::UserError(Where(t, n) + ": leaf " + std::to_string(leaf) + " does not exist");
+          return Status::UserError(Where(t, n) + ": leaf " + std::to_string(leaf) +
+                                   " does not exist");
         if (leaf_seen[static_cast<size_t>(leaf)]++)
-          return Status::UserError(Where(t, n) + ": leaf " + std::to_string(leaf) + " is reached twice (not a tree)");
+          return Status::UserError(Where(t, n) + ": leaf " + std::to_string(leaf) +
+                                   " is reached twice (not a tree)");
       }
     }
   }
@@ -121,17 +127,20 @@ Result<nlohmann::json> BuildModelDocument(const ForeignModel& m, size_t* failed_
   };
   const size_t nf = m.feature_names.size();
   if (nf == 0) return Status::UserError("the model has no features");
-  if (m.categorical.size() != nf) return Status::Internal("interop: one feature type per feature expected");
+  if (m.categorical.size() != nf)
+    return Status::Internal("interop: one feature type per feature expected");
   std::set<std::string> names;
   for (const auto& name : m.feature_names) {
     if (name.empty()) return Status::UserError("a feature has an empty name");
     if (!names.insert(name).second)
-      return Status::UserError("feature name '" + name + "' appears twice; new data is matched to features by name");
+      return Status::UserError("feature name '" + name +
+                               "' appears twice; new data is matched to features by name");
   }
   if (m.num_outputs < 1 || m.init_score.size() != static_cast<size_t>(m.num_outputs))
     return Status::Internal("interop: one init score per output expected");
   for (double s : m.init_score)
-    if (!std::isfinite(s)) return Status::UserError("the base score gives a starting score that is not finite");
+    if (!std::isfinite(s))
+      return Status::UserError("the base score gives a starting score that is not finite");
 
   // Pass 1: check each tree and collect every feature's thresholds and category codes.
   std::vector<std::vector<float>> thresholds(nf);
@@ -141,38 +150,46 @@ Result<nlohmann::json> BuildModelDocument(const ForeignModel& m, size_t* failed_
     const ForeignTree& tree = m.trees[t];
     TESSERA_ASSIGN_OR_RETURN(preorder[t], Preorder(tree, t));
     if (tree.output < 0 || tree.output >= m.num_outputs)
-      return Status::UserError("tree " + std::to_string(t) + ": belongs to output " + std::to_string(tree.output) +
-                               " of a model with " + std::to_string(m.num_outputs));
+      return Status::UserError("tree " + std::to_string(t) + ": belongs to output " +
+                               std::to_string(tree.output) + " of a model with " +
+                               std::to_string(m.num_outputs));
     const size_t leaves = tree.leaf_values.size();
     if ((!tree.leaf_covers.empty() && tree.leaf_covers.size() != leaves) ||
         (!tree.leaf_counts.empty() && tree.leaf_counts.size() != leaves))
-      return Status::UserError("tree " + std::to_string(t) + ": one cover and count per leaf expected");
+      return Status::UserError("tree " + std::to_string(t) +
+                               ": one cover and count per leaf expected");
     for (size_t l = 0; l < leaves; ++l) {
       if (!std::isfinite(tree.leaf_values[l]))
-        return Status::UserError("tree " + std::to_string(t) + " leaf " + std::to_string(l) + ": value is not finite");
-      if (!tree.leaf_covers.empty() && !(std::isfinite(tree.leaf_covers[l]) && tree.leaf_covers[l] >= 0))
+        return Status::UserError("tree " + std::to_string(t) + " leaf " + std::to_string(l) +
+                                 ": value is not finite");
+      if (!tree.leaf_covers.empty() &&
+          !(std::isfinite(tree.leaf_covers[l]) && tree.leaf_covers[l] >= 0))
         return Status::UserError("tree " + std::to_string(t) + " leaf " + std::to_string(l) +
                                  ": cover (hessian sum or count) must be a finite number >= 0");
       if (!tree.leaf_counts.empty() && tree.leaf_counts[l] < 0)
-        return Status::UserError("tree " + std::to_string(t) + " leaf " + std::to_string(l) + ": negative count");
+        return Status::UserError("tree " + std::to_string(t) + " leaf " + std::to_string(l) +
+                                 ": negative count");
     }
     for (size_t n = 0; n < tree.nodes.size(); ++n) {
       const ForeignNode& node = tree.nodes[n];
       const std::string where = Where(t, static_cast<int64_t>(n));
       if (node.feature < 0 || static_cast<size_t>(node.feature) >= nf)
-        return Status::UserError(where + ": feature index " + std::to_string(node.feature) + " out of range (the model has " +
-                                 std::to_string(nf) + " features)");
+        return Status::UserError(where + ": feature index " + std::to_string(node.feature) +
+                                 " out of range (the model has " + std::to_string(nf) +
+                                 " features)");
       const size_t f = static_cast<size_t>(node.feature);
       if (!(std::isfinite(node.cover) && node.cover >= 0) || node.count < 0)
         return Status::UserError(where + ": cover and count must be finite numbers >= 0");
       if (node.categorical != m.categorical[f])
-        return Status::UserError(where + ": a " + (node.categorical ? "categorical" : "numeric") + " split on feature '" +
-                                 m.feature_names[f] + "', which is " + (m.categorical[f] ? "categorical" : "numeric") +
+        return Status::UserError(where + ": a " + (node.categorical ? "categorical" : "numeric") +
+                                 " split on feature '" + m.feature_names[f] + "', which is " +
+                                 (m.categorical[f] ? "categorical" : "numeric") +
                                  " elsewhere in the model");
       if (node.categorical) {
         for (int64_t c : node.categories)
           if (c < 0 || c > std::numeric_limits<int32_t>::max())
-            return Status::UserError(where + ": category code " + std::to_string(c) + " out of range");
+            return Status::UserError(where + ": category code " + std::to_string(c) +
+                                     " out of range");
         codes[f].insert(codes[f].end(), node.categories.begin(), node.categories.end());
       } else {
         auto threshold = TesseraThreshold(node.threshold, m.compare);
@@ -198,17 +215,20 @@ Result<nlohmann::json> BuildModelDocument(const ForeignModel& m, size_t* failed_
       std::sort(c.begin(), c.end());
       c.erase(std::unique(c.begin(), c.end()), c.end());
       if (c.size() > kMaxCategories)
-        return Status::UserError("feature '" + m.feature_names[f] + "' splits on " + std::to_string(c.size()) +
-                                 " categories; Tessera's bins hold at most " + std::to_string(kMaxCategories));
+        return Status::UserError(
+            "feature '" + m.feature_names[f] + "' splits on " + std::to_string(c.size()) +
+            " categories; Tessera's bins hold at most " + std::to_string(kMaxCategories));
       nlohmann::json names_json = nlohmann::json::array();
       for (int64_t code : c) names_json.push_back(std::to_string(code));
-      mappers.push_back({{"kind", "categorical"}, {"num_bins", c.size() + 2}, {"categories", names_json}});
+      mappers.push_back(
+          {{"kind", "categorical"}, {"num_bins", c.size() + 2}, {"categories", names_json}});
     } else {
       auto& th = thresholds[f];
       std::sort(th.begin(), th.end());
       th.erase(std::unique(th.begin(), th.end()), th.end());
       if (th.size() > kMaxThresholds)
-        return Status::UserError("feature '" + m.feature_names[f] + "' has " + std::to_string(th.size()) +
+        return Status::UserError("feature '" + m.feature_names[f] + "' has " +
+                                 std::to_string(th.size()) +
                                  " distinct split thresholds; Tessera's bins hold at most " +
                                  std::to_string(kMaxThresholds));
       mappers.push_back({{"kind", "numeric"}, {"num_bins", th.size() + 2}, {"thresholds", th}});
@@ -222,7 +242,8 @@ Result<nlohmann::json> BuildModelDocument(const ForeignModel& m, size_t* failed_
   for (size_t t = 0; t < m.trees.size(); ++t) {
     const ForeignTree& tree = m.trees[t];
     std::vector<int64_t> new_index(tree.nodes.size());
-    for (size_t i = 0; i < preorder[t].size(); ++i) new_index[static_cast<size_t>(preorder[t][i])] = static_cast<int64_t>(i);
+    for (size_t i = 0; i < preorder[t].size(); ++i)
+      new_index[static_cast<size_t>(preorder[t][i])] = static_cast<int64_t>(i);
     auto child = [&](int64_t c) { return c >= 0 ? new_index[static_cast<size_t>(c)] : c; };
     nlohmann::json nodes = nlohmann::json::array();
     for (int64_t old : preorder[t]) {
@@ -250,16 +271,22 @@ Result<nlohmann::json> BuildModelDocument(const ForeignModel& m, size_t* failed_
       } else {
         const float threshold = TesseraThreshold(node.threshold, m.compare).value();
         const auto& th = thresholds[f];
-        j["threshold_bin"] = static_cast<uint32_t>(std::lower_bound(th.begin(), th.end(), threshold) - th.begin()) + 1;
+        j["threshold_bin"] =
+            static_cast<uint32_t>(std::lower_bound(th.begin(), th.end(), threshold) - th.begin()) +
+            1;
         j["threshold"] = threshold;
       }
       nodes.push_back(std::move(j));
     }
     const size_t leaves = tree.leaf_values.size();
-    std::vector<int64_t> counts = tree.leaf_counts.empty() ? std::vector<int64_t>(leaves, 0) : tree.leaf_counts;
+    std::vector<int64_t> counts =
+        tree.leaf_counts.empty() ? std::vector<int64_t>(leaves, 0) : tree.leaf_counts;
     std::vector<double> covers = tree.leaf_covers;
     if (covers.empty()) covers.assign(counts.begin(), counts.end());
-    trees_json[t] = {{"nodes", nodes}, {"leaf_values", tree.leaf_values}, {"leaf_counts", counts}, {"leaf_covers", covers}};
+    trees_json[t] = {{"nodes", nodes},
+                     {"leaf_values", tree.leaf_values},
+                     {"leaf_counts", counts},
+                     {"leaf_covers", covers}};
     max_leaves = std::max(max_leaves, leaves);
     max_depth = std::max(max_depth, Depth(tree, preorder[t]));
   }
@@ -268,7 +295,8 @@ Result<nlohmann::json> BuildModelDocument(const ForeignModel& m, size_t* failed_
   // by output, keeping their order, and pad outputs with fewer trees with one-leaf zero trees.
   const size_t k = static_cast<size_t>(m.num_outputs);
   std::vector<std::vector<size_t>> by_output(k);
-  for (size_t t = 0; t < m.trees.size(); ++t) by_output[static_cast<size_t>(m.trees[t].output)].push_back(t);
+  for (size_t t = 0; t < m.trees.size(); ++t)
+    by_output[static_cast<size_t>(m.trees[t].output)].push_back(t);
   size_t iterations = 0;
   for (const auto& list : by_output) iterations = std::max(iterations, list.size());
   const nlohmann::json zero_tree = {{"nodes", nlohmann::json::array()},
@@ -277,7 +305,8 @@ Result<nlohmann::json> BuildModelDocument(const ForeignModel& m, size_t* failed_
                                     {"leaf_covers", {0.0}}};
   nlohmann::json trees = nlohmann::json::array();
   for (size_t i = 0; i < iterations; ++i)
-    for (size_t c = 0; c < k; ++c) trees.push_back(i < by_output[c].size() ? trees_json[by_output[c][i]] : zero_tree);
+    for (size_t c = 0; c < k; ++c)
+      trees.push_back(i < by_output[c].size() ? trees_json[by_output[c][i]] : zero_tree);
 
   models::gbdt::GbdtParams params;
   params.objective = m.objective;
@@ -298,7 +327,8 @@ Result<nlohmann::json> BuildModelDocument(const ForeignModel& m, size_t* failed_
   doc["format_version"] = models::kModelFormatVersion;
   doc["tessera_version"] = TESSERA_VERSION;
   doc["schema"] = {{"columns", columns}};
-  doc["features"] = {{"columns", feature_columns}, {"names", m.feature_names}, {"bin_mappers", mappers}};
+  doc["features"] = {
+      {"columns", feature_columns}, {"names", m.feature_names}, {"bin_mappers", mappers}};
   doc["label_classes"] = nlohmann::json::array();
   doc["model"] = {{"family", "gbdt"},
                   {"objective", m.objective},

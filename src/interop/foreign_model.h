@@ -29,11 +29,11 @@ enum class Compare {
 struct ForeignNode {
   int64_t feature = 0;
   bool categorical = false;
-  double threshold = 0;               // numeric splits
-  std::vector<int64_t> categories;    // categorical splits: the codes the format lists
-  bool listed_go_left = false;        // categorical: listed codes go left (LightGBM) or right (XGBoost)
-  bool default_left = false;          // where a missing value (NaN) goes
-  int64_t left = 0, right = 0;        // >= 0: node index in this tree; < 0: leaf ~index
+  double threshold = 0;             // numeric splits
+  std::vector<int64_t> categories;  // categorical splits: the codes the format lists
+  bool listed_go_left = false;  // categorical: listed codes go left (LightGBM) or right (XGBoost)
+  bool default_left = false;    // where a missing value (NaN) goes
+  int64_t left = 0, right = 0;  // >= 0: node index in this tree; < 0: leaf ~index
   double gain = 0, cover = 0;
   int64_t count = 0;
 };
@@ -50,7 +50,7 @@ struct ForeignModel {
   std::vector<std::string> feature_names;
   std::vector<bool> categorical;  // per feature: the feature's splits are categorical
   Compare compare = Compare::kLessFloat;
-  std::string objective;          // a Tessera objective: binary, multiclass, regression, l1, huber, poisson
+  std::string objective;  // a Tessera objective: binary, multiclass, regression, l1, huber, poisson
   int num_outputs = 1;
   std::vector<double> init_score;  // per output
   double learning_rate = 0.1;      // informational: leaves are already shrunk

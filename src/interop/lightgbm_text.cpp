@@ -72,7 +72,9 @@ class Parser {
     }
   }
 
-  Status At(uint64_t line, const std::string& what) const { return Status::AtLocation(source_, line, 0, what); }
+  Status At(uint64_t line, const std::string& what) const {
+    return Status::AtLocation(source_, line, 0, what);
+  }
 
   Result<nlohmann::json> Run();
 
@@ -85,8 +87,8 @@ class Parser {
   uint64_t LineNumber() const { return pos_ + 1; }
 
   template <typename T>
-  Result<std::vector<T>> Numbers(const Block& block, const std::string& key, size_t size, uint64_t block_line,
-                                 const std::string& what) const {
+  Result<std::vector<T>> Numbers(const Block& block, const std::string& key, size_t size,
+                                 uint64_t block_line, const std::string& what) const {
     auto it = block.find(key);
     if (it == block.end()) return At(block_line, what + ": missing '" + key + "'");
     std::vector<T> out;
@@ -94,23 +96,25 @@ class Parser {
       T v{};
       auto [end, ec] = std::from_chars(token.data(), token.data() + token.size(), v);
       if (ec != std::errc() || end != token.data() + token.size())
-        return At(it->second.line, what + ": " + key + ": '" + std::string(token) + "' is not a number");
+        return At(it->second.line,
+                  what + ": " + key + ": '" + std::string(token) + "' is not a number");
       out.push_back(v);
     }
     if (out.size() != size)
-      return At(it->second.line, what + ": " + key + ": expected " + std::to_string(size) + " values, found " +
-                                     std::to_string(out.size()));
+      return At(it->second.line, what + ": " + key + ": expected " + std::to_string(size) +
+                                     " values, found " + std::to_string(out.size()));
     return out;
   }
   template <typename T>
-  Result<T> Number(const Block& block, const std::string& key, uint64_t block_line, const std::string& what) const {
+  Result<T> Number(const Block& block, const std::string& key, uint64_t block_line,
+                   const std::string& what) const {
     TESSERA_ASSIGN_OR_RETURN(std::vector<T> v, Numbers<T>(block, key, 1, block_line, what));
     return v[0];
   }
 
   Status ReadObjective(const Field& field, detail::ForeignModel* m) const;
-  Result<detail::ForeignTree> ReadTree(const Block& block, uint64_t line, size_t t, int num_features,
-                                       std::vector<bool>* categorical) const;
+  Result<detail::ForeignTree> ReadTree(const Block& block, uint64_t line, size_t t,
+                                       int num_features, std::vector<bool>* categorical) const;
 
   std::string source_;
   std::vector<std::string_view> lines_;
@@ -127,7 +131,9 @@ Status Parser::ReadBlock(Block* block, std::vector<std::string>* flags, bool hea
     if (line.starts_with("Tree=") || line == "end of trees") return Status::Ok();
     size_t eq = line.find('=');
     if (eq == std::string_view::npos) {
-      if (!header) return At(LineNumber(), "expected key=value inside a tree, found '" + std::string(line) + "'");
+      if (!header)
+        return At(LineNumber(),
+                  "expected key=value inside a tree, found '" + std::string(line) + "'");
       flags->push_back(std::string(line));
       continue;
     }
@@ -147,11 +153,14 @@ Status Parser::ReadObjective(const Field& field, detail::ForeignModel* m) const 
   std::map<std::string, std::string> args;
   for (size_t i = 1; i < tokens.size(); ++i) {
     size_t colon = tokens[i].find(':');
-    if (colon == std::string_view::npos) args[std::string(tokens[i])] = "";
-    else args[std::string(tokens[i].substr(0, colon))] = std::string(tokens[i].substr(colon + 1));
+    if (colon == std::string_view::npos)
+      args[std::string(tokens[i])] = "";
+    else
+      args[std::string(tokens[i].substr(0, colon))] = std::string(tokens[i].substr(colon + 1));
   }
   if (args.count("sqrt"))
-    return At(field.line, "objective '" + field.value + "': reg_sqrt (predictions squared back) is not supported");
+    return At(field.line, "objective '" + field.value +
+                              "': reg_sqrt (predictions squared back) is not supported");
   auto sigmoid_is_one = [&] {
     auto it = args.find("sigmoid");
     if (it == args.end()) return true;
@@ -161,41 +170,50 @@ Status Parser::ReadObjective(const Field& field, detail::ForeignModel* m) const 
   };
   if (name == "binary" || name == "cross_entropy" || name == "xentropy") {
     if (!sigmoid_is_one())
-      return At(field.line, "objective '" + field.value + "': only sigmoid:1 is supported (Tessera's link is 1/(1+exp(-x)))");
+      return At(field.line, "objective '" + field.value +
+                                "': only sigmoid:1 is supported (Tessera's link is 1/(1+exp(-x)))");
     m->objective = "binary";
   } else if (name == "multiclass" || name == "softmax") {
     int k = 0;
     const std::string& s = args["num_class"];
     auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), k);
-    if (ec != std::errc() || k < 2) return At(field.line, "objective '" + field.value + "': needs num_class >= 2");
+    if (ec != std::errc() || k < 2)
+      return At(field.line, "objective '" + field.value + "': needs num_class >= 2");
     m->objective = "multiclass";
     m->num_outputs = k;
-  } else if (name == "regression" || name == "regression_l2" || name == "l2" || name == "mean_squared_error" ||
-             name == "mse" || name == "fair" || name == "quantile" || name == "mape") {
+  } else if (name == "regression" || name == "regression_l2" || name == "l2" ||
+             name == "mean_squared_error" || name == "mse" || name == "fair" ||
+             name == "quantile" || name == "mape") {
     m->objective = "regression";  // identity link
-  } else if (name == "regression_l1" || name == "l1" || name == "mean_absolute_error" || name == "mae") {
+  } else if (name == "regression_l1" || name == "l1" || name == "mean_absolute_error" ||
+             name == "mae") {
     m->objective = "l1";
   } else if (name == "huber") {
     m->objective = "huber";
   } else if (name == "poisson" || name == "gamma" || name == "tweedie") {
     m->objective = "poisson";  // exp link
   } else {
-    return At(field.line, "objective '" + field.value +
-                              "' is not supported (supported: binary, cross_entropy, multiclass, regression, "
-                              "regression_l1, huber, fair, quantile, mape, poisson, gamma, tweedie)");
+    return At(field.line,
+              "objective '" + field.value +
+                  "' is not supported (supported: binary, cross_entropy, multiclass, regression, "
+                  "regression_l1, huber, fair, quantile, mape, poisson, gamma, tweedie)");
   }
   m->init_score.assign(static_cast<size_t>(m->num_outputs), 0.0);
   return Status::Ok();
 }
 
-Result<detail::ForeignTree> Parser::ReadTree(const Block& b, uint64_t line, size_t t, int num_features,
+Result<detail::ForeignTree> Parser::ReadTree(const Block& b, uint64_t line, size_t t,
+                                             int num_features,
                                              std::vector<bool>* categorical) const {
   const std::string what = "tree " + std::to_string(t);
   TESSERA_ASSIGN_OR_RETURN(int64_t leaves, Number<int64_t>(b, "num_leaves", line, what));
-  if (leaves < 1 || leaves > (int64_t{1} << 24)) return At(b.at("num_leaves").line, what + ": num_leaves must be >= 1");
+  if (leaves < 1 || leaves > (int64_t{1} << 24))
+    return At(b.at("num_leaves").line, what + ": num_leaves must be >= 1");
   if (b.count("is_linear")) {
     TESSERA_ASSIGN_OR_RETURN(int64_t linear, Number<int64_t>(b, "is_linear", line, what));
-    if (linear != 0) return At(b.at("is_linear").line, what + ": linear trees (linear_tree=true) are not supported");
+    if (linear != 0)
+      return At(b.at("is_linear").line,
+                what + ": linear trees (linear_tree=true) are not supported");
   }
   const size_t n = static_cast<size_t>(leaves - 1), l = static_cast<size_t>(leaves);
   detail::ForeignTree tree;
@@ -226,22 +244,30 @@ Result<detail::ForeignTree> Parser::ReadTree(const Block& b, uint64_t line, size
   if (b.count("num_cat")) {
     TESSERA_ASSIGN_OR_RETURN(num_cat, Number<int64_t>(b, "num_cat", line, what));
   }
-  if (num_cat < 0 || num_cat > leaves) return At(b.at("num_cat").line, what + ": num_cat out of range");
+  if (num_cat < 0 || num_cat > leaves)
+    return At(b.at("num_cat").line, what + ": num_cat out of range");
   if (num_cat > 0) {
-    TESSERA_ASSIGN_OR_RETURN(cat_boundaries, Numbers<int64_t>(b, "cat_boundaries", static_cast<size_t>(num_cat) + 1, line, what));
+    TESSERA_ASSIGN_OR_RETURN(
+        cat_boundaries,
+        Numbers<int64_t>(b, "cat_boundaries", static_cast<size_t>(num_cat) + 1, line, what));
     for (size_t i = 0; i + 1 < cat_boundaries.size(); ++i)
-      if (cat_boundaries[0] != 0 || cat_boundaries[i + 1] < cat_boundaries[i] || cat_boundaries[i + 1] > (int64_t{1} << 26))
+      if (cat_boundaries[0] != 0 || cat_boundaries[i + 1] < cat_boundaries[i] ||
+          cat_boundaries[i + 1] > (int64_t{1} << 26))
         return At(b.at("cat_boundaries").line, what + ": cat_boundaries must rise from 0");
-    TESSERA_ASSIGN_OR_RETURN(cat_threshold, Numbers<uint32_t>(b, "cat_threshold", static_cast<size_t>(cat_boundaries.back()), line, what));
+    TESSERA_ASSIGN_OR_RETURN(
+        cat_threshold, Numbers<uint32_t>(b, "cat_threshold",
+                                         static_cast<size_t>(cat_boundaries.back()), line, what));
   }
   // The threshold line, for errors about one node.
-  const uint64_t node_line = b.count("decision_type") ? b.at("decision_type").line : b.at("threshold").line;
+  const uint64_t node_line =
+      b.count("decision_type") ? b.at("decision_type").line : b.at("threshold").line;
   for (size_t i = 0; i < n; ++i) {
     const std::string where = what + " node " + std::to_string(i);
     detail::ForeignNode node;
     node.feature = features[i];
     if (node.feature < 0 || node.feature >= num_features)
-      return At(b.at("split_feature").line, where + ": feature " + std::to_string(node.feature) + " out of range (max_feature_idx is " +
+      return At(b.at("split_feature").line, where + ": feature " + std::to_string(node.feature) +
+                                                " out of range (max_feature_idx is " +
                                                 std::to_string(num_features - 1) + ")");
     node.left = left[i];
     node.right = right[i];
@@ -249,15 +275,18 @@ Result<detail::ForeignTree> Parser::ReadTree(const Block& b, uint64_t line, size
     node.count = internal_count[i];
     node.cover = static_cast<double>(internal_count[i]);
     const int64_t dt = decision[i];
-    if (dt < 0 || dt > 15) return At(node_line, where + ": decision_type " + std::to_string(dt) + " is not understood");
+    if (dt < 0 || dt > 15)
+      return At(node_line, where + ": decision_type " + std::to_string(dt) + " is not understood");
     const bool is_categorical = dt & 1, default_left = dt & 2;
     const int missing_type = static_cast<int>((dt >> 2) & 3);
-    if (missing_type == 3) return At(node_line, where + ": unknown missing type 3 in decision_type");
+    if (missing_type == 3)
+      return At(node_line, where + ": unknown missing type 3 in decision_type");
     if (is_categorical) {
       const double idx = thresholds[i];
       if (!(idx >= 0 && idx < static_cast<double>(num_cat)) || idx != std::floor(idx))
-        return At(b.at("threshold").line, where + ": categorical split names category set " + detail::FormatNumber(idx) +
-                                              " of " + std::to_string(num_cat));
+        return At(b.at("threshold").line, where + ": categorical split names category set " +
+                                              detail::FormatNumber(idx) + " of " +
+                                              std::to_string(num_cat));
       const size_t c = static_cast<size_t>(idx);
       node.categorical = true;
       node.listed_go_left = true;
@@ -278,13 +307,18 @@ Result<detail::ForeignTree> Parser::ReadTree(const Block& b, uint64_t line, size
       } else {
         // Zero as missing: |v| <= kZeroThreshold (1e-35f) and NaN go the default direction.
         const double zero = static_cast<double>(1e-35f);
-        if (default_left && t_value >= zero) node.default_left = true;
-        else if (!default_left && t_value < -zero) node.default_left = false;
+        if (default_left && t_value >= zero)
+          node.default_left = true;
+        else if (!default_left && t_value < -zero)
+          node.default_left = false;
         else
-          return At(node_line, where + ": zero is treated as missing here (missing_type=Zero) and sent " +
-                                   (default_left ? "left" : "right") + ", while the threshold " + detail::FormatNumber(t_value) +
-                                   " sends values on either side of 0 the other way; Tessera cannot represent this "
-                                   "split exactly");
+          return At(
+              node_line,
+              where + ": zero is treated as missing here (missing_type=Zero) and sent " +
+                  (default_left ? "left" : "right") + ", while the threshold " +
+                  detail::FormatNumber(t_value) +
+                  " sends values on either side of 0 the other way; Tessera cannot represent this "
+                  "split exactly");
       }
     }
     tree.nodes.push_back(std::move(node));
@@ -296,8 +330,9 @@ Result<nlohmann::json> Parser::Run() {
   while (!Done() && Trim(lines_[pos_]).empty()) ++pos_;
   if (Done()) return Status::UserError(source_ + ": empty file, not a LightGBM model");
   if (Trim(lines_[pos_]) != "tree")
-    return At(LineNumber(), "not a LightGBM text model (the first line should be 'tree'; save the model with "
-                            "Booster.save_model('model.txt'))");
+    return At(LineNumber(),
+              "not a LightGBM text model (the first line should be 'tree'; save the model with "
+              "Booster.save_model('model.txt'))");
   ++pos_;
   Block header;
   std::vector<std::string> flags;
@@ -313,39 +348,48 @@ Result<nlohmann::json> Parser::Run() {
   m.compare = detail::Compare::kLessEqualDouble;
   TESSERA_ASSIGN_OR_RETURN(Field objective, field("objective"));
   TESSERA_RETURN_IF_ERROR(ReadObjective(objective, &m));
-  TESSERA_ASSIGN_OR_RETURN(int64_t max_feature_idx, Number<int64_t>(header, "max_feature_idx", header_line, "header"));
+  TESSERA_ASSIGN_OR_RETURN(int64_t max_feature_idx,
+                           Number<int64_t>(header, "max_feature_idx", header_line, "header"));
   if (max_feature_idx < 0 || max_feature_idx >= 10000000)
     return At(header.at("max_feature_idx").line, "header: max_feature_idx out of range");
   const int num_features = static_cast<int>(max_feature_idx + 1);
   int64_t per_iteration = m.num_outputs;
   if (header.count("num_tree_per_iteration")) {
-    TESSERA_ASSIGN_OR_RETURN(per_iteration, Number<int64_t>(header, "num_tree_per_iteration", header_line, "header"));
+    TESSERA_ASSIGN_OR_RETURN(
+        per_iteration, Number<int64_t>(header, "num_tree_per_iteration", header_line, "header"));
   }
   if (per_iteration != m.num_outputs)
-    return At(header.at("num_tree_per_iteration").line, "header: num_tree_per_iteration=" + std::to_string(per_iteration) +
-                                                            " does not match the objective's " + std::to_string(m.num_outputs) +
-                                                            " output(s)");
+    return At(header.at("num_tree_per_iteration").line,
+              "header: num_tree_per_iteration=" + std::to_string(per_iteration) +
+                  " does not match the objective's " + std::to_string(m.num_outputs) +
+                  " output(s)");
   if (header.count("feature_names")) {
-    for (std::string_view name : Split(header.at("feature_names").value, ' ')) m.feature_names.emplace_back(name);
+    for (std::string_view name : Split(header.at("feature_names").value, ' '))
+      m.feature_names.emplace_back(name);
     if (m.feature_names.size() != static_cast<size_t>(num_features))
-      return At(header.at("feature_names").line, "header: " + std::to_string(m.feature_names.size()) +
-                                                     " feature names for max_feature_idx=" + std::to_string(max_feature_idx));
+      return At(header.at("feature_names").line,
+                "header: " + std::to_string(m.feature_names.size()) +
+                    " feature names for max_feature_idx=" + std::to_string(max_feature_idx));
   } else {
     for (int f = 0; f < num_features; ++f) m.feature_names.push_back("Column_" + std::to_string(f));
   }
   m.categorical.assign(static_cast<size_t>(num_features), false);
   if (header.count("feature_infos")) {
-    // "[min:max]" for numeric features, "none" for unused ones, "0:1:5" (codes) for categorical ones.
+    // "[min:max]" for numeric features, "none" for unused ones, "0:1:5" (codes) for categorical
+    // ones.
     std::vector<std::string_view> infos = Split(header.at("feature_infos").value, ' ');
     if (infos.size() != static_cast<size_t>(num_features))
-      return At(header.at("feature_infos").line, "header: " + std::to_string(infos.size()) + " feature infos for " +
+      return At(header.at("feature_infos").line, "header: " + std::to_string(infos.size()) +
+                                                     " feature infos for " +
                                                      std::to_string(num_features) + " features");
     for (size_t f = 0; f < infos.size(); ++f)
       if (infos[f] != "none" && infos[f][0] != '[') m.categorical[f] = true;
   }
   int64_t declared_trees = -1;
-  if (header.count("tree_sizes")) declared_trees = static_cast<int64_t>(Split(header.at("tree_sizes").value, ' ').size());
-  const bool average_output = std::find(flags.begin(), flags.end(), "average_output") != flags.end();
+  if (header.count("tree_sizes"))
+    declared_trees = static_cast<int64_t>(Split(header.at("tree_sizes").value, ' ').size());
+  const bool average_output =
+      std::find(flags.begin(), flags.end(), "average_output") != flags.end();
 
   std::vector<bool> categorical = m.categorical;
   std::vector<detail::ForeignTree> trees;
@@ -362,27 +406,36 @@ Result<nlohmann::json> Parser::Run() {
       ++pos_;
       break;
     }
-    if (!line.starts_with("Tree=")) return At(LineNumber(), "expected 'Tree=N' or 'end of trees', found '" + std::string(line) + "'");
+    if (!line.starts_with("Tree="))
+      return At(LineNumber(),
+                "expected 'Tree=N' or 'end of trees', found '" + std::string(line) + "'");
     const uint64_t tree_line = LineNumber();
     tree_lines.push_back(tree_line);
     if (line.substr(5) != std::to_string(trees.size()))
-      return At(tree_line, "expected Tree=" + std::to_string(trees.size()) + ", found '" + std::string(line) + "'");
+      return At(tree_line, "expected Tree=" + std::to_string(trees.size()) + ", found '" +
+                               std::string(line) + "'");
     ++pos_;
     Block block;
     TESSERA_RETURN_IF_ERROR(ReadBlock(&block, nullptr, false));
     // A whole file has "end of trees" after the last tree.
-    if (Done()) return At(lines_.size(), "truncated: the file ends inside tree " + std::to_string(trees.size()));
-    TESSERA_ASSIGN_OR_RETURN(detail::ForeignTree tree, ReadTree(block, tree_line, trees.size(), num_features, &categorical));
+    if (Done())
+      return At(lines_.size(),
+                "truncated: the file ends inside tree " + std::to_string(trees.size()));
+    TESSERA_ASSIGN_OR_RETURN(detail::ForeignTree tree,
+                             ReadTree(block, tree_line, trees.size(), num_features, &categorical));
     tree.output = static_cast<int>(trees.size() % static_cast<size_t>(m.num_outputs));
     trees.push_back(std::move(tree));
   }
   if (!ended)
-    return At(lines_.size(), "truncated: no 'end of trees' line after " + std::to_string(trees.size()) + " tree(s)");
+    return At(lines_.size(), "truncated: no 'end of trees' line after " +
+                                 std::to_string(trees.size()) + " tree(s)");
   if (declared_trees >= 0 && declared_trees != static_cast<int64_t>(trees.size()))
-    return At(header.at("tree_sizes").line, "header: tree_sizes lists " + std::to_string(declared_trees) + " trees, the file has " +
-                                                std::to_string(trees.size()));
+    return At(header.at("tree_sizes").line,
+              "header: tree_sizes lists " + std::to_string(declared_trees) +
+                  " trees, the file has " + std::to_string(trees.size()));
   if (trees.size() % static_cast<size_t>(m.num_outputs) != 0)
-    return At(lines_.size(), std::to_string(trees.size()) + " trees is not a whole number of iterations of " +
+    return At(lines_.size(), std::to_string(trees.size()) +
+                                 " trees is not a whole number of iterations of " +
                                  std::to_string(m.num_outputs) + " trees");
   const size_t iterations = trees.size() / static_cast<size_t>(m.num_outputs);
   if (average_output && iterations > 0)
@@ -403,21 +456,24 @@ Result<nlohmann::json> Parser::Run() {
   m.categorical = categorical;
   m.trees = std::move(trees);
   std::string version = header.count("version") ? header.at("version").value : "unknown";
-  m.training = {{"imported_from", {{"format", "lightgbm"},
-                                   {"version", version},
-                                   {"objective", objective.value},
-                                   {"average_output", average_output},
-                                   {"file", source_}}}};
+  m.training = {{"imported_from",
+                 {{"format", "lightgbm"},
+                  {"version", version},
+                  {"objective", objective.value},
+                  {"average_output", average_output},
+                  {"file", source_}}}};
   size_t failed_tree = tree_lines.size();
   auto document = detail::BuildModelDocument(m, &failed_tree);
-  if (!document.ok() && failed_tree < tree_lines.size()) return At(tree_lines[failed_tree], document.status().message());
+  if (!document.ok() && failed_tree < tree_lines.size())
+    return At(tree_lines[failed_tree], document.status().message());
   if (!document.ok()) return document.status().WithContext(source_ + ": LightGBM model");
   return document;
 }
 
 }  // namespace
 
-Result<nlohmann::json> LightgbmTextToDocument(std::string_view text, const std::string& source_name) {
+Result<nlohmann::json> LightgbmTextToDocument(std::string_view text,
+                                              const std::string& source_name) {
   Parser parser(text, source_name);
   return parser.Run();
 }

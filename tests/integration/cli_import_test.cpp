@@ -71,7 +71,8 @@ TEST(CliImport, XgboostModelPredictsLikeXgboost) {
     GTEST_SKIP() << "/usr/bin/python3 cannot import xgboost (apt-get install python3-xgboost)";
   TempDir dir;
   const std::string script = dir.Write("train.py", kTrainScript);
-  ASSERT_EQ(std::system(("/usr/bin/python3 '" + script + "' '" + dir.path().string() + "'").c_str()), 0);
+  ASSERT_EQ(
+      std::system(("/usr/bin/python3 '" + script + "' '" + dir.path().string() + "'").c_str()), 0);
 
   auto import = RunTessera(dir, "import --from xgboost m.json -o out.json --json");
   ASSERT_EQ(import.exit_code, 0) << import.err;
@@ -83,7 +84,8 @@ TEST(CliImport, XgboostModelPredictsLikeXgboost) {
   auto raw = RunTessera(dir, "predict -m out.json --data rows.csv -o raw.csv --raw-score -q");
   ASSERT_EQ(raw.exit_code, 0) << raw.err;
   const std::string xgb = testing::ReadFile(dir.Path("xgb.csv"));
-  std::vector<double> want_prob = ReadColumn(xgb, 0, false), want_margin = ReadColumn(xgb, 1, false);
+  std::vector<double> want_prob = ReadColumn(xgb, 0, false),
+                      want_margin = ReadColumn(xgb, 1, false);
   std::vector<double> prob = ReadColumn(testing::ReadFile(dir.Path("p.csv")), 0, true);
   std::vector<double> margin = ReadColumn(testing::ReadFile(dir.Path("raw.csv")), 0, true);
   ASSERT_EQ(prob.size(), 1000u);
@@ -91,7 +93,8 @@ TEST(CliImport, XgboostModelPredictsLikeXgboost) {
   size_t bad = 0;
   for (size_t i = 0; i < prob.size(); ++i) {
     if (std::fabs(prob[i] - want_prob[i]) > 1e-6) ++bad;
-    if (std::fabs(margin[i] - want_margin[i]) > 2e-6 * std::max(1.0, std::fabs(want_margin[i]))) ++bad;
+    if (std::fabs(margin[i] - want_margin[i]) > 2e-6 * std::max(1.0, std::fabs(want_margin[i])))
+      ++bad;
   }
   EXPECT_EQ(bad, 0u);
 }

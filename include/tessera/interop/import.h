@@ -28,7 +28,8 @@ std::string_view ToString(ForeignFormat format);
 // (the file name) starts every error message.
 Result<nlohmann::json> XgboostJsonToDocument(std::string_view text, const std::string& source_name);
 // The Tessera model document for a LightGBM text model. Errors name the file and line.
-Result<nlohmann::json> LightgbmTextToDocument(std::string_view text, const std::string& source_name);
+Result<nlohmann::json> LightgbmTextToDocument(std::string_view text,
+                                              const std::string& source_name);
 
 // Translates `text` in `format` and loads the document (models::ModelFromJson).
 Result<models::gbdt::GbdtModel> ImportModel(std::string_view text, ForeignFormat format,

@@ -111,12 +111,18 @@ TEST(LightgbmImport, BinaryModelPredictsAsWorkedOutByHand) {
   const float nan = std::nanf("");
   // x, y per row.
   const std::vector<float> rows = {
-      0.1f,        0.0f,   // 0.1f is above the double 0.1: right (-0.2); y = 0 > -0.25: right (0.07)
-      0.0999999f,  0.0f,   // left, then y = 0 <= 1e-35: leaf 0 (0.1); 0.07
-      nan,         nan,    // x missing: left; y missing reads as 0: leaf 0 (0.1); tree 1 default left (-0.05)
-      -1.0f,       2.0f,   // left, y > 1e-35: leaf 2 (0.3); 0.07
-      5.0f,        -0.25f, // right (-0.2); -0.25 <= -0.25: left (-0.05)
-      -1.0f,       1e-36f, // 1e-36 <= 1e-35: leaf 0 (0.1); 0.07
+      0.1f,
+      0.0f,  // 0.1f is above the double 0.1: right (-0.2); y = 0 > -0.25: right (0.07)
+      0.0999999f,
+      0.0f,  // left, then y = 0 <= 1e-35: leaf 0 (0.1); 0.07
+      nan,
+      nan,  // x missing: left; y missing reads as 0: leaf 0 (0.1); tree 1 default left (-0.05)
+      -1.0f,
+      2.0f,  // left, y > 1e-35: leaf 2 (0.3); 0.07
+      5.0f,
+      -0.25f,  // right (-0.2); -0.25 <= -0.25: left (-0.05)
+      -1.0f,
+      1e-36f,  // 1e-36 <= 1e-35: leaf 0 (0.1); 0.07
   };
   const std::vector<double> expected = {-0.13, 0.17, 0.05, 0.37, -0.25, 0.17};
   const size_t n = expected.size();
@@ -140,13 +146,17 @@ TEST(LightgbmImport, BinaryModelPredictsAsWorkedOutByHand) {
 
 TEST(LightgbmImport, MulticlassTreesGoToClassesInTurn) {
   // Two iterations of three one-leaf trees: tree t adds to class t % 3.
-  std::string text = "tree\nversion=v4\nnum_class=3\nnum_tree_per_iteration=3\nmax_feature_idx=0\n"
-                     "objective=multiclass num_class:3\nfeature_names=a\nfeature_infos=none\n\n";
+  std::string text =
+      "tree\nversion=v4\nnum_class=3\nnum_tree_per_iteration=3\nmax_feature_idx=0\n"
+      "objective=multiclass num_class:3\nfeature_names=a\nfeature_infos=none\n\n";
   const double values[] = {0.5, -0.5, 0.25, 0.125, 0.0, -1.0};
   for (int t = 0; t < 6; ++t)
-    text += "Tree=" + std::to_string(t) + "\nnum_leaves=1\nnum_cat=0\nsplit_feature=\nsplit_gain=\nthreshold=\n"
-            "decision_type=\nleft_child=\nright_child=\nleaf_value=" + std::to_string(values[t]) +
-            "\nleaf_weight=0\nleaf_count=0\ninternal_value=\ninternal_weight=\ninternal_count=\nis_linear=0\nshrinkage=1\n\n\n";
+    text += "Tree=" + std::to_string(t) +
+            "\nnum_leaves=1\nnum_cat=0\nsplit_feature=\nsplit_gain=\nthreshold=\n"
+            "decision_type=\nleft_child=\nright_child=\nleaf_value=" +
+            std::to_string(values[t]) +
+            "\nleaf_weight=0\nleaf_count=0\ninternal_value=\ninternal_weight=\ninternal_count=\nis_"
+            "linear=0\nshrinkage=1\n\n\n";
   text += "end of trees\n";
   auto model = Import(text);
   ASSERT_EQ(model.num_outputs(), 3);
@@ -161,11 +171,13 @@ TEST(LightgbmImport, MulticlassTreesGoToClassesInTurn) {
 
 TEST(LightgbmImport, CategoricalSplitSendsItsSetLeft) {
   // Feature c is categorical; the split's bitset 18 = bits 1 and 4: categories 1 and 4 go left.
-  std::string text = Replace(kBinaryModel, "feature_infos=[-5:5] [-3:3]", "feature_infos=[-5:5] 0:1:2:3:4:5");
+  std::string text =
+      Replace(kBinaryModel, "feature_infos=[-5:5] [-3:3]", "feature_infos=[-5:5] 0:1:2:3:4:5");
   text = Replace(text, "feature_names=x y", "feature_names=x c");
   text = Replace(text, "split_feature=1\nsplit_gain=1.5\nthreshold=-0.25\ndecision_type=10",
                  "split_feature=1\nsplit_gain=1.5\nthreshold=0\ndecision_type=1");
-  text = Replace(text, "Tree=1\nnum_leaves=2\nnum_cat=0", "Tree=1\nnum_leaves=2\nnum_cat=1\ncat_boundaries=0 1\ncat_threshold=18");
+  text = Replace(text, "Tree=1\nnum_leaves=2\nnum_cat=0",
+                 "Tree=1\nnum_leaves=2\nnum_cat=1\ncat_boundaries=0 1\ncat_threshold=18");
   // Tree 0 splits c numerically: make it split x twice instead.
   text = Replace(text, "split_feature=0 1\n", "split_feature=0 0\n");
   auto model = Import(text);
@@ -175,12 +187,14 @@ TEST(LightgbmImport, CategoricalSplitSendsItsSetLeft) {
   const std::vector<float> rows = {5, 1, 5, 4, 5, 2, 5, 7, 5, nan, 5, -1};
   std::vector<double> raw = model.PredictValues(rows.data(), 6, true, 1);
   const std::vector<double> expected = {-0.25, -0.25, -0.13, -0.13, -0.13, -0.13};
-  for (size_t r = 0; r < expected.size(); ++r) EXPECT_NEAR(raw[r], expected[r], 1e-12) << "row " << r;
+  for (size_t r = 0; r < expected.size(); ++r)
+    EXPECT_NEAR(raw[r], expected[r], 1e-12) << "row " << r;
 }
 
 TEST(LightgbmImport, ZeroAsMissingIsExactOrRefused) {
   // Missing type Zero, default left, threshold 0.5: zero goes left anyway, so the split is exact.
-  std::string ok = Replace(kBinaryModel, "threshold=-0.25\ndecision_type=10", "threshold=0.5\ndecision_type=6");
+  std::string ok =
+      Replace(kBinaryModel, "threshold=-0.25\ndecision_type=10", "threshold=0.5\ndecision_type=6");
   auto model = Import(ok);
   const float rows[] = {5, 0.0f, 5, std::nanf(""), 5, 0.6f};
   std::vector<double> raw = model.PredictValues(rows, 3, true, 1);
@@ -188,7 +202,8 @@ TEST(LightgbmImport, ZeroAsMissingIsExactOrRefused) {
   EXPECT_NEAR(raw[1], -0.25, 1e-12);
   EXPECT_NEAR(raw[2], -0.13, 1e-12);
   // Default right with threshold 0.5: zero would go right but -1 and 0.4 left. Refused.
-  std::string bad = Replace(kBinaryModel, "threshold=-0.25\ndecision_type=10", "threshold=0.5\ndecision_type=4");
+  std::string bad =
+      Replace(kBinaryModel, "threshold=-0.25\ndecision_type=10", "threshold=0.5\ndecision_type=4");
   std::string error = ImportError(bad);
   EXPECT_NE(error.find("model.txt:"), std::string::npos) << error;
   EXPECT_NE(error.find("tree 1 node 0"), std::string::npos) << error;
@@ -196,7 +211,8 @@ TEST(LightgbmImport, ZeroAsMissingIsExactOrRefused) {
 }
 
 TEST(LightgbmImport, AverageOutputDividesByIterations) {
-  std::string text = Replace(kBinaryModel, "objective=binary sigmoid:1\n", "objective=regression\naverage_output\n");
+  std::string text = Replace(kBinaryModel, "objective=binary sigmoid:1\n",
+                             "objective=regression\naverage_output\n");
   auto model = Import(text);
   EXPECT_EQ(model.params().objective, "regression");
   const float row[] = {5.0f, -0.25f};
@@ -216,17 +232,22 @@ TEST(LightgbmImport, ErrorsNameTheFileAndLine) {
   EXPECT_NE(error.find("truncated"), std::string::npos) << error;
 
   error = ImportError(Replace(text, "objective=binary sigmoid:1", "objective=lambdarank"));
-  EXPECT_NE(error.find("model.txt:7: objective 'lambdarank' is not supported"), std::string::npos) << error;
+  EXPECT_NE(error.find("model.txt:7: objective 'lambdarank' is not supported"), std::string::npos)
+      << error;
   error = ImportError(Replace(text, "objective=binary sigmoid:1", "objective=binary sigmoid:2"));
   EXPECT_NE(error.find("sigmoid:1"), std::string::npos) << error;
   error = ImportError(Replace(text, "is_linear=0\nshrinkage=0.1", "is_linear=1\nshrinkage=0.1"));
   EXPECT_NE(error.find("linear trees"), std::string::npos) << error;
-  error = ImportError(Replace(text, "leaf_value=-0.050000000000000003 0.070000000000000007", "leaf_value=-0.05"));
-  EXPECT_NE(error.find("tree 1: leaf_value: expected 2 values, found 1"), std::string::npos) << error;
+  error = ImportError(
+      Replace(text, "leaf_value=-0.050000000000000003 0.070000000000000007", "leaf_value=-0.05"));
+  EXPECT_NE(error.find("tree 1: leaf_value: expected 2 values, found 1"), std::string::npos)
+      << error;
   error = ImportError(Replace(text, "split_feature=0 1", "split_feature=0 7"));
   EXPECT_NE(error.find("tree 0 node 1: feature 7 out of range"), std::string::npos) << error;
-  error = ImportError(Replace(text, "left_child=1 -1", "left_child=0 -1"));  // node 0 is its own child
-  EXPECT_NE(error.find("model.txt:12: tree 0 node 0: node 0 is reached twice"), std::string::npos) << error;
+  error =
+      ImportError(Replace(text, "left_child=1 -1", "left_child=0 -1"));  // node 0 is its own child
+  EXPECT_NE(error.find("model.txt:12: tree 0 node 0: node 0 is reached twice"), std::string::npos)
+      << error;
   error = ImportError("{\"learner\": {}}");
   EXPECT_NE(error.find("model.txt:1: not a LightGBM text model"), std::string::npos) << error;
   error = ImportError(Replace(text, "threshold=-0.25", "threshold=abc"));

@@ -25,7 +25,9 @@ constexpr const char* kModel = R"({"learner":{"attributes":{},"feature_names":[]
  "learner_model_param":{"base_score":"5E-1","boost_from_average":"1","num_class":"0","num_feature":"2","num_target":"1"},
  "objective":{"name":"reg:squarederror","reg_loss_param":{"scale_pos_weight":"1"}}},"version":[1,7,4]})";
 
-nlohmann::json Doc() { return nlohmann::json::parse(kModel); }
+nlohmann::json Doc() {
+  return nlohmann::json::parse(kModel);
+}
 
 std::string ImportError(const std::string& text) {
   auto model = interop::ImportModel(text, ForeignFormat::kXgboostJson, "m.json");
@@ -42,9 +44,9 @@ TEST(XgboostImportByHand, LessThanThresholdAndMissingDirection) {
   EXPECT_TRUE(model->reference().mappers()[1].thresholds().empty());
   const float rows[] = {0.5f, 0, std::nextafter(0.5f, 0.0f), 0, std::nanf(""), 0, 100, 0};
   std::vector<double> raw = model->PredictValues(rows, 4, true, 1);
-  EXPECT_DOUBLE_EQ(raw[0], 1.25);   // 0.5 < 0.5 is false: right
-  EXPECT_DOUBLE_EQ(raw[1], 0.25);   // just below 0.5: left
-  EXPECT_DOUBLE_EQ(raw[2], 0.25);   // missing: default left
+  EXPECT_DOUBLE_EQ(raw[0], 1.25);  // 0.5 < 0.5 is false: right
+  EXPECT_DOUBLE_EQ(raw[1], 0.25);  // just below 0.5: left
+  EXPECT_DOUBLE_EQ(raw[2], 0.25);  // missing: default left
   EXPECT_DOUBLE_EQ(raw[3], 1.25);
   EXPECT_EQ(model->trees()[0].leaf_covers(), (std::vector<double>{4, 6}));
   EXPECT_EQ(model->trees()[0].nodes()[0].cover, 10);
@@ -66,7 +68,8 @@ TEST(XgboostImportByHand, NonFiniteWordsAndTreeOrderAreHandled) {
   EXPECT_DOUBLE_EQ(raw[0], 0.25);
   EXPECT_DOUBLE_EQ(raw[1], 1.25);
   std::string with_nan = std::string(kModel);
-  with_nan.replace(with_nan.find("\"base_weights\":[0,0,0]"), 22, "\"base_weights\":[NaN,0,-Infinity]");
+  with_nan.replace(with_nan.find("\"base_weights\":[0,0,0]"), 22,
+                   "\"base_weights\":[NaN,0,-Infinity]");
   EXPECT_TRUE(interop::ImportModel(with_nan, ForeignFormat::kXgboostJson, "m.json").ok());
 }
 
@@ -90,8 +93,11 @@ TEST(XgboostImportByHand, ErrorsNameTheProblem) {
   auto doc = Doc();
   doc["learner"]["objective"]["name"] = "rank:pairwise";
   error = ImportError(doc.dump());
-  EXPECT_NE(error.find("m.json: XGBoost model: learner.objective: objective 'rank:pairwise' is not supported"),
-            std::string::npos) << error;
+  EXPECT_NE(
+      error.find(
+          "m.json: XGBoost model: learner.objective: objective 'rank:pairwise' is not supported"),
+      std::string::npos)
+      << error;
 
   doc = Doc();
   doc["learner"]["objective"]["name"] = "binary:hinge";
@@ -100,8 +106,11 @@ TEST(XgboostImportByHand, ErrorsNameTheProblem) {
   doc = Doc();
   doc["learner"]["gradient_booster"]["model"]["trees"][0]["split_conditions"] = {0.5, 1.0};
   error = ImportError(doc.dump());
-  EXPECT_NE(error.find("learner.gradient_booster.model.trees[0].split_conditions: expected 3 entries, found 2"),
-            std::string::npos) << error;
+  EXPECT_NE(
+      error.find(
+          "learner.gradient_booster.model.trees[0].split_conditions: expected 3 entries, found 2"),
+      std::string::npos)
+      << error;
 
   doc = Doc();
   doc["learner"]["gradient_booster"]["model"]["trees"][0]["split_indices"] = {5, 0, 0};

@@ -26,7 +26,8 @@ namespace {
 using testing::TempDir;
 
 bool HaveXgboost() {
-  static const bool have = std::system("/usr/bin/python3 -c 'import xgboost' > /dev/null 2>&1") == 0;
+  static const bool have =
+      std::system("/usr/bin/python3 -c 'import xgboost' > /dev/null 2>&1") == 0;
   return have;
 }
 
@@ -122,7 +123,8 @@ std::vector<std::string> SplitCsvLine(const std::string& line) {
 // Trains the model in Python and reads what it wrote. `spec` is the case JSON.
 Case Train(const TempDir& dir, const nlohmann::json& spec) {
   const std::string script = dir.Write("train.py", kTrainScript);
-  const std::string cmd = "/usr/bin/python3 '" + script + "' '" + dir.path().string() + "' '" + spec.dump() + "'";
+  const std::string cmd =
+      "/usr/bin/python3 '" + script + "' '" + dir.path().string() + "' '" + spec.dump() + "'";
   EXPECT_EQ(std::system(cmd.c_str()), 0) << cmd;
   Case c;
   c.model_path = dir.Path("model.json");
@@ -132,7 +134,8 @@ Case Train(const TempDir& dir, const nlohmann::json& spec) {
   while (std::getline(rows, line)) {
     auto fields = SplitCsvLine(line);
     EXPECT_EQ(fields.size(), 8u) << line;
-    for (const auto& f : fields) c.rows.push_back(f.empty() ? std::nanf("") : std::strtof(f.c_str(), nullptr));
+    for (const auto& f : fields)
+      c.rows.push_back(f.empty() ? std::nanf("") : std::strtof(f.c_str(), nullptr));
   }
   std::ifstream ref(dir.Path("ref.csv"));
   while (std::getline(ref, line)) {
@@ -163,12 +166,14 @@ void ExpectSamePredictions(const Case& c, bool pred_is_class = false) {
   for (size_t i = 0; i < n * k; ++i) {
     const double x = c.xgb_margin[i];
     if (std::fabs(raw[i] - c.ref_margin[i]) > 1e-6) {
-      if (!bad_ref++) first = "row " + std::to_string(i / k) + ": tessera " + std::to_string(raw[i]) + " reference " +
-                              std::to_string(c.ref_margin[i]);
+      if (!bad_ref++)
+        first = "row " + std::to_string(i / k) + ": tessera " + std::to_string(raw[i]) +
+                " reference " + std::to_string(c.ref_margin[i]);
     }
     if (std::fabs(raw[i] - x) > 2e-6 * std::max(1.0, std::fabs(x))) ++bad_xgb;
     if (pred_is_class) continue;
-    if (std::fabs(pred[i] - c.xgb_pred[i]) > 1e-6 * std::max(1.0, std::fabs(c.xgb_pred[i]))) ++bad_pred;
+    if (std::fabs(pred[i] - c.xgb_pred[i]) > 1e-6 * std::max(1.0, std::fabs(c.xgb_pred[i])))
+      ++bad_pred;
   }
   EXPECT_EQ(bad_ref, 0u) << first;
   EXPECT_EQ(bad_xgb, 0u);
@@ -191,15 +196,18 @@ void ExpectSamePredictions(const Case& c, bool pred_is_class = false) {
 }
 
 #define REQUIRE_XGBOOST() \
-  if (!HaveXgboost()) GTEST_SKIP() << "/usr/bin/python3 cannot import xgboost (apt-get install python3-xgboost)"
+  if (!HaveXgboost())     \
+  GTEST_SKIP() << "/usr/bin/python3 cannot import xgboost (apt-get install python3-xgboost)"
 
 TEST(XgboostImport, BinaryLogisticWithMissingValuesAndBaseScore) {
   REQUIRE_XGBOOST();
   TempDir dir;
-  Case c = Train(dir, {{"objective", "binary:logistic"},
-                       {"params", {{"max_depth", 6}, {"eta", 0.3}, {"base_score", 0.3}, {"tree_method", "hist"}}},
-                       {"rounds", 40},
-                       {"names", {"age", "dose", "visits", "bmi", "x4", "x5", "x6", "x7"}}});
+  Case c = Train(
+      dir,
+      {{"objective", "binary:logistic"},
+       {"params", {{"max_depth", 6}, {"eta", 0.3}, {"base_score", 0.3}, {"tree_method", "hist"}}},
+       {"rounds", 40},
+       {"names", {"age", "dose", "visits", "bmi", "x4", "x5", "x6", "x7"}}});
   ExpectSamePredictions(c);
   auto model = interop::ImportModelFile(c.model_path, interop::ForeignFormat::kXgboostJson);
   ASSERT_TRUE(model.ok());
@@ -211,7 +219,8 @@ TEST(XgboostImport, BinaryLogisticWithMissingValuesAndBaseScore) {
   ASSERT_FALSE(tree.nodes().empty());
   const auto& root = tree.nodes()[0];
   auto cover_of = [&](int32_t child) {
-    return child >= 0 ? tree.nodes()[static_cast<size_t>(child)].cover : tree.leaf_covers()[static_cast<size_t>(~child)];
+    return child >= 0 ? tree.nodes()[static_cast<size_t>(child)].cover
+                      : tree.leaf_covers()[static_cast<size_t>(~child)];
   };
   EXPECT_GT(root.cover, 0);
   EXPECT_NEAR(cover_of(root.left) + cover_of(root.right), root.cover, 1e-3 * root.cover);
@@ -230,9 +239,11 @@ TEST(XgboostImport, MulticlassSoftmaxWithParallelTrees) {
   REQUIRE_XGBOOST();
   TempDir dir;
   // Two trees per class and iteration (tree_info 0,0,1,1,2,2,...): regrouped iteration-major.
-  Case c = Train(dir, {{"objective", "multi:softmax"},
-                       {"params", {{"max_depth", 4}, {"num_class", 3}, {"num_parallel_tree", 2}, {"subsample", 0.8}}},
-                       {"rounds", 10}});
+  Case c = Train(
+      dir, {{"objective", "multi:softmax"},
+            {"params",
+             {{"max_depth", 4}, {"num_class", 3}, {"num_parallel_tree", 2}, {"subsample", 0.8}}},
+            {"rounds", 10}});
   ExpectSamePredictions(c, true);
 }
 
@@ -240,7 +251,11 @@ TEST(XgboostImport, RegressionLossguideWithMaxLeaves) {
   REQUIRE_XGBOOST();
   TempDir dir;
   Case c = Train(dir, {{"objective", "reg:squarederror"},
-                       {"params", {{"tree_method", "hist"}, {"grow_policy", "lossguide"}, {"max_leaves", 31}, {"max_depth", 0}}},
+                       {"params",
+                        {{"tree_method", "hist"},
+                         {"grow_policy", "lossguide"},
+                         {"max_leaves", 31},
+                         {"max_depth", 0}}},
                        {"rounds", 40}});
   ExpectSamePredictions(c);
 }
@@ -259,10 +274,11 @@ TEST(XgboostImport, PoissonWithExactTreeMethod) {
 TEST(XgboostImport, CategoricalSplitsAndUnseenCategories) {
   REQUIRE_XGBOOST();
   TempDir dir;
-  Case c = Train(dir, {{"objective", "binary:logistic"},
-                       {"params", {{"tree_method", "hist"}, {"max_depth", 5}, {"max_cat_to_onehot", 1}}},
-                       {"rounds", 30},
-                       {"categorical", {5}}});
+  Case c =
+      Train(dir, {{"objective", "binary:logistic"},
+                  {"params", {{"tree_method", "hist"}, {"max_depth", 5}, {"max_cat_to_onehot", 1}}},
+                  {"rounds", 30},
+                  {"categorical", {5}}});
   ExpectSamePredictions(c);
   auto model = interop::ImportModelFile(c.model_path, interop::ForeignFormat::kXgboostJson);
   ASSERT_TRUE(model.ok());
@@ -273,9 +289,11 @@ TEST(XgboostImport, CategoricalSplitsAndUnseenCategories) {
 TEST(XgboostImport, DartScalesTreesByTheirWeights) {
   REQUIRE_XGBOOST();
   TempDir dir;
-  Case c = Train(dir, {{"objective", "reg:squarederror"},
-                       {"params", {{"booster", "dart"}, {"rate_drop", 0.3}, {"skip_drop", 0.0}, {"max_depth", 4}}},
-                       {"rounds", 20}});
+  Case c = Train(
+      dir,
+      {{"objective", "reg:squarederror"},
+       {"params", {{"booster", "dart"}, {"rate_drop", 0.3}, {"skip_drop", 0.0}, {"max_depth", 4}}},
+       {"rounds", 20}});
   ExpectSamePredictions(c);
 }
 
