@@ -109,21 +109,16 @@ TEST(LightgbmImport, BinaryModelPredictsAsWorkedOutByHand) {
   EXPECT_DOUBLE_EQ(model.params().learning_rate, 0.1);
   EXPECT_EQ(model.init_score(), std::vector<double>{0.0});
   const float nan = std::nanf("");
-  // x, y per row.
-  const std::vector<float> rows = {
-      0.1f,
-      0.0f,  // 0.1f is above the double 0.1: right (-0.2); y = 0 > -0.25: right (0.07)
-      0.0999999f,
-      0.0f,  // left, then y = 0 <= 1e-35: leaf 0 (0.1); 0.07
-      nan,
-      nan,  // x missing: left; y missing reads as 0: leaf 0 (0.1); tree 1 default left (-0.05)
-      -1.0f,
-      2.0f,  // left, y > 1e-35: leaf 2 (0.3); 0.07
-      5.0f,
-      -0.25f,  // right (-0.2); -0.25 <= -0.25: left (-0.05)
-      -1.0f,
-      1e-36f,  // 1e-36 <= 1e-35: leaf 0 (0.1); 0.07
+  // clang-format off
+  const std::vector<float> rows = {  // x, y
+      0.1f,       0.0f,    // 0.1f is above the double 0.1: right (-0.2); y = 0 > -0.25: right (0.07)
+      0.0999999f, 0.0f,    // left, then y = 0 <= 1e-35: leaf 0 (0.1); 0.07
+      nan,        nan,     // x missing: left; y missing reads as 0: leaf 0 (0.1); tree 1 default left (-0.05)
+      -1.0f,      2.0f,    // left, y > 1e-35: leaf 2 (0.3); 0.07
+      5.0f,       -0.25f,  // right (-0.2); -0.25 <= -0.25: left (-0.05)
+      -1.0f,      1e-36f,  // 1e-36 <= 1e-35: leaf 0 (0.1); 0.07
   };
+  // clang-format on
   const std::vector<double> expected = {-0.13, 0.17, 0.05, 0.37, -0.25, 0.17};
   const size_t n = expected.size();
   data::BinnedDataset ds = data::BinFloatRows(model.reference(), rows.data(), n);
