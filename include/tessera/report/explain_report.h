@@ -43,7 +43,7 @@ struct ExplainReport {
 
   // Added fields (keep the file small and the charts readable):
   size_t summary_features = 15;    // features in the importance and beeswarm charts
-  size_t max_plot_rows = 2000;     // rows drawn as dots (evenly spaced sample of `rows`)
+  size_t max_plot_rows = 2000;     // rows drawn as dots: an evenly spaced sample (0 = all)
   size_t waterfall_features = 10;  // bars per waterfall before "other N features"
 };
 
