@@ -183,7 +183,8 @@ Summary Summarise(const ExplainReport& r) {
 // one datum per dot: s = SHAP value, x = feature value (null if missing), c = colour position in
 // [0, 1] (5th to 95th percentile of the feature, null if missing), o = beeswarm offset,
 // t = value as text (only when feature_text is given). Dots without a finite SHAP value are left
-// out.
+// out. Per feature: numeric = some value is a number; category = no number but text values (drawn
+// in one colour, compared by category).
 json PointData(const ExplainReport& r, const Summary& s) {
   const size_t features = r.feature_names.size();
   const size_t plotted = std::max(s.summary_count, s.dependence_count);
@@ -234,7 +235,8 @@ json PointData(const ExplainReport& r, const Summary& s) {
               {"x", std::move(x_arr)},
               {"c", std::move(c_arr)},
               {"o", std::move(o_arr)},
-              {"numeric", !finite_x.empty()}};
+              {"numeric", !finite_x.empty()},
+              {"category", finite_x.empty() && has_text}};
     if (has_text) p["t"] = std::move(t_arr);
     points.push_back(std::move(p));
   }
@@ -295,7 +297,7 @@ json ImportanceSpec(const ExplainReport& r, const Summary& s) {
   return spec;
 }
 
-json SummarySpec(const ExplainReport& r, const Summary& s) {
+json SummarySpec(const ExplainReport& r, const Summary& s, const json& points) {
   const bool has_text = !r.feature_text.empty();
   const std::string score = ScoreName(r);
   json sort = json::array();
@@ -337,16 +339,29 @@ json SummarySpec(const ExplainReport& r, const Summary& s) {
                     {"color", {{"value", kGrey}}},
                     {"tooltip", DotTooltip(has_text, score)}}}};
   json categorical = missing;
-  missing["transform"].push_back({{"filter", "datum.numeric && !isValid(datum.c)"}});
+  missing["transform"].push_back({{"filter", "!datum.category && !isValid(datum.c)"}});
   missing["mark"]["opacity"] = 0.6;
   // Values without a low-high order (categories) get one dark colour; the tooltip names them.
-  categorical["transform"].push_back({{"filter", "!datum.numeric"}});
+  categorical["transform"].push_back({{"filter", "datum.category"}});
   categorical["encoding"]["color"] = {{"value", kCategory}};
+  // Only layers that have dots: Vega warns about the empty scale extent of an empty layer.
+  bool any_coloured = false, any_missing = false, any_category = false;
+  for (size_t k = 0; k < s.summary_count && k < points.size(); ++k) {
+    const json& p = points[k];
+    if (p["category"].get<bool>()) {
+      any_category |= !p["c"].empty();
+      continue;
+    }
+    for (const json& c : p["c"]) (c.is_null() ? any_missing : any_coloured) = true;
+  }
+  json layers = json::array({ZeroRule("x")});
+  if (any_coloured) layers.push_back(std::move(coloured));
+  if (any_missing) layers.push_back(std::move(missing));
+  if (any_category) layers.push_back(std::move(categorical));
   return {{"config", BaseConfig()},
           {"width", 620},
           {"height", {{"step", 34}}},
-          {"layer", json::array({ZeroRule("x"), std::move(coloured), std::move(missing),
-                                 std::move(categorical)})}};
+          {"layer", std::move(layers)}};
 }
 
 // `categories`: distinct text values (for a feature without numeric values).

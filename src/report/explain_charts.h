@@ -33,7 +33,8 @@ nlohmann::json PointData(const ExplainReport& r, const Summary& s);
 
 // One Vega-Lite spec per chart. The dot charts read the dataset named "points" (PointData).
 nlohmann::json ImportanceSpec(const ExplainReport& r, const Summary& s);
-nlohmann::json SummarySpec(const ExplainReport& r, const Summary& s);
+// `points`: PointData(r, s), to leave out the colour layers that would have no dots.
+nlohmann::json SummarySpec(const ExplainReport& r, const Summary& s, const nlohmann::json& points);
 // `numeric`: dots against the numbers, else against the text values (`categories` distinct).
 nlohmann::json DependenceSpec(const ExplainReport& r, const Summary& s, size_t f, bool numeric,
                               size_t categories);

@@ -230,7 +230,7 @@ Status WriteExplainReport(const ExplainReport& report, const std::string& path) 
   json points = r.rows > 0 ? PointData(r, s) : json::array();
   bool summary_has_categories = false;
   for (size_t k = 0; k < s.summary_count; ++k) {
-    if (!points[k]["numeric"].get<bool>()) summary_has_categories = true;
+    if (points[k]["category"].get<bool>()) summary_has_categories = true;
   }
 
   if (r.rows == 0) {
@@ -273,7 +273,7 @@ Status WriteExplainReport(const ExplainReport& report, const std::string& path) 
     for (size_t k = 0; k < s.summary_count; ++k) summary_features.push_back(s.order[k]);
     charts.push_back({{"id", "chart-summary"},
                       {"features", std::move(summary_features)},
-                      {"spec", SummarySpec(r, s)}});
+                      {"spec", SummarySpec(r, s, points)}});
   }
 
   // 3. Dependence plots.

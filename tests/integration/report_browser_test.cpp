@@ -15,6 +15,7 @@
 
 #include <cstdint>
 #include <cstdlib>
+#include <limits>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -152,26 +153,21 @@ std::string ChartElement(const std::string& dom, const std::string& id) {
   return dom.substr(start, end == std::string::npos ? std::string::npos : end - start);
 }
 
-TEST(ExplainReportBrowserTest, RendersEveryChartOfflineWithoutConsoleMessages) {
-  const std::string chromium = FindChromium();
-  if (chromium.empty()) {
-    GTEST_SKIP() << "Chromium not found (neither $TESSERA_CHROMIUM nor `chromium` on PATH); "
-                    "scripts/bootstrap installs Debian's `chromium` package";
-  }
-  TempDir dir;
-  // Awkward names on purpose ("</script>", quotes, a dotted name): the page must still draw.
-  ExplainReport report = tessera::testing::MakeClinicReport(600, 3, /*awkward_names=*/true);
-  report.top_features = 4;
-  const std::string html = dir.Path("report.html");
-  Status st = WriteExplainReport(report, html);
-  ASSERT_TRUE(st.ok()) << st.message();
+size_t Count(const std::string& text, const std::string& needle) {
+  size_t n = 0;
+  for (size_t at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1)) ++n;
+  return n;
+}
 
-  std::vector<std::string> charts = {"chart-importance", "chart-summary"};
-  for (size_t k = 1; k <= report.top_features; ++k)
-    charts.push_back("chart-dependence-" + std::to_string(k));
-  for (size_t k = 1; k <= report.waterfalls.size(); ++k)
-    charts.push_back("chart-waterfall-" + std::to_string(k));
+// What Chromium made of a report: the DOM after the page ran, its stderr, the screenshot.
+struct Rendered {
+  std::string dom, log, png;
+};
 
+// Opens `html` in headless Chromium, saving the screenshot beside it. Fails the test (fatal
+// failures, so call through ASSERT_NO_FATAL_FAILURE) when Chromium fails or times out.
+void Render(const std::string& chromium, const TempDir& dir, const std::string& html,
+            Rendered* out) {
   const std::string png = dir.Path("report.png"), dom = dir.Path("dom.html"),
                     log = dir.Path("chromium.log");
   // --no-sandbox: CI runs as root, where Chromium refuses its sandbox (and containers often lack
@@ -188,22 +184,26 @@ TEST(ExplainReportBrowserTest, RendersEveryChartOfflineWithoutConsoleMessages) {
       " --virtual-time-budget=15000 --screenshot='" + png + "' --dump-dom 'file://" + html +
       "' > '" + dom + "' 2> '" + log + "' < /dev/null";
   const int status = std::system(command.c_str());
-  const std::string stderr_text = ReadFile(log);
+  out->log = ReadFile(log);
   ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
       << "chromium failed (exit " << (WIFEXITED(status) ? WEXITSTATUS(status) : -1)
       << ", 124 = timed out after 90 s):\n"
       << command << "\n"
-      << stderr_text;
+      << out->log;
+  out->dom = ReadFile(dom);
+  out->png = ReadFile(png);
+  ASSERT_FALSE(out->dom.empty()) << "--dump-dom printed nothing:\n" << out->log;
+}
 
-  // No console message of any kind: the page logs nothing when all is well, and Vega/Vega-Lite
-  // warnings (a bad spec, an empty scale) would show here.
-  std::stringstream lines(stderr_text);
+// No console message of any kind (the page logs nothing when all is well; Vega and Vega-Lite
+// warnings about a bad spec or an empty scale would show here), no problem reported by the
+// page, and every chart in `charts` drawn as an SVG with marks.
+void ExpectAllChartsDrawn(const Rendered& rendered, const std::vector<std::string>& charts) {
+  std::stringstream lines(rendered.log);
   for (std::string line; std::getline(lines, line);) {
     EXPECT_EQ(line.find(":CONSOLE"), std::string::npos) << "console message: " << line;
   }
-
-  const std::string page = ReadFile(dom);
-  ASSERT_FALSE(page.empty()) << "--dump-dom printed nothing:\n" << stderr_text;
+  const std::string& page = rendered.dom;
   EXPECT_NE(page.find("data-problems=\"0\""), std::string::npos) << "the page reported a problem";
   EXPECT_NE(page.find("<p id=\"report-problems\" class=\"problems\" hidden=\"\"></p>"),
             std::string::npos)
@@ -220,14 +220,44 @@ TEST(ExplainReportBrowserTest, RendersEveryChartOfflineWithoutConsoleMessages) {
     ASSERT_NE(at, std::string::npos) << id << " was not drawn";
     EXPECT_GT(std::stoul(element.substr(at + 12)), 0u) << id << " drew no marks";
   }
+}
+
+std::vector<std::string> ExpectedCharts(size_t dependence, size_t waterfalls) {
+  std::vector<std::string> charts = {"chart-importance", "chart-summary"};
+  for (size_t k = 1; k <= dependence; ++k)
+    charts.push_back("chart-dependence-" + std::to_string(k));
+  for (size_t k = 1; k <= waterfalls; ++k) charts.push_back("chart-waterfall-" + std::to_string(k));
+  return charts;
+}
+
+#define TESSERA_REQUIRE_CHROMIUM(var)                                                         \
+  const std::string var = FindChromium();                                                     \
+  if (var.empty()) {                                                                          \
+    GTEST_SKIP() << "Chromium not found (neither $TESSERA_CHROMIUM nor `chromium` on PATH); " \
+                    "scripts/bootstrap installs Debian's `chromium` package";                 \
+  }
+
+TEST(ExplainReportBrowserTest, RendersEveryChartOfflineWithoutConsoleMessages) {
+  TESSERA_REQUIRE_CHROMIUM(chromium);
+  TempDir dir;
+  // Awkward names on purpose ("</script>", quotes, a dotted name): the page must still draw.
+  ExplainReport report = tessera::testing::MakeClinicReport(600, 3, /*awkward_names=*/true);
+  report.top_features = 4;
+  const std::string html = dir.Path("report.html");
+  Status st = WriteExplainReport(report, html);
+  ASSERT_TRUE(st.ok()) << st.message();
+
+  Rendered rendered;
+  ASSERT_NO_FATAL_FAILURE(Render(chromium, dir, html, &rendered));
+  ExpectAllChartsDrawn(rendered, ExpectedCharts(report.top_features, report.waterfalls.size()));
   // The awkward name is shown as text, not run as markup.
-  EXPECT_NE(page.find("bmi \"body\" &lt;mass&gt; &amp; index &lt;/script&gt;"), std::string::npos);
+  EXPECT_NE(rendered.dom.find("bmi \"body\" &lt;mass&gt; &amp; index &lt;/script&gt;"),
+            std::string::npos);
 
   // The screenshot: a real PNG of the window, with the charts' colours in it.
-  const std::string shot = ReadFile(png);
-  ASSERT_GT(shot.size(), 20000u) << "screenshot missing or nearly empty";
+  ASSERT_GT(rendered.png.size(), 20000u) << "screenshot missing or nearly empty";
   Image image;
-  const std::string error = DecodePng(shot, &image);
+  const std::string error = DecodePng(rendered.png, &image);
   ASSERT_EQ(error, "");
   EXPECT_EQ(image.width, static_cast<uint32_t>(kWidth));
   EXPECT_EQ(image.height, static_cast<uint32_t>(kHeight));
@@ -235,9 +265,37 @@ TEST(ExplainReportBrowserTest, RendersEveryChartOfflineWithoutConsoleMessages) {
   const size_t pixels = size_t{image.width} * image.height;
   EXPECT_LT(white, pixels * 97 / 100) << "the page looks blank";
   EXPECT_GT(CountColour(image, 0x4a, 0x6f, 0xa5), 2000u) << "importance bars not visible";
-  EXPECT_GT(CountColour(image, 0xff, 0x00, 0x51), 1000u) << "red (pushes up) bars/dots not visible";
-  EXPECT_GT(CountColour(image, 0x00, 0x8b, 0xfb), 1000u)
-      << "blue (pushes down) bars/dots not visible";
+  EXPECT_GT(CountColour(image, 0xff, 0x00, 0x51), 1000u) << "red (pushes up) not visible";
+  EXPECT_GT(CountColour(image, 0x00, 0x8b, 0xfb), 1000u) << "blue (pushes down) not visible";
+}
+
+// Sparse input: no text values, no gain, a feature whose values are all missing. Charts that have
+// nothing to show must be left out cleanly (an empty layer would make Vega warn on the console).
+TEST(ExplainReportBrowserTest, SparseReportDrawsWithoutConsoleMessages) {
+  TESSERA_REQUIRE_CHROMIUM(chromium);
+  TempDir dir;
+  ExplainReport report = tessera::testing::MakeClinicReport(40, 1);
+  report.feature_text.clear();
+  report.gain_importance.clear();
+  const size_t f = report.feature_names.size();
+  for (size_t row = 0; row < report.rows; ++row) {
+    report.feature_values[row * f + 2] = std::numeric_limits<double>::quiet_NaN();
+  }
+  // Ranked by mean |SHAP|: age, smoker (no values without text), bmi, cholesterol (all missing
+  // now), noise_1. The two without values get a note instead of a chart.
+  report.top_features = 5;
+  const std::string html = dir.Path("report.html");
+  Status st = WriteExplainReport(report, html);
+  ASSERT_TRUE(st.ok()) << st.message();
+
+  Rendered rendered;
+  ASSERT_NO_FATAL_FAILURE(Render(chromium, dir, html, &rendered));
+  ExpectAllChartsDrawn(
+      rendered, {"chart-importance", "chart-summary", "chart-dependence-1", "chart-dependence-3",
+                 "chart-dependence-5", "chart-waterfall-1", "chart-waterfall-2"});
+  EXPECT_EQ(rendered.dom.find("id=\"chart-dependence-2\""), std::string::npos);
+  EXPECT_EQ(rendered.dom.find("id=\"chart-dependence-4\""), std::string::npos);
+  EXPECT_EQ(Count(rendered.dom, "No values of this feature were given"), 2u);
 }
 
 }  // namespace
