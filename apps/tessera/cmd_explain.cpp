@@ -1,5 +1,6 @@
 // tessera explain | importance | pdp: why a model predicts what it does.
 #include <cmath>
+#include <filesystem>
 #include <cstdio>
 #include <memory>
 
@@ -10,6 +11,7 @@
 #include "tessera/explain/partial_dependence.h"
 #include "tessera/explain/tree_shap.h"
 #include "tessera/models/model_file.h"
+#include "tessera/report/model_report.h"
 
 namespace tessera::cli {
 
@@ -45,19 +47,12 @@ std::vector<size_t> SelectRows(const std::vector<size_t>& asked, size_t availabl
   return asked;
 }
 
-// The selected rows of `ds` as a dataset of their own.
-data::BinnedDataset TakeRows(const data::BinnedDataset& ds, const std::vector<size_t>& rows) {
-  data::BinnedDataset out(ds.schema(), ds.feature_columns(), ds.mappers(), rows.size());
-  const size_t width = ds.num_features() * static_cast<size_t>(ds.bytes_per_cell());
-  for (size_t i = 0; i < rows.size(); ++i) std::memcpy(out.mutable_cells() + i * width, ds.cells() + rows[i] * width, width);
-  return out;
-}
-
 struct ExplainFlags {
   IngestFlags data;
   std::string model, output, html;
   std::vector<size_t> rows;
   bool all = false, interactions = false, json = false;
+  size_t output_class = 0;
 };
 
 void RunExplain(const ExplainFlags& f) {
@@ -68,12 +63,13 @@ void RunExplain(const ExplainFlags& f) {
   const auto start = std::chrono::steady_clock::now();
   const auto ds = Check(data::IngestWithReference(f.data.inputs, options, model.reference(), false));
   const std::vector<size_t> rows = SelectRows(f.rows, ds.num_rows());
-  const data::BinnedDataset selected = TakeRows(ds, rows);
+  const data::BinnedDataset selected = data::SelectRows(ds, rows);
   const int threads = options.read.threads;
   const size_t K = static_cast<size_t>(model.num_outputs()), F = ds.num_features(), W = F + 1;
   const auto shap_start = std::chrono::steady_clock::now();
-  std::vector<double> values =
-      f.interactions ? explain::ShapInteractionValues(model, selected, threads) : explain::ShapValues(model, selected, threads);
+  std::vector<double> values;
+  if (!f.output.empty())
+    values = f.interactions ? explain::ShapInteractionValues(model, selected, threads) : explain::ShapValues(model, selected, threads);
   const double shap_seconds = SecondsSince(shap_start);
   if (!f.output.empty()) {
     std::string out = RowHeader(model) + (f.interactions ? ",feature" : "") + FeatureHeader(model.reference()) + "\n";
@@ -92,6 +88,18 @@ void RunExplain(const ExplainFlags& f) {
           out += '\n';
         }
     Check(WriteFileAtomically(f.output, out));
+  }
+  if (!f.html.empty()) {
+    report::ModelReportOptions ro;
+    ro.title = "Why the model " + std::filesystem::path(f.model).filename().string() + " predicts what it does";
+    // Waterfalls for the rows asked for, else the first few.
+    ro.waterfall_rows = f.rows;
+    for (size_t r = 0; ro.waterfall_rows.empty() && r < std::min<size_t>(3, ds.num_rows()); ++r) ro.waterfall_rows.push_back(r);
+    if (ro.waterfall_rows.size() > 3 && f.rows.empty()) ro.waterfall_rows.resize(3);
+    ro.output = f.output_class;
+    ro.threads = threads;
+    const auto report = Check(report::MakeModelExplainReport(model, ds, f.data.inputs, options, ro));
+    Check(report::WriteExplainReport(report, f.html));
   }
   if (f.json) {
     nlohmann::json j = {{"rows", rows.size()}, {"features", F}, {"outputs", K}, {"interactions", f.interactions},
@@ -233,6 +241,7 @@ void RegisterExplain(CLI::App* app) {
   cmd->add_flag("--all", f->all, "Explain every row");
   cmd->add_option("-o,--output", f->output, "SHAP values CSV: per row (and class) one value per feature, then the expected value");
   cmd->add_option("--html", f->html, "Also write a self-contained HTML report");
+  cmd->add_option("--class", f->output_class, "Multiclass models: the class the HTML report explains (0-based)");
   cmd->add_flag("--interactions", f->interactions, "SHAP interaction values: a (features + 1) square per row");
   cmd->add_flag("--json", f->json, "Print a JSON summary on stdout");
   cmd->callback([f] { RunExplain(*f); });

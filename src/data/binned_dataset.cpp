@@ -1,5 +1,7 @@
 #include "tessera/data/binned_dataset.h"
 
+#include <cstring>
+
 namespace tessera::data {
 
 BinnedDataset::BinnedDataset(Schema schema, std::vector<size_t> feature_columns, std::vector<BinMapper> mappers,
@@ -12,6 +14,14 @@ BinnedDataset::BinnedDataset(Schema schema, std::vector<size_t> feature_columns,
   for (const auto& m : mappers_)
     if (m.num_bins() > 256) bytes_per_cell_ = 2;
   cells_.resize(rows * mappers_.size() * static_cast<size_t>(bytes_per_cell_));
+}
+
+BinnedDataset SelectRows(const BinnedDataset& ds, const std::vector<size_t>& rows) {
+  BinnedDataset out(ds.schema(), ds.feature_columns(), ds.mappers(), rows.size());
+  out.set_label_classes(ds.label_classes());
+  const size_t width = ds.num_features() * static_cast<size_t>(ds.bytes_per_cell());
+  for (size_t i = 0; i < rows.size(); ++i) std::memcpy(out.mutable_cells() + i * width, ds.cells() + rows[i] * width, width);
+  return out;
 }
 
 }  // namespace tessera::data

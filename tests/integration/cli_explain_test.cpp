@@ -80,6 +80,19 @@ TEST_F(CliExplain, InteractionsImportanceAndPdp) {
   EXPECT_EQ(grid.size(), 7u);
 }
 
+TEST_F(CliExplain, HtmlReportWithWaterfallsForTheRowsAskedFor) {
+  auto html = RunTessera(dir, "explain -m model.json --data test.csv --rows 4,120 --html report.html -q");
+  ASSERT_EQ(html.exit_code, 0) << html.err;
+  const std::string page = testing::ReadFile(dir.Path("report.html"));
+  EXPECT_NE(page.find("<html"), std::string::npos);
+  EXPECT_NE(page.find("Why the model model.json predicts what it does"), std::string::npos);
+  EXPECT_NE(page.find("log-odds of"), std::string::npos);
+  EXPECT_EQ(page.find("src=\"http"), std::string::npos) << "the page must not load anything from the network";
+  auto past = RunTessera(dir, "explain -m model.json --data test.csv --rows 4,300 --html late.html -q");
+  EXPECT_EQ(past.exit_code, 1);
+  EXPECT_FALSE(std::filesystem::exists(dir.Path("late.html")));
+}
+
 TEST_F(CliExplain, BadRequestsExitOneWithoutOutput) {
   auto past = RunTessera(dir, "explain -m model.json --data test.csv --rows 300 -o shap.csv");
   EXPECT_EQ(past.exit_code, 1);

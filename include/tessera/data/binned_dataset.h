@@ -63,4 +63,7 @@ class BinnedDataset {
   std::vector<std::string> label_classes_;
 };
 
+// The given rows of `ds` (in that order) as a data set of their own, without labels.
+BinnedDataset SelectRows(const BinnedDataset& ds, const std::vector<size_t>& rows);
+
 }  // namespace tessera::data
