@@ -1,5 +1,7 @@
 #include "cli_common.h"
 
+#include "tessera/data/table_reader.h"
+#include "tessera/models/model_file.h"
 #include <charconv>
 #include <unistd.h>
 
@@ -102,6 +104,58 @@ void AppendNumber(std::string* out, double v) {
   char buf[32];
   auto r = std::to_chars(buf, buf + sizeof buf, v);
   out->append(buf, r.ptr);
+}
+
+namespace {
+std::string& CommandLineText() {
+  static std::string text;
+  return text;
+}
+}  // namespace
+
+void SetCommandLine(int argc, char** argv) {
+  std::string& text = CommandLineText();
+  text = "tessera";
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    const bool plain = !arg.empty() && arg.find_first_of(" \t\"'\\$") == std::string::npos;
+    text += " " + (plain ? arg : "'" + arg + "'");
+  }
+}
+
+const std::string& CommandLine() { return CommandLineText(); }
+
+void AddStoreFlag(CLI::App* cmd, std::string* store) {
+  cmd->add_option("--store", *store, "Tracking store and model registry (default: $TESSERA_STORE or ./tessera-store)");
+}
+
+std::string StoreDir(const std::string& flag) { return flag.empty() ? registry::Store::DefaultDir() : flag; }
+
+void AddTrackingFlags(CLI::App* cmd, TrackingFlags* flags) {
+  AddStoreFlag(cmd, &flags->store);
+  cmd->add_flag("--no-track", flags->no_track, "Do not record this run in the store");
+}
+
+std::unique_ptr<registry::RunTracker> StartTracking(const TrackingFlags& flags, const std::string& kind,
+                                                    const std::vector<std::string>& inputs, const data::Schema& schema,
+                                                    const nlohmann::json& params) {
+  if (flags.no_track) return nullptr;
+  registry::RunInfo info;
+  info.kind = kind;
+  info.command = CommandLine();
+  info.params = params;
+  const auto files = Check(data::ExpandInputPaths(inputs));
+  info.data_fingerprint = Check(registry::DataFingerprint(files, schema.ToJson().dump()));
+  auto store = Check(registry::Store::Open(StoreDir(flags.store)));
+  return Check(registry::RunTracker::Start(std::move(store), info));
+}
+
+models::gbdt::GbdtModel LoadModelArg(const std::string& model, const std::string& store_flag) {
+  if (!registry::Store::IsModelRef(model)) return Check(models::LoadModel(model));
+  auto store = Check(registry::Store::Open(StoreDir(store_flag)));
+  const auto version = Check(store->ResolveRef(model));
+  const std::string path = Check(store->VerifiedArtifactPath(version.artifact));
+  return Check(models::LoadModel(path));
 }
 
 }  // namespace tessera::cli

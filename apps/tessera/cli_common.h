@@ -9,6 +9,8 @@
 
 #include "tessera/core/status.h"
 #include "tessera/data/ingest.h"
+#include "tessera/models/gbdt/booster.h"
+#include "tessera/registry/tracking.h"
 
 namespace tessera::cli {
 
@@ -47,6 +49,28 @@ void ParseKeyValues(const std::vector<std::string>& items, std::map<std::string,
 std::string CsvField(std::string_view text);
 // Appends the shortest text that reads back as exactly `v`.
 void AppendNumber(std::string* out, double v);
+
+// The command line as typed (recorded with each tracked run).
+void SetCommandLine(int argc, char** argv);
+const std::string& CommandLine();
+
+// --store DIR: the tracking store and registry ($TESSERA_STORE, else ./tessera-store).
+void AddStoreFlag(CLI::App* cmd, std::string* store);
+std::string StoreDir(const std::string& flag);
+
+// --store and --no-track, for commands that record a run.
+struct TrackingFlags {
+  std::string store;
+  bool no_track = false;
+};
+void AddTrackingFlags(CLI::App* cmd, TrackingFlags* flags);
+// Starts a run of `kind` for data `inputs` read with `schema`; nullptr with --no-track.
+std::unique_ptr<registry::RunTracker> StartTracking(const TrackingFlags& flags, const std::string& kind,
+                                                    const std::vector<std::string>& inputs, const data::Schema& schema,
+                                                    const nlohmann::json& params);
+
+// A model from a file path or a registry reference (models:/name@alias, models:/name/3).
+models::gbdt::GbdtModel LoadModelArg(const std::string& model, const std::string& store_flag);
 
 // Human-friendly byte counts ("27.4 MiB").
 std::string FormatBytes(double bytes);

@@ -49,6 +49,7 @@ std::vector<size_t> SelectRows(const std::vector<size_t>& asked, size_t availabl
 
 struct ExplainFlags {
   IngestFlags data;
+  std::string store;
   std::string model, output, html;
   std::vector<size_t> rows;
   bool all = false, interactions = false, json = false;
@@ -58,7 +59,7 @@ struct ExplainFlags {
 void RunExplain(const ExplainFlags& f) {
   if (f.output.empty() && f.html.empty()) throw StatusError{Status::UserError("explain: give -o FILE.csv and/or --html FILE.html")};
   if (f.all && !f.rows.empty()) throw StatusError{Status::UserError("explain: --rows and --all exclude each other")};
-  const auto model = Check(models::LoadModel(f.model));
+  const auto model = LoadModelArg(f.model, f.store);
   const data::IngestOptions options = f.data.Resolve();
   const auto start = std::chrono::steady_clock::now();
   const auto ds = Check(data::IngestWithReference(f.data.inputs, options, model.reference(), false));
@@ -114,6 +115,7 @@ void RunExplain(const ExplainFlags& f) {
 
 struct ImportanceFlags {
   IngestFlags data;
+  std::string store;
   std::string model, metric;
   bool permutation = false, json = false;
   int repeats = 5;
@@ -121,7 +123,7 @@ struct ImportanceFlags {
 };
 
 void RunImportance(const ImportanceFlags& f) {
-  const auto model = Check(models::LoadModel(f.model));
+  const auto model = LoadModelArg(f.model, f.store);
   const size_t F = model.reference().num_features();
   const auto trees = explain::ComputeTreeImportance(model);
   std::vector<double> mean_abs_shap;
@@ -175,6 +177,7 @@ void RunImportance(const ImportanceFlags& f) {
 
 struct PdpFlags {
   IngestFlags data;
+  std::string store;
   std::string model, output;
   std::vector<std::string> features;
   size_t grid = 20;
@@ -190,7 +193,7 @@ size_t FeatureIndex(const data::BinnedDataset& ref, const std::string& name) {
 }
 
 void RunPdp(const PdpFlags& f) {
-  const auto model = Check(models::LoadModel(f.model));
+  const auto model = LoadModelArg(f.model, f.store);
   const data::IngestOptions options = f.data.Resolve();
   const auto ds = Check(data::IngestWithReference(f.data.inputs, options, model.reference(), false));
   explain::PartialDependenceOptions po;
@@ -244,6 +247,7 @@ void RegisterExplain(CLI::App* app) {
   cmd->add_option("--class", f->output_class, "Multiclass models: the class the HTML report explains (0-based)");
   cmd->add_flag("--interactions", f->interactions, "SHAP interaction values: a (features + 1) square per row");
   cmd->add_flag("--json", f->json, "Print a JSON summary on stdout");
+  AddStoreFlag(cmd, &f->store);
   cmd->callback([f] { RunExplain(*f); });
 
   auto i = std::make_shared<ImportanceFlags>();
@@ -255,6 +259,7 @@ void RegisterExplain(CLI::App* app) {
   imp->add_option("--repeats", i->repeats, "Shuffles per feature")->check(CLI::Range(1, 1000));
   imp->add_option("--seed", i->seed, "Seed of the shuffles");
   imp->add_flag("--json", i->json, "Print JSON");
+  AddStoreFlag(imp, &i->store);
   imp->callback([i] { RunImportance(*i); });
 
   auto p = std::make_shared<PdpFlags>();
@@ -266,6 +271,7 @@ void RegisterExplain(CLI::App* app) {
   pdp->add_flag("--ice", p->ice, "Also each row's curve (one feature only)");
   pdp->add_flag("--raw-score", p->raw_score, "Raw scores instead of probabilities");
   pdp->add_option("-o,--output", p->output, "Output CSV")->required();
+  AddStoreFlag(pdp, &p->store);
   pdp->callback([p] { RunPdp(*p); });
 }
 

@@ -16,10 +16,11 @@ struct PredictFlags {
   IngestFlags data;
   std::string model, output;
   bool raw_score = false, pred_leaf = false, json = false;
+  std::string store;
 };
 
 void RunPredict(const PredictFlags& f) {
-  auto model = Check(models::LoadModel(f.model));
+  auto model = LoadModelArg(f.model, f.store);
   data::IngestOptions options = f.data.Resolve();
   auto start = std::chrono::steady_clock::now();
   auto ds = Check(data::IngestWithReference(f.data.inputs, options, model.reference(), false));
@@ -80,12 +81,16 @@ struct EvalFlags {
   std::string model;
   std::vector<std::string> metrics;
   bool json = false;
+  TrackingFlags tracking;
 };
 
 void RunEval(const EvalFlags& f) {
-  auto model = Check(models::LoadModel(f.model));
+  auto model = LoadModelArg(f.model, f.tracking.store);
   data::IngestOptions options = f.data.Resolve();
   auto ds = Check(data::IngestWithReference(f.data.inputs, options, model.reference(), true));
+  nlohmann::json run_params = {{"model", f.model}};
+  if (model.training_info().contains("run_id")) run_params["model_run_id"] = model.training_info()["run_id"];
+  auto tracker = StartTracking(f.tracking, "eval", f.data.inputs, ds.schema(), run_params);
   std::vector<double> preds = model.Predict(ds, options.read.threads);
   const size_t k = static_cast<size_t>(model.num_outputs());
   std::vector<std::string> names = f.metrics;
@@ -101,12 +106,19 @@ void RunEval(const EvalFlags& f) {
     result[*metrics::CanonicalMetricName(name)] = v;
   }
   result["rows"] = ds.num_rows();
+  if (tracker) {
+    std::map<std::string, double> final_metrics;
+    for (const auto& [name, value] : result.items())
+      if (name != "rows") final_metrics[name] = value.get<double>();
+    Check(tracker->Finish(final_metrics, {}));
+    result["run_id"] = tracker->run_id();
+  }
   if (f.json) {
     std::printf("%s\n", result.dump(2).c_str());
     return;
   }
   for (const auto& [name, value] : result.items())
-    if (name != "rows") std::printf("%-14s %.6f\n", name.c_str(), value.get<double>());
+    if (name != "rows" && name != "run_id") std::printf("%-14s %.6f\n", name.c_str(), value.get<double>());
   std::printf("%-14s %zu\n", "rows", ds.num_rows());
 }
 
@@ -121,6 +133,7 @@ void RegisterPredict(CLI::App* app) {
   cmd->add_flag("--raw-score", f->raw_score, "Raw scores (margins) instead of probabilities");
   cmd->add_flag("--pred-leaf", f->pred_leaf, "The leaf index each row reaches in every tree");
   cmd->add_flag("--json", f->json, "Print timings as JSON on stdout (predictions go to --output)");
+  AddStoreFlag(cmd, &f->store);
   cmd->callback([f] { RunPredict(*f); });
 
   auto e = std::make_shared<EvalFlags>();
@@ -129,6 +142,7 @@ void RegisterPredict(CLI::App* app) {
   AddIngestFlags(eval, &e->data, false, "--data");
   eval->add_option("--metric", e->metrics, "Metrics (default: by objective)")->delimiter(',');
   eval->add_flag("--json", e->json, "Print JSON");
+  AddTrackingFlags(eval, &e->tracking);
   eval->callback([e] { RunEval(*e); });
 }
 

@@ -18,6 +18,7 @@ struct TrainFlags {
   std::vector<std::string> params;
   int log_every = 10;
   bool json = false;
+  TrackingFlags tracking;
 };
 
 void RunTrain(const TrainFlags& f) {
@@ -50,14 +51,16 @@ void RunTrain(const TrainFlags& f) {
   }
   std::unique_ptr<models::gbdt::GbdtModel> init;
   if (!f.init_model.empty()) {
-    init = std::make_unique<models::gbdt::GbdtModel>(Check(models::LoadModel(f.init_model)));
+    init = std::make_unique<models::gbdt::GbdtModel>(LoadModelArg(f.init_model, f.tracking.store));
     train_options.init_model = init.get();
   }
   train_options.metric_every = f.log_every;
   const double read_seconds = SecondsSince(start);
   const bool quiet = f.data.quiet;
   const int total = params.num_iterations;
+  auto tracker = StartTracking(f.tracking, "train", f.data.inputs, train.schema(), params.ToJson());
   train_options.on_iteration = [&](const models::gbdt::IterationReport& r) {
+    if (tracker) Check(tracker->Log(r.iteration, r.metrics));
     if (quiet || (r.iteration % f.log_every != 0 && r.iteration != total)) return;
     std::string line = "[" + std::to_string(r.iteration) + "]";
     for (const auto& [name, value] : r.metrics) {
@@ -70,8 +73,14 @@ void RunTrain(const TrainFlags& f) {
   auto train_start = std::chrono::steady_clock::now();
   auto model = Check(models::gbdt::TrainGbdt(train, params, train_options));
   const double train_seconds = SecondsSince(train_start);
+  if (tracker) model.SetTrainingInfo("run_id", tracker->run_id());
   Check(models::SaveModel(model, f.output));
   nlohmann::json summary = model.training_info();
+  if (tracker) {
+    std::map<std::string, double> final_metrics = {{"train_seconds", train_seconds}};
+    for (const auto& [name, value] : summary["valid_metrics"].items()) final_metrics[name] = value.get<double>();
+    Check(tracker->Finish(final_metrics, {{"model", f.output}}));
+  }
   summary["model"] = f.output;
   summary["read_seconds"] = read_seconds;
   summary["train_seconds"] = train_seconds;
@@ -84,6 +93,7 @@ void RunTrain(const TrainFlags& f) {
     if (summary.contains("best_iteration")) std::printf("best iteration: %d\n", summary["best_iteration"].get<int>());
     for (const auto& [name, value] : summary["valid_metrics"].items()) std::printf("%s: %.6g\n", name.c_str(), value.get<double>());
     std::printf("model written to %s\n", f.output.c_str());
+    if (tracker) std::printf("run %s recorded in %s\n", tracker->run_id().c_str(), tracker->store().dir().c_str());
   }
 }
 
@@ -101,6 +111,7 @@ void RegisterTrain(CLI::App* app) {
   cmd->add_option("--init-model", f->init_model, "Continue boosting from this model");
   cmd->add_option("--log-every", f->log_every, "Print validation metrics every N iterations")->check(CLI::Range(1, 1000000));
   cmd->add_flag("--json", f->json, "Print the summary as JSON");
+  AddTrackingFlags(cmd, &f->tracking);
   cmd->callback([f] { RunTrain(*f); });
 }
 

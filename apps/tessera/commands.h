@@ -12,5 +12,6 @@ void RegisterTrain(CLI::App* app);     // tessera train
 void RegisterPredict(CLI::App* app);   // tessera predict | eval
 void RegisterExplain(CLI::App* app);   // tessera explain | importance | pdp
 void RegisterImport(CLI::App* app);    // tessera import --from xgboost|lightgbm
+void RegisterRegistry(CLI::App* app);  // tessera runs ... | models ...
 
 }  // namespace tessera::cli

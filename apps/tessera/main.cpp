@@ -12,6 +12,7 @@ int main(int argc, char** argv) {
   // Big buffers (chunks, matrices) straight from mmap and back to the system when freed: glibc's
   // adaptive threshold would otherwise keep freed chunk buffers resident in its heap.
   mallopt(M_MMAP_THRESHOLD, 1 << 20);
+  tessera::cli::SetCommandLine(argc, argv);
   CLI::App app{"Tessera: machine learning on big tabular data, from ingest to the edge."};
   app.set_version_flag("--version", std::string("tessera ") + TESSERA_VERSION);
   app.require_subcommand(1);
@@ -22,6 +23,7 @@ int main(int argc, char** argv) {
   tessera::cli::RegisterPredict(&app);
   tessera::cli::RegisterExplain(&app);
   tessera::cli::RegisterImport(&app);
+  tessera::cli::RegisterRegistry(&app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

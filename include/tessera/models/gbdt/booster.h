@@ -45,6 +45,8 @@ class GbdtModel {
   void Transform(std::vector<double>* scores) const;
 
   nlohmann::json training_info() const { return training_info_; }
+  // Provenance added after training (the tracked run's id, an import's origin).
+  void SetTrainingInfo(const std::string& key, nlohmann::json value) { training_info_[key] = std::move(value); }
 
  private:
   friend class GbdtTrainer;
