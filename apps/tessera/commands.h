@@ -11,5 +11,6 @@ void RegisterGen(CLI::App* app);       // tessera gen
 void RegisterTrain(CLI::App* app);     // tessera train
 void RegisterPredict(CLI::App* app);   // tessera predict | eval
 void RegisterExplain(CLI::App* app);   // tessera explain | importance | pdp
+void RegisterExport(CLI::App* app);    // tessera export
 
 }  // namespace tessera::cli

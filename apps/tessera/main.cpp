@@ -21,6 +21,7 @@ int main(int argc, char** argv) {
   tessera::cli::RegisterTrain(&app);
   tessera::cli::RegisterPredict(&app);
   tessera::cli::RegisterExplain(&app);
+  tessera::cli::RegisterExport(&app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
