@@ -108,15 +108,19 @@ struct TrainedModel {
 
 class CliExport : public ::testing::Test {
  protected:
-  static void SetUpTestSuite() {
+  // The models are trained once for all tests, in SetUp so that a failure fails the test (a
+  // failing SetUpTestSuite shows as skipped tests in ctest).
+  void SetUp() override {
+    if (dir_) return;
     dir_ = new TempDir();
     WriteTrainingData();
-    binary_ = new TrainedModel(Train("binary.json", "train --data train.csv --label label --categorical code "
+    binary_ = new TrainedModel(Train("binary.json", "train --data train.csv --label label --ignore class --categorical code "
                                                     "-o binary.json -p num_iterations=40 -p num_leaves=15 -q"));
     multiclass_ = new TrainedModel(Train("multi.json", "train --data train.csv --label class --ignore label "
                                                        "--categorical code --objective multiclass -o multi.json "
                                                        "-p num_iterations=12 -p num_leaves=7 -q"));
     dir_->Write("driver.c", kDriver);
+    ASSERT_FALSE(HasFailure());
   }
   static void TearDownTestSuite() {
     delete binary_;
@@ -125,7 +129,8 @@ class CliExport : public ::testing::Test {
   }
 
   // x0: numeric with missing values; x1: few distinct values; code: numeric category codes
-  // (with "2.5", "-3" and "100" among them) and missing values; the odd name: numeric.
+  // (with "2.5", "-3" and "100" among them) and missing values; the odd name: numeric. Labels:
+  // 0/1, and three classes as text (so the multiclass model has class names).
   static void WriteTrainingData() {
     std::mt19937_64 rng(7);
     std::normal_distribution<double> normal;
@@ -144,7 +149,7 @@ class CliExport : public ::testing::Test {
       double score = (x0_missing ? 0.7 : x0) + 0.15 * (x1 - 10) + (code_missing ? -0.5 : code_effect[code]) +
                      0.3 * odd * (x0 > 0) + normal(rng) * 0.5;
       csv << (x0_missing ? "" : std::to_string(x0)) << ',' << x1 << ',' << (code_missing ? "" : codes[code]) << ','
-          << odd << ',' << (score > 0.3 ? 1 : 0) << ',' << (score < -0.8 ? 0 : score < 1.2 ? 1 : 2) << '\n';
+          << odd << ',' << (score > 0.3 ? 1 : 0) << ',' << (score < -0.8 ? "low" : score < 1.2 ? "mid" : "high") << '\n';
     }
     dir_->Write("train.csv", csv.str());
   }
@@ -300,7 +305,7 @@ TEST_F(CliExport, HostGccMatchesTheEngine) {
 TEST_F(CliExport, HostGccMatchesTheEngineForOtherLinks) {
   if (!HaveTool("gcc")) GTEST_SKIP() << "gcc is not installed (scripts/bootstrap installs build-essential)";
   for (const std::string objective : {"poisson", "regression"}) {
-    const TrainedModel m = Train(objective + ".json", "train --data train.csv --label class --ignore label --categorical code "
+    const TrainedModel m = Train(objective + ".json", "train --data train.csv --label x1 --ignore label,class --categorical code "
                                                       "--objective " + objective + " -o " + objective +
                                                       ".json -p num_iterations=15 -p num_leaves=7 -q");
     ExpectFloatMatch(m, Build(m, "", Host()), "host " + objective);
@@ -350,7 +355,7 @@ int main(void) {
   bin_predict(x, p);
   multi_bin_features(x, bins);
   multi_predict_quantized(bins, q);
-  printf("%d %d\n", BIN_NUM_OUTPUTS, MULTI_NUM_OUTPUTS);
+  printf("%d %d %d %s\n", BIN_NUM_OUTPUTS, MULTI_NUM_OUTPUTS, MULTI_NUM_CLASSES, multi_class_names[2]);
   return 0;
 }
 )");
@@ -361,7 +366,7 @@ int main(void) {
                &log),
             0)
       << log;
-  EXPECT_EQ(log, "1 3\n");
+  EXPECT_EQ(log, "1 3 3 mid\n");
 }
 
 TEST_F(CliExport, ReportsCodeSizeAndStack) {
@@ -375,6 +380,11 @@ TEST_F(CliExport, ReportsCodeSizeAndStack) {
   EXPECT_GT(j["code_size"]["text"].get<int>(), 1000);
   EXPECT_GT(j["code_size"]["stack"]["tessera_predict"].get<int>(), 0);
   EXPECT_GT(j["code_size"]["stack"]["tessera_predict_raw"].get<int>(), 0);
+
+  auto no_cc = RunTessera(*dir_, "export -m multi.json -o sized_none --cc no-such-cc");
+  ASSERT_EQ(no_cc.exit_code, 0) << no_cc.err;
+  EXPECT_NE(no_cc.out.find("code size: not measured: C compiler 'no-such-cc' not found"), std::string::npos) << no_cc.out;
+  EXPECT_TRUE(std::filesystem::exists(dir_->Path("sized_none/model.c")));
 
   auto text = RunTessera(*dir_, "export -m multi.json -o sized_q --quantize");
   ASSERT_EQ(text.exit_code, 0) << text.err;
