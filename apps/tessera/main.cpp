@@ -24,6 +24,7 @@ int main(int argc, char** argv) {
   tessera::cli::RegisterExplain(&app);
   tessera::cli::RegisterImport(&app);
   tessera::cli::RegisterRegistry(&app);
+  tessera::cli::RegisterExport(&app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
