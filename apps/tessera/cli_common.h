@@ -18,6 +18,10 @@ namespace tessera::cli {
 struct StatusError {
   Status status;
 };
+// Thrown to end the program with a given exit code that is not an error (tessera gate: 3 = reject).
+struct ExitRequest {
+  int code;
+};
 inline void Check(const Status& st) {
   if (!st.ok()) throw StatusError{st};
 }

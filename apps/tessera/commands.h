@@ -13,6 +13,7 @@ void RegisterPredict(CLI::App* app);   // tessera predict | eval
 void RegisterExplain(CLI::App* app);   // tessera explain | importance | pdp
 void RegisterImport(CLI::App* app);    // tessera import --from xgboost|lightgbm
 void RegisterRegistry(CLI::App* app);  // tessera runs ... | models ...
+void RegisterGate(CLI::App* app);      // tessera gate
 void RegisterExport(CLI::App* app);    // tessera export
 
 }  // namespace tessera::cli

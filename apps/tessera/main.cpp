@@ -1,5 +1,5 @@
 // tessera: the command-line front door. Each subcommand lives in its own cmd_*.cpp file.
-// Exit codes: 0 success, 1 user error (bad flags or input), 2 internal error.
+// Exit codes: 0 success, 1 user error (bad flags or input), 2 internal error, 3 a gate rejected.
 #include <malloc.h>
 
 #include <cstdio>
@@ -24,12 +24,15 @@ int main(int argc, char** argv) {
   tessera::cli::RegisterExplain(&app);
   tessera::cli::RegisterImport(&app);
   tessera::cli::RegisterRegistry(&app);
+  tessera::cli::RegisterGate(&app);
   tessera::cli::RegisterExport(&app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     int rc = app.exit(e);
     return rc == 0 ? 0 : 1;
+  } catch (const tessera::cli::ExitRequest& e) {
+    return e.code;
   } catch (const tessera::cli::StatusError& e) {
     std::fprintf(stderr, "tessera: error: %s\n", e.status.message().c_str());
     return e.status.kind() == tessera::ErrorKind::kUser ? 1 : 2;

@@ -16,6 +16,15 @@ BinnedDataset::BinnedDataset(Schema schema, std::vector<size_t> feature_columns,
   cells_.resize(rows * mappers_.size() * static_cast<size_t>(bytes_per_cell_));
 }
 
+std::vector<std::vector<uint64_t>> BinCounts(const BinnedDataset& ds) {
+  const size_t nf = ds.num_features();
+  std::vector<std::vector<uint64_t>> counts(nf);
+  for (size_t f = 0; f < nf; ++f) counts[f].assign(ds.mappers()[f].num_bins(), 0);
+  for (size_t r = 0; r < ds.num_rows(); ++r)
+    for (size_t f = 0; f < nf; ++f) ++counts[f][ds.bin(r, f)];
+  return counts;
+}
+
 BinnedDataset SelectRows(const BinnedDataset& ds, const std::vector<size_t>& rows) {
   BinnedDataset out(ds.schema(), ds.feature_columns(), ds.mappers(), rows.size());
   out.set_label_classes(ds.label_classes());

@@ -134,6 +134,41 @@ std::optional<std::string> CanonicalMetricName(std::string_view name) {
   return std::nullopt;
 }
 
+double Psi(std::span<const uint64_t> expected, std::span<const uint64_t> actual) {
+  double te = 0, ta = 0;
+  for (uint64_t c : expected) te += static_cast<double>(c);
+  for (uint64_t c : actual) ta += static_cast<double>(c);
+  if (te == 0 || ta == 0) return std::numeric_limits<double>::quiet_NaN();
+  double psi = 0;
+  for (size_t b = 0; b < std::min(expected.size(), actual.size()); ++b) {
+    const double e = std::max(static_cast<double>(expected[b]), 0.5) / te;
+    const double a = std::max(static_cast<double>(actual[b]), 0.5) / ta;
+    if (expected[b] == 0 && actual[b] == 0) continue;
+    psi += (a - e) * std::log(a / e);
+  }
+  return psi;
+}
+
+double GroupedPsi(std::span<const uint64_t> expected, std::span<const uint64_t> actual, size_t groups) {
+  const size_t bins = std::min(expected.size(), actual.size());
+  if (bins == 0) return std::numeric_limits<double>::quiet_NaN();
+  double total = 0;
+  for (size_t b = 1; b < bins; ++b) total += static_cast<double>(expected[b]);
+  std::vector<uint64_t> e = {expected[0]}, a = {actual[0]};
+  double cumulative = 0;
+  size_t group = 0;
+  for (size_t b = 1; b < bins; ++b) {
+    if (e.size() == 1 || group < static_cast<size_t>(cumulative / std::max(total, 1.0) * static_cast<double>(groups))) {
+      e.push_back(0), a.push_back(0);
+      group = static_cast<size_t>(cumulative / std::max(total, 1.0) * static_cast<double>(groups));
+    }
+    e.back() += expected[b];
+    a.back() += actual[b];
+    cumulative += static_cast<double>(expected[b]);
+  }
+  return Psi(e, a);
+}
+
 Result<double> Evaluate(std::string_view raw_name, std::span<const float> y, std::span<const double> p, size_t outputs,
                         std::span<const float> w) {
   const auto name = CanonicalMetricName(raw_name);

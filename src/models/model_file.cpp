@@ -23,6 +23,7 @@ nlohmann::json ModelToJson(const gbdt::GbdtModel& model) {
   doc["features"] = {{"columns", ref.feature_columns()}, {"names", names}, {"bin_mappers", mappers}};
   doc["label_classes"] = ref.label_classes();
   doc["model"] = gbdt::GbdtModelToJson(model);
+  if (!model.reference_counts().empty()) doc["reference"] = {{"bin_counts", model.reference_counts()}};
   return doc;
 }
 
@@ -55,6 +56,15 @@ Result<gbdt::GbdtModel> ModelFromJson(const nlohmann::json& doc, const std::stri
     reference.set_label_classes(doc.value("label_classes", std::vector<std::string>{}));
     auto model = gbdt::GbdtModelFromJson(doc.at("model"), std::move(reference));
     if (!model.ok()) return model.status().WithContext(source);
+    if (doc.contains("reference")) {
+      auto counts = doc["reference"].at("bin_counts").get<std::vector<std::vector<uint64_t>>>();
+      const auto& ref = model->reference();
+      if (counts.size() != ref.num_features()) return bad("reference: one list of bin counts per feature expected");
+      for (size_t f = 0; f < counts.size(); ++f)
+        if (counts[f].size() != ref.mappers()[f].num_bins())
+          return bad("reference: feature " + std::to_string(f) + " needs " + std::to_string(ref.mappers()[f].num_bins()) + " bin counts");
+      model->SetReferenceCounts(std::move(counts));
+    }
     return model;
   } catch (const nlohmann::json::exception& e) {
     return bad(std::string("malformed model document: ") + e.what());

@@ -63,6 +63,9 @@ class BinnedDataset {
   std::vector<std::string> label_classes_;
 };
 
+// Rows per bin of each feature (feature x bin).
+std::vector<std::vector<uint64_t>> BinCounts(const BinnedDataset& ds);
+
 // The given rows of `ds` (in that order) as a data set of their own, without labels.
 BinnedDataset SelectRows(const BinnedDataset& ds, const std::vector<size_t>& rows);
 

@@ -4,6 +4,7 @@
 // Pure functions; thread-safe.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <span>
 #include <string>
@@ -29,6 +30,16 @@ double MultiLogLoss(std::span<const float> labels, std::span<const double> probs
                     std::span<const float> weights = {});
 double MultiError(std::span<const float> labels, std::span<const double> probs, size_t classes,
                   std::span<const float> weights = {});
+
+// Population stability index of `actual` against `expected` (counts per bin, same bins):
+// sum over bins of (a - e) * ln(a / e) with a, e the bins' shares; empty bins count as a share of
+// 0.5 / total so that the index stays finite. 0 = same distribution; > 0.25 is usually read as a
+// major shift, 0.1 - 0.25 as a moderate one.
+double Psi(std::span<const uint64_t> expected, std::span<const uint64_t> actual);
+// The same over coarser bins: bin 0 (missing values) alone, the others merged in order into
+// about `groups` groups of equal expected share (deciles for 10). Fine bins with few rows each
+// make PSI large by chance alone; the usual reading thresholds assume about ten bins.
+double GroupedPsi(std::span<const uint64_t> expected, std::span<const uint64_t> actual, size_t groups = 10);
 
 // Whether a larger value of the metric is better (for early stopping).
 bool HigherIsBetter(std::string_view metric);

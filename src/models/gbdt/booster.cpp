@@ -263,6 +263,7 @@ Result<GbdtModel> GbdtTrainer::Run() {
   info["valid_metrics"] = jm;
   info["seconds"] = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   model.training_info_ = info;
+  model.reference_counts_ = data::BinCounts(train_);
   return model;
 }
 

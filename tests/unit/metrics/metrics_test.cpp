@@ -91,3 +91,41 @@ TEST(Metrics, NamesAndDirections) {
 
 }  // namespace
 }  // namespace tessera::metrics
+
+namespace tessera::metrics {
+namespace {
+
+TEST(Psi, ZeroForTheSameSharesAndAsComputedByHand) {
+  const std::vector<uint64_t> a = {10, 20, 30, 40}, b = {1, 2, 3, 4};
+  EXPECT_NEAR(Psi(a, b), 0.0, 1e-15);
+  const std::vector<uint64_t> e = {50, 50}, x = {20, 80};
+  // (0.2 - 0.5) ln(0.2 / 0.5) + (0.8 - 0.5) ln(0.8 / 0.5)
+  EXPECT_NEAR(Psi(e, x), -0.3 * std::log(0.4) + 0.3 * std::log(1.6), 1e-12);
+  // An empty bin counts as half a row, so the index stays finite.
+  const std::vector<uint64_t> gone = {100, 0};
+  EXPECT_TRUE(std::isfinite(Psi(e, gone)));
+  EXPECT_GT(Psi(e, gone), 1.0);
+}
+
+}  // namespace
+}  // namespace tessera::metrics
+
+namespace tessera::metrics {
+namespace {
+
+TEST(Psi, GroupedKeepsMissingApartAndMergesIntoDeciles) {
+  // 101 bins: missing + 100 equal fine bins; the sample has the same shares but lumpy counts.
+  std::vector<uint64_t> expected(101, 100), actual(101, 0);
+  expected[0] = 500;
+  actual[0] = 50;
+  for (size_t b = 1; b < 101; ++b) actual[b] = b % 2 ? 16 : 4;  // noisy per bin, even per decile
+  EXPECT_GT(Psi(expected, actual), 0.3);
+  EXPECT_LT(GroupedPsi(expected, actual), 0.01);
+  // A real shift (all rows in the top decile) stays large.
+  std::vector<uint64_t> shifted(101, 0);
+  for (size_t b = 91; b < 101; ++b) shifted[b] = 100;
+  EXPECT_GT(GroupedPsi(expected, shifted), 1.0);
+}
+
+}  // namespace
+}  // namespace tessera::metrics

@@ -154,6 +154,12 @@ TEST(Gbdt, SaveLoadPredictIsBitIdentical) {
   ASSERT_TRUE(back.ok()) << back.status().message();
   auto p1 = model->PredictRaw(ds), p2 = back->PredictRaw(ds);
   ASSERT_EQ(p1.size(), p2.size());
+  // The training distribution (for drift) survives too: every row counted once per feature.
+  ASSERT_EQ(back->reference_counts(), model->reference_counts());
+  ASSERT_EQ(model->reference_counts().size(), ds.num_features());
+  uint64_t rows = 0;
+  for (uint64_t c : model->reference_counts()[0]) rows += c;
+  EXPECT_EQ(rows, ds.num_rows());
   for (size_t i = 0; i < p1.size(); ++i) ASSERT_EQ(p1[i], p2[i]) << i;
 }
 

@@ -45,6 +45,10 @@ class GbdtModel {
   void Transform(std::vector<double>* scores) const;
 
   nlohmann::json training_info() const { return training_info_; }
+  // Training rows per bin of each feature: the reference distribution that drift is measured
+  // against (empty for imported models).
+  const std::vector<std::vector<uint64_t>>& reference_counts() const { return reference_counts_; }
+  void SetReferenceCounts(std::vector<std::vector<uint64_t>> counts) { reference_counts_ = std::move(counts); }
   // Provenance added after training (the tracked run's id, an import's origin).
   void SetTrainingInfo(const std::string& key, nlohmann::json value) { training_info_[key] = std::move(value); }
 
@@ -57,6 +61,7 @@ class GbdtModel {
   std::vector<double> init_score_;
   std::vector<Tree> trees_;  // iteration-major: tree i belongs to output i % num_outputs
   data::BinnedDataset reference_;
+  std::vector<std::vector<uint64_t>> reference_counts_;
   std::shared_ptr<Objective> objective_;
   nlohmann::json training_info_;
 };
