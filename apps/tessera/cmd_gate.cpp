@@ -29,11 +29,49 @@ std::pair<std::string, std::string> NameAndAlias(const std::string& ref) {
   return {rest.substr(0, at), rest.substr(at + 1)};
 }
 
+bool HasAlias(const std::string& store_flag, const std::string& name, const std::string& alias) {
+  auto store = Check(registry::Store::Open(StoreDir(store_flag)));
+  return store->GetAlias(name, alias).ok();
+}
+
+// Points NAME@ALIAS at the candidate (registering a candidate file as a new version first).
+std::string Promote(const GateFlags& f, const models::gbdt::GbdtModel& candidate, const std::string& name, const std::string& alias) {
+  auto store = Check(registry::Store::Open(StoreDir(f.store)));
+  int version = 0;
+  if (registry::Store::IsModelRef(f.candidate)) {
+    const auto v = Check(store->ResolveRef(f.candidate));
+    if (v.name != name)
+      throw StatusError{Status::UserError("--promote: the candidate is a version of '" + v.name + "', the champion of '" + name + "'")};
+    version = v.version;
+  } else {
+    const std::string run_id =
+        candidate.training_info().contains("run_id") ? candidate.training_info()["run_id"].get<std::string>() : "";
+    const auto artifact = Check(store->PutArtifactFile(f.candidate, "model"));
+    version = Check(store->RegisterVersion(name, artifact.sha256, run_id, "promoted by tessera gate", {})).version;
+  }
+  Check(store->SetAlias(name, alias, version));
+  return "models:/" + name + "@" + alias + " -> version " + std::to_string(version);
+}
+
 void RunGate(const GateFlags& f) {
   const auto [name, alias] = NameAndAlias(f.champion);
   if (f.promote && name.empty())
     throw StatusError{Status::UserError("--promote moves the champion's alias: give --champion models:/NAME@ALIAS")};
   const auto candidate = LoadModelArg(f.candidate, f.store);
+  if (!name.empty() && !HasAlias(f.store, name, alias)) {
+    // No champion yet: nothing to beat. The first candidate is promoted (when asked).
+    std::string promoted;
+    if (f.promote) promoted = Promote(f, candidate, name, alias);
+    if (f.json) {
+      nlohmann::json j = {{"pass", true}, {"reasons", nlohmann::json::array()}, {"champion", nullptr}};
+      if (!promoted.empty()) j["promoted"] = promoted;
+      std::printf("%s\n", j.dump(2).c_str());
+    } else {
+      std::printf("PROMOTE: there is no %s yet, so the candidate has nothing to beat\n", f.champion.c_str());
+      if (!promoted.empty()) std::printf("promoted: %s\n", promoted.c_str());
+    }
+    return;
+  }
   const auto champion = LoadModelArg(f.champion, f.store);
   registry::GateOptions options;
   options.metric = f.metric;
@@ -45,21 +83,7 @@ void RunGate(const GateFlags& f) {
   const auto result = Check(registry::EvaluateGate(candidate, champion, f.data.inputs, read, options));
 
   std::string promoted;
-  if (result.pass && f.promote) {
-    auto store = Check(registry::Store::Open(StoreDir(f.store)));
-    int version = 0;
-    if (registry::Store::IsModelRef(f.candidate)) {
-      const auto v = Check(store->ResolveRef(f.candidate));
-      if (v.name != name) throw StatusError{Status::UserError("--promote: the candidate is a version of '" + v.name + "', the champion of '" + name + "'")};
-      version = v.version;
-    } else {  // a file: it becomes a new version first
-      const std::string run_id = candidate.training_info().contains("run_id") ? candidate.training_info()["run_id"].get<std::string>() : "";
-      const auto artifact = Check(store->PutArtifactFile(f.candidate, "model"));
-      version = Check(store->RegisterVersion(name, artifact.sha256, run_id, "promoted by tessera gate", {})).version;
-    }
-    Check(store->SetAlias(name, alias, version));
-    promoted = "models:/" + name + "@" + alias + " -> version " + std::to_string(version);
-  }
+  if (result.pass && f.promote) promoted = Promote(f, candidate, name, alias);
   if (f.json) {
     nlohmann::json j = {{"pass", result.pass}, {"reasons", result.reasons}, {"metric", result.metric},
                         {"candidate", result.candidate}, {"champion", result.champion}, {"delta", result.delta},

@@ -14,6 +14,7 @@ void RegisterExplain(CLI::App* app);   // tessera explain | importance | pdp
 void RegisterImport(CLI::App* app);    // tessera import --from xgboost|lightgbm
 void RegisterRegistry(CLI::App* app);  // tessera runs ... | models ...
 void RegisterGate(CLI::App* app);      // tessera gate
+void RegisterPipeline(CLI::App* app);  // tessera pipeline run
 void RegisterExport(CLI::App* app);    // tessera export
 
 }  // namespace tessera::cli

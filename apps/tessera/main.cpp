@@ -25,6 +25,7 @@ int main(int argc, char** argv) {
   tessera::cli::RegisterImport(&app);
   tessera::cli::RegisterRegistry(&app);
   tessera::cli::RegisterGate(&app);
+  tessera::cli::RegisterPipeline(&app);
   tessera::cli::RegisterExport(&app);
   try {
     app.parse(argc, argv);

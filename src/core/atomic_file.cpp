@@ -1,5 +1,7 @@
 #include "tessera/core/atomic_file.h"
 
+#include <filesystem>
+
 #include <unistd.h>
 
 #include <cerrno>
@@ -26,6 +28,10 @@ Status AtomicFileWriter::Open(const std::string& path) {
   }
   to_stdout_ = false;
   temp_path_ = path + ".tmp-" + std::to_string(getpid());
+  // A missing folder is made, as `-o out/model.json` users expect.
+  const auto parent = std::filesystem::path(path).parent_path();
+  std::error_code ec;
+  if (!parent.empty()) std::filesystem::create_directories(parent, ec);
   file_ = std::fopen(temp_path_.c_str(), "wb");
   if (!file_) return IoError("cannot create file", temp_path_);
   return Status::Ok();

@@ -58,9 +58,18 @@ TEST(AtomicFileWriter, CommitReplacesAndAbortLeavesNothing) {
 }
 
 TEST(AtomicFileWriter, ReportsUnwritableDirectory) {
-  Status s = WriteFileAtomically("/nonexistent-dir/x.txt", "x");
+  testing::TempDir dir;
+  dir.Write("plain-file", "x");  // a file where a folder would have to be
+  const std::string path = dir.Path("plain-file/sub/x.txt");
+  Status s = WriteFileAtomically(path, "x");
   EXPECT_FALSE(s.ok());
-  EXPECT_NE(s.message().find("/nonexistent-dir/x.txt"), std::string::npos);
+  EXPECT_NE(s.message().find(path), std::string::npos) << s.message();
+}
+
+TEST(AtomicFileWriter, MakesMissingFolders) {
+  testing::TempDir dir;
+  ASSERT_TRUE(WriteFileAtomically(dir.Path("a/b/x.txt"), "hello").ok());
+  EXPECT_EQ(testing::ReadFile(dir.Path("a/b/x.txt")), "hello");
 }
 
 TEST(ParallelFor, CoversEveryIndexOnceForAnyThreadCount) {
