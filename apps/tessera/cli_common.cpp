@@ -134,6 +134,7 @@ std::string StoreDir(const std::string& flag) { return flag.empty() ? registry::
 void AddTrackingFlags(CLI::App* cmd, TrackingFlags* flags) {
   AddStoreFlag(cmd, &flags->store);
   cmd->add_flag("--no-track", flags->no_track, "Do not record this run in the store");
+  cmd->add_option("--tag", flags->tags, "Tag of the recorded run, key=value; repeatable");
 }
 
 std::unique_ptr<registry::RunTracker> StartTracking(const TrackingFlags& flags, const std::string& kind,
@@ -144,6 +145,7 @@ std::unique_ptr<registry::RunTracker> StartTracking(const TrackingFlags& flags, 
   info.kind = kind;
   info.command = CommandLine();
   info.params = params;
+  ParseKeyValues(flags.tags, &info.tags);
   const auto files = Check(data::ExpandInputPaths(inputs));
   info.data_fingerprint = Check(registry::DataFingerprint(files, schema.ToJson().dump()));
   auto store = Check(registry::Store::Open(StoreDir(flags.store)));

@@ -65,6 +65,7 @@ std::string StoreDir(const std::string& flag);
 // --store and --no-track, for commands that record a run.
 struct TrackingFlags {
   std::string store;
+  std::vector<std::string> tags;  // key=value
   bool no_track = false;
 };
 void AddTrackingFlags(CLI::App* cmd, TrackingFlags* flags);

@@ -21,7 +21,7 @@ TEST(CliRegistry, TrainRegisterAliasPredictLineage) {
   ASSERT_EQ(train.exit_code, 0) << train.err;
   const std::string run1 = nlohmann::json::parse(train.out)["run_id"];
   ASSERT_EQ(run1.size(), 32u);
-  auto train2 = RunTessera(dir, "train --data t.csv --label label -o m2.json -p num_iterations=8 --json -q");
+  auto train2 = RunTessera(dir, "train --data t.csv --label label -o m2.json -p num_iterations=8 --tag team=risk --json -q");
   ASSERT_EQ(train2.exit_code, 0) << train2.err;
   ASSERT_EQ(RunTessera(dir, "eval -m m1.json --data t.csv -q").exit_code, 0);
   // --no-track records nothing.
@@ -32,6 +32,9 @@ TEST(CliRegistry, TrainRegisterAliasPredictLineage) {
   auto list = nlohmann::json::parse(runs.out);
   ASSERT_EQ(list.size(), 3u);
   EXPECT_EQ(RunTessera(dir, "runs list --kind train --json").out.find("\"eval\""), std::string::npos);
+  auto tagged = nlohmann::json::parse(RunTessera(dir, "runs list --tag team=risk --json").out);
+  ASSERT_EQ(tagged.size(), 1u);
+  EXPECT_EQ(tagged[0]["params"]["num_iterations"], 8);
   auto show = nlohmann::json::parse(RunTessera(dir, "runs show " + run1.substr(0, 8) + " --json").out);
   EXPECT_EQ(show["params"]["num_iterations"], 5);
   EXPECT_NE(show["command"].get<std::string>().find("-p num_iterations=5"), std::string::npos);
