@@ -86,8 +86,9 @@ TEST(Tsr, RejectsForeignCorruptTruncatedAndNewerFiles) {
 TEST(Tsr, FailedSaveLeavesNoFile) {
   TempDir dir;
   BinnedDataset ds = Sample(dir);
-  EXPECT_FALSE(SaveTsr(ds, dir.Path("no/such/dir/s.tsr")).ok());
-  EXPECT_FALSE(std::filesystem::exists(dir.Path("no/such/dir/s.tsr")));
+  dir.Write("plain-file", "x");  // a file where a folder would have to be
+  EXPECT_FALSE(SaveTsr(ds, dir.Path("plain-file/dir/s.tsr")).ok());
+  EXPECT_FALSE(std::filesystem::exists(dir.Path("plain-file/dir/s.tsr")));
 }
 
 }  // namespace

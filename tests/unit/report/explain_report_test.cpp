@@ -131,10 +131,11 @@ TEST(ExplainReportTest, SizeMismatchesAreUserErrors) {
 
 TEST(ExplainReportTest, UnwritablePathIsAnErrorNamingIt) {
   TempDir dir;
-  const std::string path = dir.Path("no-such-folder/report.html");
+  dir.Write("plain-file", "x");  // a file where a folder would have to be
+  const std::string path = dir.Path("plain-file/report.html");
   Status st = WriteExplainReport(MakeClinicReport(20), path);
   ASSERT_FALSE(st.ok());
-  EXPECT_NE(st.message().find("no-such-folder/report.html"), std::string::npos) << st.message();
+  EXPECT_NE(st.message().find("plain-file/report.html"), std::string::npos) << st.message();
   EXPECT_NE(st.message().find("explanation report"), std::string::npos) << st.message();
 
   st = WriteExplainReport(MakeClinicReport(20), "");
