@@ -1,6 +1,7 @@
 // tessera pipeline run through the real binary: a second run is fully cached, a changed
 // parameter reruns only what depends on it, a worse model is stopped by the gate (exit 3) with
-// the registry unchanged, and a failing step stops the pipeline.
+// the registry unchanged, a better one is promoted (exit 0, the alias moves), and a failing
+// step stops the pipeline.
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -80,6 +81,14 @@ TEST(CliPipeline, CachesRerunsWhatChangedAndStopsAtTheGate) {
   EXPECT_NE(worse.out.find("[gate] failed with exit code 3"), std::string::npos) << worse.out;
   EXPECT_EQ(worse.out.find("[export] running"), std::string::npos) << worse.out;
   EXPECT_EQ(Versions(dir), versions);
+
+  // A better model than the champion: the gate promotes it (exit 0) and the alias moves to it.
+  dir.Write("p.yaml", PipelineYaml("num_iterations: 100, num_leaves: 4", "0,1,2"));
+  auto better = RunTessera(dir, "pipeline run p.yaml");
+  ASSERT_EQ(better.exit_code, 0) << better.out << better.err;
+  EXPECT_NE(better.out.find("promoted: models:/churn@champion -> version " + std::to_string(versions + 1)), std::string::npos)
+      << better.out;
+  EXPECT_EQ(Versions(dir), versions + 1);
 }
 
 TEST(CliPipeline, AFailingStepStopsThePipelineAndBadFilesAreClearErrors) {
