@@ -1,12 +1,13 @@
 #include "cli_common.h"
 
-#include "tessera/data/table_reader.h"
-#include "tessera/models/model_file.h"
-#include <charconv>
 #include <unistd.h>
 
+#include <charconv>
 #include <cstdio>
 #include <fstream>
+
+#include "tessera/data/table_reader.h"
+#include "tessera/models/model_file.h"
 
 namespace tessera::cli {
 

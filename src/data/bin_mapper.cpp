@@ -10,6 +10,9 @@ namespace tessera::data {
 namespace {
 // A threshold t with a <= t < b, preferring the midpoint so unseen values split evenly.
 float Between(float a, float b) {
+  // Below everything but -inf: the JSON of a model has no -inf, so -inf and the lowest float
+  // share the first bin.
+  if (std::isinf(a) && a < 0) return std::numeric_limits<float>::lowest();
   float mid = static_cast<float>((static_cast<double>(a) + static_cast<double>(b)) / 2);
   return (mid >= a && mid < b) ? mid : a;
 }

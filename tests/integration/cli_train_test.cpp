@@ -92,3 +92,23 @@ TEST(CliTrain, BadParametersAndModelsExitOne) {
 
 }  // namespace
 }  // namespace tessera
+
+namespace tessera {
+namespace {
+
+// A column holding -inf: the model (whose JSON has no infinities) still saves, loads and predicts.
+TEST(CliTrain, InfiniteValuesKeepTheModelLoadable) {
+  testing::TempDir dir;
+  std::string text = "x,y,label\n";
+  for (int i = 0; i < 400; ++i)
+    text += std::string(i % 7 == 0 ? "-inf" : i % 11 == 0 ? "inf" : std::to_string(i % 13)) + "," + std::to_string(i % 5) + "," +
+            std::to_string((i % 13 > 6) ^ (i % 7 == 0)) + "\n";
+  dir.Write("t.csv", text);
+  auto train = testing::RunTessera(dir, "train --data t.csv --label label -o m.json -p num_iterations=5 -p min_data_in_leaf=5 -q --no-track");
+  ASSERT_EQ(train.exit_code, 0) << train.err;
+  auto predict = testing::RunTessera(dir, "predict -m m.json --data t.csv -o p.csv -q");
+  ASSERT_EQ(predict.exit_code, 0) << predict.err;
+}
+
+}  // namespace
+}  // namespace tessera
