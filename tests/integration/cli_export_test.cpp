@@ -13,6 +13,7 @@
 #include <set>
 #include <sstream>
 
+#include "required_tool.h"
 #include "run_binary.h"
 #include "tessera/data/bin_rows.h"
 #include "tessera/edge/quantized_predictor.h"
@@ -294,7 +295,7 @@ TrainedModel* CliExport::binary_ = nullptr;
 TrainedModel* CliExport::multiclass_ = nullptr;
 
 TEST_F(CliExport, HostGccMatchesTheEngine) {
-  if (!HaveTool("gcc")) GTEST_SKIP() << "gcc is not installed (scripts/bootstrap installs build-essential)";
+  if (!HaveTool("gcc")) TESSERA_MISSING_TOOL("gcc is not installed (scripts/bootstrap installs build-essential)");
   RunTarget(Host());
   // The layouts not covered above.
   ExpectFloatMatch(*binary_, Build(*binary_, "--layout arrays", Host()), "host binary arrays");
@@ -303,7 +304,7 @@ TEST_F(CliExport, HostGccMatchesTheEngine) {
 }
 
 TEST_F(CliExport, HostGccMatchesTheEngineForOtherLinks) {
-  if (!HaveTool("gcc")) GTEST_SKIP() << "gcc is not installed (scripts/bootstrap installs build-essential)";
+  if (!HaveTool("gcc")) TESSERA_MISSING_TOOL("gcc is not installed (scripts/bootstrap installs build-essential)");
   for (const std::string objective : {"poisson", "regression"}) {
     const TrainedModel m = Train(objective + ".json", "train --data train.csv --label x1 --ignore label,class --categorical code "
                                                       "--objective " + objective + " -o " + objective +
@@ -316,19 +317,19 @@ TEST_F(CliExport, HostGccMatchesTheEngineForOtherLinks) {
 TEST_F(CliExport, Aarch64UnderQemuMatchesTheEngine) {
   std::string missing;
   auto target = Cross("aarch64", &missing);
-  if (!target) GTEST_SKIP() << missing;
+  if (!target) TESSERA_MISSING_TOOL(missing);
   RunTarget(*target);
 }
 
 TEST_F(CliExport, ArmhfUnderQemuMatchesTheEngine) {
   std::string missing;
   auto target = Cross("armhf", &missing);
-  if (!target) GTEST_SKIP() << missing;
+  if (!target) TESSERA_MISSING_TOOL(missing);
   RunTarget(*target);
 }
 
 TEST_F(CliExport, FeatureNamesSurviveEscaping) {
-  if (!HaveTool("gcc")) GTEST_SKIP() << "gcc is not installed";
+  if (!HaveTool("gcc")) TESSERA_MISSING_TOOL("gcc is not installed");
   ASSERT_EQ(RunTessera(*dir_, "export -m binary.json -o names --no-size").exit_code, 0);
   std::string log, names;
   ASSERT_EQ(Sh(*dir_, "gcc -std=c99 -Wall -Wextra -pedantic -Werror -I names driver.c names/model.c -o names/d -lm", &log), 0)
@@ -342,7 +343,7 @@ TEST_F(CliExport, FeatureNamesSurviveEscaping) {
 }
 
 TEST_F(CliExport, TwoPrefixedModelsLinkIntoOneProgram) {
-  if (!HaveTool("gcc")) GTEST_SKIP() << "gcc is not installed";
+  if (!HaveTool("gcc")) TESSERA_MISSING_TOOL("gcc is not installed");
   ASSERT_EQ(RunTessera(*dir_, "export -m binary.json -o two/a --prefix bin --no-size").exit_code, 0);
   ASSERT_EQ(RunTessera(*dir_, "export -m multi.json -o two/b --prefix multi --quantize --no-size").exit_code, 0);
   dir_->Write("two/main.c", R"(#include <stdio.h>
@@ -370,7 +371,7 @@ int main(void) {
 }
 
 TEST_F(CliExport, ReportsCodeSizeAndStack) {
-  if (!HaveTool("cc")) GTEST_SKIP() << "cc is not installed";
+  if (!HaveTool("cc")) TESSERA_MISSING_TOOL("cc is not installed");
   auto r = RunTessera(*dir_, "export -m binary.json -o sized --json");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   auto j = nlohmann::json::parse(r.out);

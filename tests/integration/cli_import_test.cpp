@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "required_tool.h"
 #include "run_binary.h"
 
 namespace tessera {
@@ -67,8 +68,7 @@ std::vector<double> ReadColumn(const std::string& text, size_t column, bool head
 }
 
 TEST(CliImport, XgboostModelPredictsLikeXgboost) {
-  if (std::system("/usr/bin/python3 -c 'import xgboost' > /dev/null 2>&1") != 0)
-    GTEST_SKIP() << "/usr/bin/python3 cannot import xgboost (apt-get install python3-xgboost)";
+  TESSERA_REQUIRE_XGBOOST();
   TempDir dir;
   const std::string script = dir.Write("train.py", kTrainScript);
   ASSERT_EQ(

@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "explain_report_fixture.h"
+#include "required_tool.h"
 #include "tessera/report/explain_report.h"
 #include "test_files.h"
 
@@ -233,8 +234,8 @@ std::vector<std::string> ExpectedCharts(size_t dependence, size_t waterfalls) {
 #define TESSERA_REQUIRE_CHROMIUM(var)                                                         \
   const std::string var = FindChromium();                                                     \
   if (var.empty()) {                                                                          \
-    GTEST_SKIP() << "Chromium not found (neither $TESSERA_CHROMIUM nor `chromium` on PATH); " \
-                    "scripts/bootstrap installs Debian's `chromium` package";                 \
+    TESSERA_MISSING_TOOL("Chromium not found (neither $TESSERA_CHROMIUM nor `chromium` on PATH); " \
+                         "scripts/bootstrap installs Debian's `chromium` package");            \
   }
 
 TEST(ExplainReportBrowserTest, RendersEveryChartOfflineWithoutConsoleMessages) {

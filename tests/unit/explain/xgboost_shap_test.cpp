@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "required_tool.h"
 #include "tessera/data/bin_rows.h"
 #include "tessera/explain/tree_shap.h"
 #include "tessera/interop/import.h"
@@ -58,8 +59,7 @@ std::vector<double> ReadNumbers(const std::string& path) {
 }
 
 void ExpectSameAsXgboost(const nlohmann::json& spec) {
-  if (std::system("/usr/bin/python3 -c 'import xgboost' > /dev/null 2>&1") != 0)
-    GTEST_SKIP() << "/usr/bin/python3 cannot import xgboost (apt-get install python3-xgboost; scripts/bootstrap does)";
+  TESSERA_REQUIRE_XGBOOST();
   TempDir dir;
   const std::string script = dir.Write("shap.py", kScript);
   const std::string cmd = "/usr/bin/python3 '" + script + "' '" + dir.path().string() + "' '" + spec.dump() + "'";

@@ -18,6 +18,7 @@
 #include "tessera/data/bin_rows.h"
 #include "tessera/interop/import.h"
 #include "tessera/models/model_file.h"
+#include "required_tool.h"
 #include "test_files.h"
 
 namespace tessera {
@@ -25,11 +26,6 @@ namespace {
 
 using testing::TempDir;
 
-bool HaveXgboost() {
-  static const bool have =
-      std::system("/usr/bin/python3 -c 'import xgboost' > /dev/null 2>&1") == 0;
-  return have;
-}
 
 // argv: output directory, case as JSON {objective, params, rounds, categorical?, names?, seed?}.
 constexpr const char* kTrainScript = R"PY(
@@ -195,12 +191,9 @@ void ExpectSamePredictions(const Case& c, bool pred_is_class = false) {
   EXPECT_EQ(loaded->PredictValues(c.rows.data(), n, true, 1), raw);
 }
 
-#define REQUIRE_XGBOOST() \
-  if (!HaveXgboost())     \
-  GTEST_SKIP() << "/usr/bin/python3 cannot import xgboost (apt-get install python3-xgboost)"
 
 TEST(XgboostImport, BinaryLogisticWithMissingValuesAndBaseScore) {
-  REQUIRE_XGBOOST();
+  TESSERA_REQUIRE_XGBOOST();
   TempDir dir;
   Case c = Train(
       dir,
@@ -227,7 +220,7 @@ TEST(XgboostImport, BinaryLogisticWithMissingValuesAndBaseScore) {
 }
 
 TEST(XgboostImport, MulticlassSoftprobThreeClasses) {
-  REQUIRE_XGBOOST();
+  TESSERA_REQUIRE_XGBOOST();
   TempDir dir;
   Case c = Train(dir, {{"objective", "multi:softprob"},
                        {"params", {{"max_depth", 6}, {"num_class", 3}, {"eta", 0.2}}},
@@ -236,7 +229,7 @@ TEST(XgboostImport, MulticlassSoftprobThreeClasses) {
 }
 
 TEST(XgboostImport, MulticlassSoftmaxWithParallelTrees) {
-  REQUIRE_XGBOOST();
+  TESSERA_REQUIRE_XGBOOST();
   TempDir dir;
   // Two trees per class and iteration (tree_info 0,0,1,1,2,2,...): regrouped iteration-major.
   Case c = Train(
@@ -248,7 +241,7 @@ TEST(XgboostImport, MulticlassSoftmaxWithParallelTrees) {
 }
 
 TEST(XgboostImport, RegressionLossguideWithMaxLeaves) {
-  REQUIRE_XGBOOST();
+  TESSERA_REQUIRE_XGBOOST();
   TempDir dir;
   Case c = Train(dir, {{"objective", "reg:squarederror"},
                        {"params",
@@ -261,7 +254,7 @@ TEST(XgboostImport, RegressionLossguideWithMaxLeaves) {
 }
 
 TEST(XgboostImport, PoissonWithExactTreeMethod) {
-  REQUIRE_XGBOOST();
+  TESSERA_REQUIRE_XGBOOST();
   TempDir dir;
   // The exact method puts thresholds halfway between values.
   Case c = Train(dir, {{"objective", "count:poisson"},
@@ -272,7 +265,7 @@ TEST(XgboostImport, PoissonWithExactTreeMethod) {
 }
 
 TEST(XgboostImport, CategoricalSplitsAndUnseenCategories) {
-  REQUIRE_XGBOOST();
+  TESSERA_REQUIRE_XGBOOST();
   TempDir dir;
   Case c =
       Train(dir, {{"objective", "binary:logistic"},
@@ -287,7 +280,7 @@ TEST(XgboostImport, CategoricalSplitsAndUnseenCategories) {
 }
 
 TEST(XgboostImport, DartScalesTreesByTheirWeights) {
-  REQUIRE_XGBOOST();
+  TESSERA_REQUIRE_XGBOOST();
   TempDir dir;
   Case c = Train(
       dir,
