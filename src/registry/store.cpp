@@ -443,6 +443,19 @@ Result<ModelVersion> Store::VersionWhere(const std::string& name, int version) {
   return v;
 }
 
+template <typename Rows>
+Result<std::vector<ModelVersion>> Store::VersionsOfRows(Rows& s) {
+  // Keys first: VersionWhere runs statements of its own.
+  std::vector<std::pair<std::string, int>> keys;
+  while (s.Step() == SQLITE_ROW) keys.emplace_back(s.Text(0), static_cast<int>(s.Int(1)));
+  std::vector<ModelVersion> out;
+  for (const auto& [n, v] : keys) {
+    TESSERA_ASSIGN_OR_RETURN(ModelVersion mv, VersionWhere(n, v));
+    out.push_back(std::move(mv));
+  }
+  return out;
+}
+
 Result<ModelVersion> Store::GetVersion(const std::string& name, int version) { return VersionWhere(name, version); }
 
 Result<ModelVersion> Store::GetAlias(const std::string& name, const std::string& alias) {
@@ -457,14 +470,7 @@ Result<std::vector<ModelVersion>> Store::ListVersions(const std::string& name) {
                     " ORDER BY name, version";
   Statement s(db_, sql.c_str());
   if (!name.empty()) s.Bind(1, name);
-  std::vector<std::pair<std::string, int>> keys;
-  while (s.Step() == SQLITE_ROW) keys.emplace_back(s.Text(0), static_cast<int>(s.Int(1)));
-  std::vector<ModelVersion> out;
-  for (const auto& [n, v] : keys) {
-    TESSERA_ASSIGN_OR_RETURN(ModelVersion mv, VersionWhere(n, v));
-    out.push_back(std::move(mv));
-  }
-  return out;
+  return VersionsOfRows(s);
 }
 
 Result<std::vector<ModelVersion>> Store::VersionsTrainedOn(const std::string& fingerprint) {
@@ -472,14 +478,7 @@ Result<std::vector<ModelVersion>> Store::VersionsTrainedOn(const std::string& fi
               "SELECT v.name, v.version FROM model_versions v JOIN runs r ON r.id = v.run_id "
               "WHERE r.data_fingerprint = ? ORDER BY v.name, v.version");
   s.Bind(1, fingerprint);
-  std::vector<std::pair<std::string, int>> keys;
-  while (s.Step() == SQLITE_ROW) keys.emplace_back(s.Text(0), static_cast<int>(s.Int(1)));
-  std::vector<ModelVersion> out;
-  for (const auto& [n, v] : keys) {
-    TESSERA_ASSIGN_OR_RETURN(ModelVersion mv, VersionWhere(n, v));
-    out.push_back(std::move(mv));
-  }
-  return out;
+  return VersionsOfRows(s);
 }
 
 bool Store::IsModelRef(const std::string& text) { return text.rfind("models:/", 0) == 0; }

@@ -125,6 +125,9 @@ class Store {
   template <typename Fn>
   Status InTransaction(Fn fn);
   Result<ModelVersion> VersionWhere(const std::string& name, int version);
+  // The versions whose (name, version) a statement yields, in its order.
+  template <typename Rows>
+  Result<std::vector<ModelVersion>> VersionsOfRows(Rows& rows);
   std::string ArtifactPath(const std::string& sha256) const;
 
   std::string dir_;

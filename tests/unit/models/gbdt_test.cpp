@@ -10,6 +10,7 @@
 #include "tessera/models/gbdt/booster.h"
 #include "tessera/models/gbdt/split.h"
 #include "tessera/models/model_file.h"
+#include "synthetic_binned.h"
 #include "test_files.h"
 
 namespace tessera::models::gbdt {
@@ -18,19 +19,7 @@ namespace {
 using tessera::testing::TempDir;
 
 data::BinnedDataset Synthetic(const TempDir& dir, uint64_t rows, uint64_t seed, bool regression = false, int cats = 0) {
-  data::SyntheticOptions o;
-  o.rows = rows;
-  o.seed = seed;
-  o.regression = regression;
-  o.categoricals = cats;
-  o.missing_rate = 0.02;
-  std::string path = dir.Path("s" + std::to_string(seed) + (regression ? "r" : "b") + ".csv");
-  EXPECT_TRUE(data::WriteSyntheticCsv(o, path).ok());
-  data::IngestOptions io;
-  io.schema.label = "label";
-  auto ds = data::IngestBinned({path}, io);
-  EXPECT_TRUE(ds.ok()) << ds.status().message();
-  return std::move(ds).value();
+  return tessera::testing::SyntheticBinned(dir, rows, seed, regression, cats);
 }
 
 GbdtParams Params(std::map<std::string, std::string> settings) {

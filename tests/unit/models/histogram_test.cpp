@@ -4,29 +4,13 @@
 
 #include <random>
 
-#include "tessera/data/ingest.h"
-#include "tessera/data/synthetic.h"
-#include "test_files.h"
+#include "synthetic_binned.h"
 
 namespace tessera::models::gbdt {
 namespace {
 
 using tessera::testing::TempDir;
 
-data::BinnedDataset SyntheticTable(const TempDir& dir, uint64_t rows) {
-  data::SyntheticOptions o;
-  o.rows = rows;
-  o.seed = 11;
-  o.categoricals = 2;
-  o.missing_rate = 0.05;
-  const std::string path = dir.Path("h.csv");
-  EXPECT_TRUE(data::WriteSyntheticCsv(o, path).ok());
-  data::IngestOptions io;
-  io.schema.label = "label";
-  auto ds = data::IngestBinned({path}, io);
-  EXPECT_TRUE(ds.ok()) << ds.status().message();
-  return std::move(ds).value();
-}
 
 // The histogram of `rows`, one cell at a time.
 std::vector<HistBin> NaiveHistogram(const data::BinnedDataset& ds, const HistogramLayout& layout,
@@ -39,7 +23,7 @@ std::vector<HistBin> NaiveHistogram(const data::BinnedDataset& ds, const Histogr
 
 TEST(Histogram, EqualsCellByCellSumsForAnyThreadsAndRowCount) {
   TempDir dir;
-  const auto ds = SyntheticTable(dir, 30000);
+  const auto ds = tessera::testing::SyntheticBinned(dir, 30000, 11, false, 2, 0.05);
   const HistogramLayout layout(ds);
   std::mt19937_64 rng(5);
   std::vector<GradPair> grads(ds.num_rows());
