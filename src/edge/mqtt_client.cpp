@@ -35,7 +35,9 @@ Result<std::unique_ptr<MqttClient>> MqttClient::Start(const std::string& client_
   mosquitto_message_callback_set(client->mosq_, &MqttClient::OnMessage);
   mosquitto_subscribe_callback_set(client->mosq_, &MqttClient::OnSubscribe);
   mosquitto_int_option(client->mosq_, MOSQ_OPT_TCP_NODELAY, 1);
-  mosquitto_max_inflight_messages_set(client->mosq_, 1000);
+  // libmosquitto keeps in-flight messages in a list it walks on each acknowledgement, so a deep
+  // window costs more than it gains on loopback; 100 measured better than 20 and 1000.
+  mosquitto_max_inflight_messages_set(client->mosq_, 100);
   mosquitto_reconnect_delay_set(client->mosq_, 1, 8, true);
   int rc = mosquitto_connect_async(client->mosq_, host.c_str(), port, 30);
   if (rc != MOSQ_ERR_SUCCESS && rc != MOSQ_ERR_ERRNO)
@@ -101,10 +103,11 @@ void MqttClient::OnSubscribe(mosquitto*, void* self, int, int, const int*) {
   if (client->callbacks_.on_connection) client->callbacks_.on_connection(true);
 }
 
-void MqttClient::OnDisconnect(mosquitto*, void* self, int) {
+void MqttClient::OnDisconnect(mosquitto*, void* self, int rc) {
   auto* client = static_cast<MqttClient*>(self);
   client->connected_ = false;
-  if (client->callbacks_.on_connection) client->callbacks_.on_connection(false);
+  // rc 0 is our own Stop(): not a lost connection.
+  if (rc != 0 && client->callbacks_.on_connection) client->callbacks_.on_connection(false);
 }
 
 void MqttClient::OnPublish(mosquitto*, void* self, int) {

@@ -24,7 +24,7 @@ class MqttClient {
   struct Callbacks {
     std::function<void(const std::string& topic, std::string_view payload)> on_message;
     std::function<void()> on_acknowledged;  // the broker acknowledged one QoS 1 publication
-    std::function<void(bool connected)> on_connection;
+    std::function<void(bool connected)> on_connection;  // false: lost (never for Stop())
   };
 
   // Starts connecting to host:port as `client_id`. A persistent session (clean session off)
