@@ -17,5 +17,6 @@ void RegisterGate(CLI::App* app);      // tessera gate
 void RegisterPipeline(CLI::App* app);  // tessera pipeline run
 void RegisterExport(CLI::App* app);    // tessera export
 void RegisterEdge(CLI::App* app);      // tessera edge run
+void RegisterAutoMl(CLI::App* app);    // tessera automl
 
 }  // namespace tessera::cli

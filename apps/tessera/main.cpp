@@ -28,6 +28,7 @@ int main(int argc, char** argv) {
   tessera::cli::RegisterPipeline(&app);
   tessera::cli::RegisterExport(&app);
   tessera::cli::RegisterEdge(&app);
+  tessera::cli::RegisterAutoMl(&app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

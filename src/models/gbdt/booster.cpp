@@ -249,6 +249,7 @@ Result<GbdtModel> GbdtTrainer::Run() {
         break;
       }
     }
+    if (options_.should_stop && options_.should_stop()) break;
   }
   if (best_iteration > 0 && params_.early_stopping_rounds > 0) model.trees_.resize(static_cast<size_t>(best_iteration) * K);
 

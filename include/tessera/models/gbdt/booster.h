@@ -79,6 +79,9 @@ struct TrainOptions {
   // Evaluate validation metrics every N iterations (and at the last); early stopping needs 1.
   int metric_every = 1;
   std::function<void(const IterationReport&)> on_iteration;
+  // Asked after each iteration; true ends training there (a time budget). The model keeps the
+  // trees grown so far (or the best iteration's, with early stopping).
+  std::function<bool()> should_stop;
 };
 
 Result<GbdtModel> TrainGbdt(const data::BinnedDataset& train, const GbdtParams& params, const TrainOptions& options = {});

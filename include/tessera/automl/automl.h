@@ -1,0 +1,70 @@
+// AutoML: given a table, a label and a budget, find the best model it can, and show what it
+// tried. Configurations come from BlendSampler over the GBDT search space; boosting rounds are
+// the fidelity of successive halving, run asynchronously as ASHA does: every configuration is
+// first trained for `min_rounds`, and one that ranks in the top 1/eta of its rung continues
+// boosting (from its own model, not from scratch) to eta times more rounds, up to max_rounds.
+// Early stopping on the validation rows ends a configuration that has converged. The best is
+// refit on all rows with its number of rounds, within the budget.
+//
+// Budget: trials stop when the time left is what the refit of the best needs (estimated from
+// its measured time per round); a training running into that point stops at its next round.
+// With max_trials and no time budget the run is reproducible: same data, options and seed give
+// the same leaderboard and model. Features that alone predict the label almost perfectly are
+// reported as probable target leakage (features/leakage.h) before the search.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "tessera/core/status.h"
+#include "tessera/data/binned_dataset.h"
+#include "tessera/models/gbdt/booster.h"
+
+namespace tessera::automl {
+
+struct TrialResult {
+  size_t trial = 0;  // in the order configurations were proposed
+  std::string family = "gbdt";
+  std::string strategy;  // how the sampler found it: start, local, tpe, random
+  std::map<std::string, std::string> params;
+  int rounds = 0;  // boosting rounds of the scored model (after early stopping)
+  int rung = 0;    // successive-halving rung reached
+  double score = 0;
+  double fit_seconds = 0;  // over all rungs and folds
+  double predict_ms_per_1k_rows = 0;
+  bool converged = false;  // early stopping ended it before its rung's rounds
+  bool stopped_by_budget = false;
+};
+
+struct AutoMlOptions {
+  std::string objective;  // empty: binary for 0/1 or two-class labels, multiclass, else regression
+  std::string metric;     // empty: auc, multi_logloss or rmse
+  double time_budget_seconds = 0;  // 0: none (then max_trials bounds the run)
+  size_t max_trials = 0;           // 0: no limit (then the time budget does)
+  int cv_folds = 0;                // >= 2: k-fold cross-validation; else a holdout
+  double holdout_fraction = 0.2;
+  int time_feature = -1;           // >= 0: the holdout is the latest rows by this feature
+  int min_rounds = 16, max_rounds = 1000, eta = 4;
+  bool refit = true;
+  uint64_t seed = 0;
+  int threads = 0;
+  std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();  // the budget's start
+  std::function<void(const TrialResult&)> on_trial;  // each trial as it is scored (also promotions)
+};
+
+struct AutoMlResult {
+  std::vector<TrialResult> leaderboard;  // best first
+  std::string objective, metric;
+  bool higher_is_better = true;
+  models::gbdt::GbdtModel model;  // the best configuration (refit on all rows if `refit`)
+  bool refit = false;
+  std::string validation;  // "holdout 20%", "5-fold cv", "latest 20% by <feature>"
+  std::vector<std::string> warnings;  // probable target leakage, ...
+};
+
+Result<AutoMlResult> RunAutoMl(const data::BinnedDataset& data, const AutoMlOptions& options);
+
+}  // namespace tessera::automl

@@ -1,0 +1,44 @@
+// A hyperparameter search space: named dimensions with ranges, a scale (linear or log), and a
+// low-cost starting value (FLAML's idea: begin where training is cheap, grow only if it pays).
+// Samplers work in the unit cube; a point decodes to parameter values.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+namespace tessera::automl {
+
+struct Dimension {
+  std::string name;
+  double low = 0, high = 1;
+  bool log_scale = false;
+  bool integer = false;
+  double start = 0;  // the low-cost starting value
+};
+
+using UnitPoint = std::vector<double>;  // one coordinate in [0, 1] per dimension
+
+class SearchSpace {
+ public:
+  explicit SearchSpace(std::vector<Dimension> dims) : dims_(std::move(dims)) {}
+  const std::vector<Dimension>& dims() const { return dims_; }
+  size_t size() const { return dims_.size(); }
+  // Parameter values of a unit point (integers rounded, inside their range).
+  std::map<std::string, double> Decode(const UnitPoint& point) const;
+  // The unit point of the starting values.
+  UnitPoint Start() const;
+  double ToUnit(size_t d, double value) const;
+
+ private:
+  std::vector<Dimension> dims_;
+};
+
+// The GBDT space (LightGBM names), for a training set of `rows` rows. The number of boosting
+// rounds is not a dimension: it is the fidelity the scheduler grows, with early stopping.
+SearchSpace GbdtSearchSpace(size_t rows);
+
+// Parameter values as the learner's key=value settings ("num_leaves" -> "37").
+std::map<std::string, std::string> ToSettings(const std::map<std::string, double>& values, const SearchSpace& space);
+
+}  // namespace tessera::automl

@@ -1,0 +1,63 @@
+#include "tessera/automl/search_space.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+
+namespace tessera::automl {
+
+std::map<std::string, double> SearchSpace::Decode(const UnitPoint& point) const {
+  std::map<std::string, double> values;
+  for (size_t d = 0; d < dims_.size(); ++d) {
+    const Dimension& dim = dims_[d];
+    const double u = std::clamp(point[d], 0.0, 1.0);
+    double v = dim.log_scale ? std::exp(std::log(dim.low) + u * (std::log(dim.high) - std::log(dim.low)))
+                             : dim.low + u * (dim.high - dim.low);
+    if (dim.integer) v = std::round(v);
+    values[dim.name] = std::clamp(v, dim.low, dim.high);
+  }
+  return values;
+}
+
+double SearchSpace::ToUnit(size_t d, double value) const {
+  const Dimension& dim = dims_[d];
+  if (dim.high <= dim.low) return 0;
+  const double u = dim.log_scale ? (std::log(value) - std::log(dim.low)) / (std::log(dim.high) - std::log(dim.low))
+                                 : (value - dim.low) / (dim.high - dim.low);
+  return std::clamp(u, 0.0, 1.0);
+}
+
+UnitPoint SearchSpace::Start() const {
+  UnitPoint p(dims_.size());
+  for (size_t d = 0; d < dims_.size(); ++d) p[d] = ToUnit(d, dims_[d].start);
+  return p;
+}
+
+SearchSpace GbdtSearchSpace(size_t rows) {
+  // Ranges after FLAML's LightGBM space; num_leaves cannot usefully exceed half the rows.
+  const double max_leaves = std::max(4.0, std::min(1024.0, static_cast<double>(rows) / 2));
+  return SearchSpace({
+      {"num_leaves", 4, max_leaves, true, true, 4},
+      {"learning_rate", 1.0 / 128, 1.0, true, false, 0.1},
+      {"min_data_in_leaf", 2, 128, true, true, 20},
+      {"feature_fraction", 0.3, 1.0, false, false, 1.0},
+      {"bagging_fraction", 0.5, 1.0, false, false, 1.0},
+      {"lambda_l2", 1.0 / 1024, 1024, true, false, 1.0 / 1024},
+  });
+}
+
+std::map<std::string, std::string> ToSettings(const std::map<std::string, double>& values, const SearchSpace& space) {
+  std::map<std::string, std::string> settings;
+  for (const auto& dim : space.dims()) {
+    const double v = values.at(dim.name);
+    char text[32];
+    if (dim.integer) std::snprintf(text, sizeof text, "%.0f", v);
+    else std::snprintf(text, sizeof text, "%.6g", v);
+    settings[dim.name] = text;
+  }
+  // Row sampling needs a frequency to take effect.
+  if (values.count("bagging_fraction") && values.at("bagging_fraction") < 1.0) settings["bagging_freq"] = "1";
+  return settings;
+}
+
+}  // namespace tessera::automl

@@ -1,0 +1,80 @@
+// tessera automl end to end on the breast cancer table: a leaderboard, the best model (which
+// `tessera eval` reads), the leaderboard CSV, the trial log, the leakage warning, clear errors.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "run_binary.h"
+#include "test_files.h"
+
+namespace tessera::testing {
+namespace {
+
+using nlohmann::json;
+
+const std::string kCancer = std::string(TESSERA_SOURCE_DIR) + "/data/breast_cancer.csv";
+
+size_t Lines(const std::string& text) {
+  size_t n = 0;
+  for (char c : text) n += c == '\n';
+  return n;
+}
+
+TEST(CliAutoMl, LeaderboardBestModelCsvAndLog) {
+  TempDir dir;
+  auto r = RunTessera(dir, "automl --data '" + kCancer + "' --label diagnosis --max-trials 8 --seed 3 -o best.json "
+                           "--leaderboard-csv board.csv --log trials.jsonl --json -q");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.err.find("leakage"), std::string::npos) << r.err;  // strong features are not leaks
+  const json out = json::parse(r.out);
+  EXPECT_EQ(out["objective"], "binary");
+  EXPECT_EQ(out["metric"], "auc");
+  EXPECT_EQ(out["validation"], "holdout 20% (stratified)");
+  EXPECT_TRUE(out["refit"].get<bool>());
+  ASSERT_EQ(out["leaderboard"].size(), 8u);
+  EXPECT_GT(out["leaderboard"][0]["score"].get<double>(), 0.97);
+  for (size_t i = 1; i < 8; ++i)
+    EXPECT_GE(out["leaderboard"][i - 1]["score"].get<double>(), out["leaderboard"][i]["score"].get<double>());
+  EXPECT_EQ(Lines(ReadFile(dir.Path("board.csv"))), 9u);
+  EXPECT_GE(Lines(ReadFile(dir.Path("trials.jsonl"))), 8u);  // and one line per promotion
+
+  const json model = json::parse(ReadFile(dir.Path("best.json")));
+  EXPECT_EQ(model["model"]["training"]["automl"]["trials"], 8);
+  EXPECT_EQ(model["model"]["training"]["automl"]["params"], out["leaderboard"][0]["params"]);
+  auto eval = RunTessera(dir, "eval -m best.json --data '" + kCancer + "' --label diagnosis --json --no-track");
+  ASSERT_EQ(eval.exit_code, 0) << eval.err;
+  EXPECT_GT(json::parse(eval.out)["auc"].get<double>(), 0.97);
+
+  // The same seed gives the same leaderboard.
+  auto again = RunTessera(dir, "automl --data '" + kCancer + "' --label diagnosis --max-trials 8 --seed 3 -o best2.json --json -q");
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  const json out2 = json::parse(again.out);
+  for (size_t i = 0; i < 8; ++i) {
+    EXPECT_EQ(out2["leaderboard"][i]["params"], out["leaderboard"][i]["params"]);
+    EXPECT_EQ(out2["leaderboard"][i]["score"], out["leaderboard"][i]["score"]);
+  }
+}
+
+TEST(CliAutoMl, WarnsAboutALeakingColumnAndRefusesBadOptions) {
+  TempDir dir;
+  std::ostringstream csv;
+  csv << "x,minutes_late,late\n";
+  for (int i = 0; i < 400; ++i) csv << (i * 7919 % 97) << ',' << (i % 3 ? i % 10 : 30 + i % 50) << ',' << (i % 3 ? 0 : 1) << '\n';
+  dir.Write("t.csv", csv.str());
+  auto r = RunTessera(dir, "automl --data t.csv --label late --max-trials 2 -o m.json --cv 3");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("feature 'minutes_late' alone predicts the label (auc 1.0000): probable target leakage"),
+            std::string::npos)
+      << r.err;
+  EXPECT_NE(r.out.find("3-fold cv (stratified)"), std::string::npos) << r.out;
+  r = RunTessera(dir, "automl --data t.csv --label late -o m.json");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("automl needs --time-budget or --max-trials"), std::string::npos) << r.err;
+  r = RunTessera(dir, "automl --data t.csv --label late --max-trials 2 --time-column nope -o m.json");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("--time-column nope: no feature of that name"), std::string::npos) << r.err;
+}
+
+}  // namespace
+}  // namespace tessera::testing
