@@ -4,6 +4,9 @@
 
 #include "cli_common.h"
 #include "commands.h"
+#include "tessera/dist/agreement.h"
+#include "tessera/dist/sharded_ingest.h"
+#include "tessera/dist/world.h"
 #include "tessera/models/gbdt/booster.h"
 #include "tessera/models/model_file.h"
 
@@ -18,8 +21,27 @@ struct TrainFlags {
   std::vector<std::string> params;
   int log_every = 10;
   bool json = false;
+  bool distributed = false, verbose = false;
   TrackingFlags tracking;
 };
+
+// Ends this rank after an error every rank agreed on: MPI is left in order, rank 0 reports the
+// error (naming the failing rank) and the other ranks exit with the same code quietly.
+[[noreturn]] void FailTogether(dist::Collective& world, const Status& st) {
+  dist::LeaveWorldAfterAgreedError(world);
+  if (world.rank() == 0) throw StatusError{st};
+  throw ExitRequest{st.kind() == ErrorKind::kUser ? 1 : 2};
+}
+
+template <typename T>
+T CheckTogether(dist::Collective& world, Result<T> r) {
+  if (!r.ok()) FailTogether(world, r.status());
+  return std::move(r).value();
+}
+
+void CheckTogether(dist::Collective& world, const Status& st) {
+  if (!st.ok()) FailTogether(world, st);
+}
 
 void RunTrain(const TrainFlags& f) {
   std::map<std::string, std::string> settings;
@@ -33,18 +55,41 @@ void RunTrain(const TrainFlags& f) {
   options.max_bin = params.max_bin;
   options.read.threads = params.num_threads;
   options.seed = params.seed;
+  // Under mpirun (or with --distributed) every rank reads its share of the data and the ranks
+  // train one model together; otherwise `world` is a world of one and nothing changes.
+  std::unique_ptr<dist::Collective> world = Check(dist::JoinWorld(f.distributed));
+  const bool sharded = f.distributed || world->size() > 1;
+  const bool lead = world->rank() == 0;  // prints, tracks and writes the model
+  if (!lead) options.progress = false;
+  models::gbdt::TrainOptions train_options;
   auto start = std::chrono::steady_clock::now();
-  auto train = Check(data::IngestBinned(f.data.inputs, options));
+  data::BinnedDataset train;
+  std::vector<data::BinnedDataset> valid;
+  uint64_t total_rows = 0;
+  if (sharded) {
+    dist::ShardedData shard = CheckTogether(*world, dist::IngestSharded(*world, f.data.inputs, options));
+    train = std::move(shard.data);
+    train_options.train_rows = std::move(shard.rows);
+    total_rows = shard.total_rows;
+    for (const auto& v : f.valid) {
+      dist::ShardedData vs = CheckTogether(*world, dist::IngestShardedWithReference(*world, {v}, options, train));
+      valid.push_back(std::move(vs.data));
+      train_options.valid_rows.push_back(std::move(vs.rows));
+    }
+    train_options.world = world.get();
+  } else {
+    train = Check(data::IngestBinned(f.data.inputs, options));
+    for (const auto& v : f.valid) valid.push_back(Check(data::IngestWithReference({v}, options, train, true)));
+    total_rows = train.num_rows();
+  }
   // Multiclass needs the class count: take it from the labels when not given.
   if (params.objective == "multiclass" && params.num_class == 1) {
-    float max_label = 0;
-    for (float y : train.labels()) max_label = std::max(max_label, y);
+    double max_label = 0;
+    for (float y : train.labels()) max_label = std::max<double>(max_label, y);
+    CheckTogether(*world, world->AllReduceMax(std::span<double>(&max_label, 1)));
     params.num_class = std::max<int>(2, static_cast<int>(max_label) + 1);
   }
   Check(models::gbdt::ValidateGbdtParams(params));
-  std::vector<data::BinnedDataset> valid;
-  for (const auto& v : f.valid) valid.push_back(Check(data::IngestWithReference({v}, options, train, true)));
-  models::gbdt::TrainOptions train_options;
   for (size_t i = 0; i < valid.size(); ++i) {
     train_options.valid.push_back(&valid[i]);
     train_options.valid_names.push_back("valid_" + std::to_string(i));
@@ -58,10 +103,16 @@ void RunTrain(const TrainFlags& f) {
   const double read_seconds = SecondsSince(start);
   const bool quiet = f.data.quiet;
   const int total = params.num_iterations;
-  auto tracker = StartTracking(f.tracking, "train", f.data.inputs, train.schema(), params.ToJson());
+  std::unique_ptr<registry::RunTracker> tracker;
+  if (lead) tracker = StartTracking(f.tracking, "train", f.data.inputs, train.schema(), params.ToJson());
+  if (lead && f.verbose && sharded)
+    train_options.on_communication = [&](int iteration, uint64_t bytes, double seconds) {
+      std::fprintf(stderr, "[%d]  rank 0 sent %s in %.1f ms of communication\n", iteration, FormatBytes(static_cast<double>(bytes)).c_str(),
+                   seconds * 1e3);
+    };
   train_options.on_iteration = [&](const models::gbdt::IterationReport& r) {
     if (tracker) Check(tracker->Log(r.iteration, r.metrics));
-    if (quiet || (r.iteration % f.log_every != 0 && r.iteration != total)) return;
+    if (!lead || quiet || (r.iteration % f.log_every != 0 && r.iteration != total)) return;
     std::string line = "[" + std::to_string(r.iteration) + "]";
     for (const auto& [name, value] : r.metrics) {
       char buf[64];
@@ -70,12 +121,31 @@ void RunTrain(const TrainFlags& f) {
     }
     std::fprintf(stderr, "%s\n", line.c_str());
   };
+  const dist::CommStats comm_before = world->stats();
   auto train_start = std::chrono::steady_clock::now();
-  auto model = Check(models::gbdt::TrainGbdt(train, params, train_options));
+  // A failure here is the same on every rank (the same data and parameters, or a broken link).
+  auto model = CheckTogether(*world, models::gbdt::TrainGbdt(train, params, train_options));
   const double train_seconds = SecondsSince(train_start);
   if (tracker) model.SetTrainingInfo("run_id", tracker->run_id());
-  Check(models::SaveModel(model, f.output));
+  // Every rank holds the same model; rank 0 writes it (atomically), and all learn whether it could.
+  CheckTogether(*world, dist::AgreeOnStatus(*world, lead ? models::SaveModel(model, f.output) : Status::Ok()));
+  if (!lead) return;
   nlohmann::json summary = model.training_info();
+  if (sharded) {
+    const dist::CommStats& comm = world->stats();
+    const double bytes = static_cast<double>(comm.bytes_sent - comm_before.bytes_sent);
+    const double comm_seconds = comm.seconds - comm_before.seconds;
+    const double trees = static_cast<double>(std::max<size_t>(1, model.trees().size()));
+    summary["communication"] = {{"ranks", world->size()},
+                                {"bytes_sent_rank0", bytes},
+                                {"bytes_per_tree", bytes / trees},
+                                {"comm_seconds", comm_seconds},
+                                {"compute_seconds", train_seconds - comm_seconds}};
+    if (f.verbose && !f.json)
+      std::fprintf(stderr, "communication (rank 0 of %d): %s sent, %s per tree; %.2fs communicating, %.2fs computing\n",
+                   world->size(), FormatBytes(bytes).c_str(), FormatBytes(bytes / trees).c_str(), comm_seconds,
+                   train_seconds - comm_seconds);
+  }
   if (tracker) {
     std::map<std::string, double> final_metrics = {{"train_seconds", train_seconds}};
     for (const auto& [name, value] : summary["valid_metrics"].items()) final_metrics[name] = value.get<double>();
@@ -88,7 +158,7 @@ void RunTrain(const TrainFlags& f) {
     std::printf("%s\n", summary.dump(2).c_str());
   } else {
     std::printf("trained %zu iterations (%zu trees) on %zu rows x %zu features in %.2fs (reading %.2fs)\n",
-                model.num_iterations(), model.trees().size(), train.num_rows(), train.num_features(), train_seconds,
+                model.num_iterations(), model.trees().size(), static_cast<size_t>(total_rows), train.num_features(), train_seconds,
                 read_seconds);
     if (summary.contains("best_iteration")) std::printf("best iteration: %d\n", summary["best_iteration"].get<int>());
     for (const auto& [name, value] : summary["valid_metrics"].items()) std::printf("%s: %.6g\n", name.c_str(), value.get<double>());
@@ -111,6 +181,10 @@ void RegisterTrain(CLI::App* app) {
   cmd->add_option("--init-model", f->init_model, "Continue boosting from this model");
   cmd->add_option("--log-every", f->log_every, "Print validation metrics every N iterations")->check(CLI::Range(1, 1000000));
   cmd->add_flag("--json", f->json, "Print the summary as JSON");
+  cmd->add_flag("--distributed", f->distributed,
+                "Train data-parallel over MPI: implied under mpirun; each rank reads its share of the part files "
+                "(round-robin) or of one CSV (byte ranges), and rank 0 writes the model");
+  cmd->add_flag("--verbose,-v", f->verbose, "Distributed: print the communication volume per iteration and a summary");
   AddTrackingFlags(cmd, &f->tracking);
   cmd->callback([f] { RunTrain(*f); });
 }

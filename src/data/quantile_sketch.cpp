@@ -146,6 +146,30 @@ float QuantileSketch::Query(double q) const {
   return QueryOf(s, std::clamp(q, 0.0, 1.0) * s.back().rmax);
 }
 
+void QuantileSketch::WriteTo(ByteWriter* out) const {
+  const std::vector<SketchEntry> s = Summary();
+  out->Put<uint8_t>(pruned_ ? 1 : 0);
+  out->Put<uint64_t>(s.size());
+  for (const SketchEntry& e : s) out->Put(e);
+}
+
+Result<QuantileSketch> QuantileSketch::ReadFrom(ByteReader* in, size_t max_entries, size_t buffer_size) {
+  QuantileSketch sketch(max_entries, buffer_size);
+  TESSERA_ASSIGN_OR_RETURN(uint8_t pruned, in->Get<uint8_t>());
+  TESSERA_ASSIGN_OR_RETURN(uint64_t n, in->Get<uint64_t>());
+  TESSERA_RETURN_IF_ERROR(in->CheckRoom(n, sizeof(SketchEntry)));
+  std::vector<SketchEntry> entries;
+  entries.reserve(n);
+  for (uint64_t i = 0; i < n; ++i) {
+    TESSERA_ASSIGN_OR_RETURN(SketchEntry e, in->Get<SketchEntry>());
+    if (!entries.empty() && !(entries.back().value < e.value)) return Status::Internal("sketch entries out of order");
+    entries.push_back(e);
+  }
+  sketch.pruned_ = pruned != 0;
+  if (!entries.empty()) sketch.AddToLevels(std::move(entries));
+  return sketch;
+}
+
 double QuantileSketch::RankError() const { return RankErrorOf(Summary()); }
 
 std::vector<SketchEntry> QuantileSketch::Combine(const std::vector<SketchEntry>& a,

@@ -14,6 +14,8 @@
 
 #include "tessera/core/status.h"
 #include "tessera/data/binned_dataset.h"
+#include "tessera/data/row_segments.h"
+#include "tessera/dist/collective.h"
 #include "tessera/models/gbdt/objective.h"
 #include "tessera/models/gbdt/params.h"
 #include "tessera/models/gbdt/tree.h"
@@ -79,6 +81,16 @@ struct TrainOptions {
   // Evaluate validation metrics every N iterations (and at the last); early stopping needs 1.
   int metric_every = 1;
   std::function<void(const IterationReport&)> on_iteration;
+
+  // Data-parallel training: the ranks of `world` each pass their own rows of the training (and
+  // validation) data, with where those rows sit in the whole table; every rank gets the same
+  // model, the one a single process would train on the whole table (see docs/distributed.md).
+  dist::Collective* world = nullptr;       // nullptr: a world of one
+  data::GlobalRows train_rows;             // identity in a world of one
+  std::vector<data::GlobalRows> valid_rows;  // per validation set; empty: identity
+  // Called after each iteration with the bytes this rank sent and the seconds it spent in
+  // communication during that iteration.
+  std::function<void(int iteration, uint64_t bytes, double seconds)> on_communication;
 };
 
 Result<GbdtModel> TrainGbdt(const data::BinnedDataset& train, const GbdtParams& params, const TrainOptions& options = {});
