@@ -25,12 +25,24 @@ struct TrainFlags {
   TrackingFlags tracking;
 };
 
-// Ends this rank after an error every rank agreed on: MPI is left in order, rank 0 reports the
-// error (naming the failing rank) and the other ranks exit with the same code quietly.
+// Ends this rank after an error that every rank reached together (agreed with AgreeOnStatus, or
+// the same deterministic check on every rank): MPI is left in order, rank 0 reports the error
+// (naming the failing rank) and the other ranks exit with the same code quietly. Never for an
+// error of one rank alone: leaving MPI waits for every rank, so that would hang.
 [[noreturn]] void FailTogether(dist::Collective& world, const Status& st) {
   dist::LeaveWorldAfterAgreedError(world);
   if (world.rank() == 0) throw StatusError{st};
   throw ExitRequest{st.kind() == ErrorKind::kUser ? 1 : 2};
+}
+
+// Ends this rank after an error of its own (communication failed, or a step failed part-way on
+// this rank only): the others may be waiting for it, so the error is printed with the rank and
+// the job is aborted (the MPI world's destructor calls MPI_Abort while the exception unwinds).
+[[noreturn]] void FailAlone(dist::Collective& world, const Status& st) {
+  if (world.size() == 1) throw StatusError{st};
+  std::fprintf(stderr, "tessera: error: rank %d: %s\n", world.rank(), st.message().c_str());
+  std::fflush(stderr);
+  throw StatusError{st};
 }
 
 template <typename T>
@@ -55,6 +67,9 @@ void RunTrain(const TrainFlags& f) {
   options.max_bin = params.max_bin;
   options.read.threads = params.num_threads;
   options.seed = params.seed;
+  // Read before joining the world: a model that cannot be read stops every rank before MPI starts.
+  std::unique_ptr<models::gbdt::GbdtModel> init;
+  if (!f.init_model.empty()) init = std::make_unique<models::gbdt::GbdtModel>(LoadModelArg(f.init_model, f.tracking.store));
   // Under mpirun (or with --distributed) every rank reads its share of the data and the ranks
   // train one model together; otherwise `world` is a world of one and nothing changes.
   std::unique_ptr<dist::Collective> world = Check(dist::JoinWorld(f.distributed));
@@ -86,19 +101,15 @@ void RunTrain(const TrainFlags& f) {
   if (params.objective == "multiclass" && params.num_class == 1) {
     double max_label = 0;
     for (float y : train.labels()) max_label = std::max<double>(max_label, y);
-    CheckTogether(*world, world->AllReduceMax(std::span<double>(&max_label, 1)));
+    if (Status st = world->AllReduceMax(std::span<double>(&max_label, 1)); !st.ok()) FailAlone(*world, st);
     params.num_class = std::max<int>(2, static_cast<int>(max_label) + 1);
   }
-  Check(models::gbdt::ValidateGbdtParams(params));
+  CheckTogether(*world, models::gbdt::ValidateGbdtParams(params));  // the same answer on every rank
   for (size_t i = 0; i < valid.size(); ++i) {
     train_options.valid.push_back(&valid[i]);
     train_options.valid_names.push_back("valid_" + std::to_string(i));
   }
-  std::unique_ptr<models::gbdt::GbdtModel> init;
-  if (!f.init_model.empty()) {
-    init = std::make_unique<models::gbdt::GbdtModel>(LoadModelArg(f.init_model, f.tracking.store));
-    train_options.init_model = init.get();
-  }
+  train_options.init_model = init.get();
   train_options.metric_every = f.log_every;
   const double read_seconds = SecondsSince(start);
   const bool quiet = f.data.quiet;
@@ -123,8 +134,14 @@ void RunTrain(const TrainFlags& f) {
   };
   const dist::CommStats comm_before = world->stats();
   auto train_start = std::chrono::steady_clock::now();
-  // A failure here is the same on every rank (the same data and parameters, or a broken link).
-  auto model = CheckTogether(*world, models::gbdt::TrainGbdt(train, params, train_options));
+  // Training agrees on its inputs before it communicates otherwise: a user error is every rank's;
+  // any other error may be this rank's alone (a broken link).
+  auto trained = models::gbdt::TrainGbdt(train, params, train_options);
+  if (!trained.ok()) {
+    if (trained.status().kind() == ErrorKind::kUser) FailTogether(*world, trained.status());
+    FailAlone(*world, trained.status());
+  }
+  auto model = std::move(trained).value();
   const double train_seconds = SecondsSince(train_start);
   if (tracker) model.SetTrainingInfo("run_id", tracker->run_id());
   // Every rank holds the same model; rank 0 writes it (atomically), and all learn whether it could.

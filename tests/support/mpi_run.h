@@ -19,11 +19,16 @@ inline bool HaveMpirun() {
   return have;
 }
 
-inline RunResult MpiRunTessera(const TempDir& dir, int ranks, const std::string& args) {
+// Runs `tessera args` on `ranks` ranks in `dir`. A job still running after `timeout_seconds` is
+// ended (mpirun gets SIGTERM and passes it on to the ranks; SIGKILL 5 s later) and reported with
+// exit code 124, so that a deadlock fails the test instead of hanging it (Open MPI busy-polls:
+// a hung job would also hold every core).
+inline RunResult MpiRunTessera(const TempDir& dir, int ranks, const std::string& args, int timeout_seconds = 60) {
   std::string out = dir.Path(".stdout"), err = dir.Path(".stderr");
   std::string cmd = "cd '" + dir.path().string() +
                     "' && OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1 "
-                    "mpirun --oversubscribe --bind-to none -np " + std::to_string(ranks) + " '" + std::string(TESSERA_BINARY) +
+                    "timeout -k 5 " + std::to_string(timeout_seconds) +
+                    " mpirun --oversubscribe --bind-to none -np " + std::to_string(ranks) + " '" + std::string(TESSERA_BINARY) +
                     "' " + args + " > '" + out + "' 2> '" + err + "' < /dev/null";
   int status = std::system(cmd.c_str());
   return RunResult{WIFEXITED(status) ? WEXITSTATUS(status) : -1, ReadFile(out), ReadFile(err)};

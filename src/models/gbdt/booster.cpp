@@ -10,6 +10,7 @@
 #include "tessera/core/fixed_point.h"
 #include "tessera/core/parallel.h"
 #include "tessera/data/bin_rows.h"
+#include "tessera/dist/agreement.h"
 #include "tessera/metrics/metrics.h"
 #include "tessera/models/gbdt/histogram.h"
 #include "tessera/models/gbdt/tree_learner.h"
@@ -145,6 +146,8 @@ class GbdtTrainer {
   Result<GbdtModel> Run();
 
  private:
+  // Parameters, labels and validation sets of this rank; the objective and the metrics' names.
+  Status CheckInputs(std::unique_ptr<Objective>* objective, std::vector<std::string>* metric_names) const;
   // The loss-minimising constant from label sums added in fixed point over all ranks.
   Result<std::vector<double>> InitScore(const Objective& objective);
   // Sums of |grad| and of hess over the bagged rows of all ranks, in fixed point (the same for
@@ -227,31 +230,40 @@ Result<GradientScale> GbdtTrainer::AgreeOnScale(std::span<const uint32_t> bag, u
   return GradientScale::For(static_cast<double>(sums[0]) / scale_g, static_cast<double>(sums[1]) / scale_h);
 }
 
-Result<GbdtModel> GbdtTrainer::Run() {
-  auto start = std::chrono::steady_clock::now();
+Status GbdtTrainer::CheckInputs(std::unique_ptr<Objective>* objective, std::vector<std::string>* metric_names) const {
   TESSERA_RETURN_IF_ERROR(ValidateGbdtParams(params_));
   if (!train_.has_labels()) return Status::UserError("training data has no label column (pass --label)");
   if (train_.num_rows() == 0) return Status::UserError("training data has no rows");
   if (train_.num_rows() > std::numeric_limits<uint32_t>::max()) return Status::UserError("more than 2^32 rows on one machine");
-  TESSERA_ASSIGN_OR_RETURN(std::unique_ptr<Objective> objective, Objective::Create(params_));
-  TESSERA_RETURN_IF_ERROR(objective->CheckLabels(train_.labels()));
-  const bool distributed = world_.size() > 1;
-  if (distributed && objective->num_label_sums() == 0)
-    return Status::UserError("objective=" + objective->name() +
+  TESSERA_ASSIGN_OR_RETURN(*objective, Objective::Create(params_));
+  TESSERA_RETURN_IF_ERROR((*objective)->CheckLabels(train_.labels()));
+  if (world_.size() > 1 && (*objective)->num_label_sums() == 0)
+    return Status::UserError("objective=" + (*objective)->name() +
                              " cannot train distributed yet (its start score and leaf values are medians, not sums); "
                              "use binary, multiclass, regression or poisson");
   if (options_.valid_rows.size() > options_.valid.size()) return Status::Internal("more validation row maps than sets");
-  std::vector<std::string> metric_names;
-  for (const auto& m : params_.metrics.empty() ? std::vector<std::string>{objective->default_metric()} : params_.metrics) {
+  for (const auto& m : params_.metrics.empty() ? std::vector<std::string>{(*objective)->default_metric()} : params_.metrics) {
     auto canonical = metrics::CanonicalMetricName(m);
     if (!canonical) return Status::UserError("unknown metric '" + m + "'; known: auc, logloss, error, rmse, mae, r2, multi_logloss, multi_error");
-    metric_names.push_back(*canonical);
+    metric_names->push_back(*canonical);
   }
   for (const auto* v : options_.valid) {
-    if (!v->has_labels()) return Status::UserError("validation data has no label column");
+    // A rank may hold no rows of a validation set (fewer part files than ranks).
+    if (!v->has_labels() && v->num_rows() > 0) return Status::UserError("validation data has no label column");
     if (v->num_features() != train_.num_features()) return Status::Internal("validation data read with other bins");
-    TESSERA_RETURN_IF_ERROR(objective->CheckLabels(v->labels()).WithContext("validation data"));
+    TESSERA_RETURN_IF_ERROR((*objective)->CheckLabels(v->labels()).WithContext("validation data"));
   }
+  return Status::Ok();
+}
+
+Result<GbdtModel> GbdtTrainer::Run() {
+  auto start = std::chrono::steady_clock::now();
+  std::unique_ptr<Objective> objective;
+  std::vector<std::string> metric_names;
+  // Every rank checks its own inputs, then all agree before any other communication, so that a
+  // rank with bad input stops every rank here instead of leaving the others waiting for it.
+  TESSERA_RETURN_IF_ERROR(dist::AgreeOnStatus(world_, CheckInputs(&objective, &metric_names)));
+  const bool distributed = world_.size() > 1;
 
   GbdtModel model;
   model.params_ = params_;

@@ -36,7 +36,8 @@ TEST(ShardPlan, PartFilesGoRoundRobinAndEachToOneRank) {
 
 TEST(ShardPlan, ByteRangesOfOneFileGiveEveryLineToExactlyOneRank) {
   testing::TempDir dir;
-  std::string text = "x,\"quoted, header\"\n";
+  const std::string header = "x,\"quoted, header\"\n";
+  std::string text = header;
   std::vector<std::string> lines;
   for (int i = 0; i < 997; ++i) lines.push_back(std::to_string(i) + "," + std::string(static_cast<size_t>(i % 13), 'z'));
   for (const auto& l : lines) text += l + "\n";
@@ -58,8 +59,8 @@ TEST(ShardPlan, ByteRangesOfOneFileGiveEveryLineToExactlyOneRank) {
         bytes.append(buf, *n);
       }
       // Every share reads as a whole CSV: the header, then its lines.
-      ASSERT_EQ(bytes.substr(0, 20), "x,\"quoted, header\"\n") << ranks << " ranks, rank " << rank;
-      size_t at = 20;
+      ASSERT_EQ(bytes.substr(0, header.size()), header) << ranks << " ranks, rank " << rank;
+      size_t at = header.size();
       while (at < bytes.size()) {
         size_t nl = bytes.find('\n', at);
         got.push_back(bytes.substr(at, nl - at));
