@@ -49,9 +49,10 @@ TEST(CliDistributed, PartFilesGiveTheSingleProcessModelForAnyRankCount) {
   ASSERT_EQ(RunTessera(dir, "gen -o valid.csv --rows 1000 --seed 12 --categoricals 2 --missing 0.05").exit_code, 0);
   SplitCsv(dir, "all.csv", 4, "part-");
   SplitCsv(dir, "valid.csv", 2, "valid-");
-  // Bagging, feature sampling, early stopping on AUC: every random draw and every metric must agree.
+  // Bagging, feature sampling, early stopping on AUC (it stops at about iteration 47 of 60 and
+  // keeps 42): every random draw and every metric must agree, or the ranks would part ways.
   const std::string params =
-      " --label label --no-track -q --json -p num_iterations=25 -p num_leaves=15 -p min_data_in_leaf=10"
+      " --label label --no-track -q --json -p num_iterations=60 -p num_leaves=15 -p min_data_in_leaf=10"
       " -p bagging_fraction=0.7 -p bagging_freq=1 -p feature_fraction=0.8 -p seed=3 -p metric=auc"
       " -p early_stopping_rounds=5";
   auto single = RunTessera(dir, "train --data all.csv --valid valid.csv -o single.json" + params + " -p num_threads=2");
@@ -59,7 +60,10 @@ TEST(CliDistributed, PartFilesGiveTheSingleProcessModelForAnyRankCount) {
   auto parts = RunTessera(dir, "train --data 'part-*.csv' --valid 'valid-*.csv' -o parts.json" + params);
   ASSERT_EQ(parts.exit_code, 0) << parts.err;
   EXPECT_EQ(WithoutTrainingInfo(dir.Path("parts.json")), WithoutTrainingInfo(dir.Path("single.json")));
-  const double single_auc = nlohmann::json::parse(single.out)["valid_metrics"]["valid_0 auc"].get<double>();
+  const auto single_summary = nlohmann::json::parse(single.out);
+  const double single_auc = single_summary["valid_metrics"]["valid_0 auc"].get<double>();
+  ASSERT_TRUE(single_summary.contains("best_iteration")) << single.out;
+  ASSERT_LT(single_summary["best_iteration"].get<int>(), 55) << "early stopping must stop this run early";
 
   for (int ranks : {2, 4}) {
     const std::string out = "dist" + std::to_string(ranks) + ".json";
@@ -68,6 +72,7 @@ TEST(CliDistributed, PartFilesGiveTheSingleProcessModelForAnyRankCount) {
     EXPECT_EQ(WithoutTrainingInfo(dir.Path(out)), WithoutTrainingInfo(dir.Path("single.json"))) << ranks << " ranks";
     auto summary = nlohmann::json::parse(run.out);  // rank 0 alone prints
     EXPECT_EQ(summary["rows"], 3000);
+    EXPECT_EQ(summary["best_iteration"], single_summary["best_iteration"]);
     EXPECT_EQ(summary["valid_metrics"]["valid_0 auc"].get<double>(), single_auc);
     EXPECT_EQ(summary["communication"]["ranks"], ranks);
     EXPECT_GT(summary["communication"]["bytes_per_tree"].get<double>(), 0);
@@ -136,6 +141,21 @@ TEST(CliDistributed, ARankThatCannotReadItsShareStopsEveryRank) {
   auto too_many = MpiRunTessera(dir, 4, "train --data 'part-*.csv' --label label --no-track -q -o m.json -p num_threads=1");
   EXPECT_EQ(too_many.exit_code, 1) << too_many.err;
   EXPECT_NE(too_many.err.find("2 input files for 4 ranks"), std::string::npos) << too_many.err;
+
+  // A part that cannot be read at all (a gzip file cut short) on rank 1 of 2, while rank 0 reads
+  // a whole part: the same, and an earlier model at the output path is left as it was.
+  dir.Write("part-1.csv", testing::ReadFile(dir.Path("part-0.csv")));
+  ASSERT_EQ(std::system(("gzip -f '" + dir.Path("part-1.csv") + "'").c_str()), 0);
+  const std::string gz = testing::ReadFile(dir.Path("part-1.csv.gz"));
+  dir.Write("part-1.csv.gz", gz.substr(0, gz.size() / 2));
+  dir.Write("m.json", "an earlier model");
+  auto cut = MpiRunTessera(dir, 2, "train --data 'part-*' --label label --no-track -q -o m.json -p num_threads=1");
+  EXPECT_EQ(cut.exit_code, 1) << cut.err;
+  EXPECT_NE(cut.err.find("rank 1: "), std::string::npos) << cut.err;
+  EXPECT_NE(cut.err.find("part-1.csv.gz"), std::string::npos) << cut.err;
+  EXPECT_NE(cut.err.find("gzip"), std::string::npos) << cut.err;
+  EXPECT_EQ(testing::ReadFile(dir.Path("m.json")), "an earlier model");
+  std::filesystem::remove(dir.Path("m.json"));
 }
 
 }  // namespace
