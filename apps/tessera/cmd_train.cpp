@@ -30,8 +30,12 @@ struct TrainFlags {
 // (naming the failing rank) and the other ranks exit with the same code quietly. Never for an
 // error of one rank alone: leaving MPI waits for every rank, so that would hang.
 [[noreturn]] void FailTogether(dist::Collective& world, const Status& st) {
+  if (world.size() == 1) throw StatusError{st};
+  // Rank 0 prints before any rank exits: mpirun ends the whole job when the first rank exits
+  // with an error, which could otherwise cut rank 0 off before it printed.
+  if (world.rank() == 0) std::fprintf(stderr, "tessera: error: %s\n", st.message().c_str()), std::fflush(stderr);
+  (void)world.Barrier();
   dist::LeaveWorldAfterAgreedError(world);
-  if (world.rank() == 0) throw StatusError{st};
   throw ExitRequest{st.kind() == ErrorKind::kUser ? 1 : 2};
 }
 
