@@ -1,4 +1,5 @@
 #include <cstdio>
+#include <filesystem>
 #include <map>
 #include <memory>
 
@@ -22,6 +23,9 @@ struct TrainFlags {
   int log_every = 10;
   bool json = false;
   bool distributed = false, verbose = false;
+  int checkpoint_every = 0;
+  std::string checkpoint;  // default: the output path + ".checkpoint"
+  bool resume = false;
   TrackingFlags tracking;
 };
 
@@ -74,6 +78,17 @@ void RunTrain(const TrainFlags& f) {
   // Read before joining the world: a model that cannot be read stops every rank before MPI starts.
   std::unique_ptr<models::gbdt::GbdtModel> init;
   if (!f.init_model.empty()) init = std::make_unique<models::gbdt::GbdtModel>(LoadModelArg(f.init_model, f.tracking.store));
+  const std::string checkpoint_path = f.checkpoint.empty() ? f.output + ".checkpoint" : f.checkpoint;
+  std::unique_ptr<models::gbdt::GbdtModel> resume_model;
+  models::gbdt::TrainingState resume_state;
+  if (f.resume) {
+    if (!std::filesystem::exists(checkpoint_path))
+      Check(Status::UserError(checkpoint_path + ": no checkpoint to resume from (write one with --checkpoint-every N)"));
+    resume_model = std::make_unique<models::gbdt::GbdtModel>(Check(models::LoadModel(checkpoint_path)));
+    const nlohmann::json info = resume_model->training_info();
+    if (!info.contains("checkpoint")) Check(Status::UserError(checkpoint_path + ": a model, not a checkpoint"));
+    resume_state = Check(models::gbdt::TrainingState::FromJson(info["checkpoint"]));
+  }
   // Under mpirun (or with --distributed) every rank reads its share of the data and the ranks
   // train one model together; otherwise `world` is a world of one and nothing changes.
   std::unique_ptr<dist::Collective> world = Check(dist::JoinWorld(f.distributed));
@@ -114,6 +129,17 @@ void RunTrain(const TrainFlags& f) {
     train_options.valid_names.push_back("valid_" + std::to_string(i));
   }
   train_options.init_model = init.get();
+  train_options.resume_model = resume_model.get();
+  train_options.resume_state = resume_state;
+  train_options.checkpoint_every = f.checkpoint_every;
+  // Rank 0 writes each checkpoint (atomically: the previous one stays valid until the new one is
+  // whole); every rank learns whether it could.
+  train_options.on_checkpoint = [&](const models::gbdt::GbdtModel& partial, const models::gbdt::TrainingState& state) {
+    Status saved = lead ? models::SaveModel(partial, checkpoint_path).WithContext("writing the checkpoint") : Status::Ok();
+    if (lead && saved.ok() && f.verbose)
+      std::fprintf(stderr, "[%d]  checkpoint written to %s\n", state.iteration, checkpoint_path.c_str());
+    return dist::AgreeOnStatus(*world, saved);
+  };
   train_options.metric_every = f.log_every;
   const double read_seconds = SecondsSince(start);
   const bool quiet = f.data.quiet;
@@ -151,6 +177,8 @@ void RunTrain(const TrainFlags& f) {
   // Every rank holds the same model; rank 0 writes it (atomically), and all learn whether it could.
   CheckTogether(*world, dist::AgreeOnStatus(*world, lead ? models::SaveModel(model, f.output) : Status::Ok()));
   if (!lead) return;
+  // The model is whole: the run's checkpoint has served its purpose.
+  if (f.checkpoint_every > 0 || f.resume) std::filesystem::remove(checkpoint_path);
   nlohmann::json summary = model.training_info();
   if (sharded) {
     const dist::CommStats& comm = world->stats();
@@ -205,6 +233,13 @@ void RegisterTrain(CLI::App* app) {
   cmd->add_flag("--distributed", f->distributed,
                 "Train data-parallel over MPI: implied under mpirun; each rank reads its share of the part files "
                 "(round-robin) or of one CSV (byte ranges), and rank 0 writes the model");
+  cmd->add_option("--checkpoint-every", f->checkpoint_every,
+                  "Write the model and training state every N iterations (atomically), for --resume")
+      ->check(CLI::Range(0, 1000000000));
+  cmd->add_option("--checkpoint", f->checkpoint, "Checkpoint file (default: the output path + .checkpoint)");
+  cmd->add_flag("--resume", f->resume,
+                "Continue from the checkpoint (same data and parameters): the final model is the one an "
+                "uninterrupted run gives; under MPI too");
   cmd->add_flag("--verbose,-v", f->verbose, "Distributed: print the communication volume per iteration and a summary");
   AddTrackingFlags(cmd, &f->tracking);
   cmd->callback([f] { RunTrain(*f); });

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <random>
 
@@ -253,16 +254,61 @@ Status GbdtTrainer::CheckInputs(std::unique_ptr<Objective>* objective, std::vect
     if (v->num_features() != train_.num_features()) return Status::Internal("validation data read with other bins");
     TESSERA_RETURN_IF_ERROR((*objective)->CheckLabels(v->labels()).WithContext("validation data"));
   }
+  const int outputs = (*objective)->num_outputs();
+  if (const GbdtModel* init = options_.init_model)
+    if (init->num_outputs() != outputs || init->params().objective != params_.objective)
+      return Status::UserError("--init-model was trained for another objective or number of classes");
+  if (const GbdtModel* resume = options_.resume_model) {
+    if (options_.init_model) return Status::UserError("a resumed run cannot also start from --init-model");
+    // The same parameters (the thread count aside) and the same bins, or it is another run.
+    nlohmann::json theirs = resume->params().ToJson(), ours = params_.ToJson();
+    theirs.erase("num_threads"), ours.erase("num_threads");
+    if (theirs != ours) return Status::UserError("the checkpoint was trained with other parameters: " + theirs.dump());
+    bool same_bins = resume->reference().mappers().size() == train_.mappers().size();
+    for (size_t f = 0; same_bins && f < train_.mappers().size(); ++f)
+      same_bins = resume->reference().mappers()[f].ToJson() == train_.mappers()[f].ToJson();
+    if (!same_bins) return Status::UserError("the checkpoint was trained on other data (its bins differ from this data's)");
+    const TrainingState& st = options_.resume_state;
+    if (st.iteration < 0 || resume->trees().size() != static_cast<size_t>(st.iteration) * static_cast<size_t>(outputs))
+      return Status::UserError("the checkpoint's trees do not match its iteration count");
+  }
   return Status::Ok();
+}
+
+nlohmann::json TrainingState::ToJson() const {
+  nlohmann::json j = {{"iteration", iteration}, {"best_iteration", best_iteration}, {"since_best", since_best}};
+  // A double as its bits too: the metric must come back exactly, and JSON numbers might not.
+  uint64_t bits;
+  std::memcpy(&bits, &best_value, sizeof bits);
+  j["best_value"] = best_value;
+  j["best_value_bits"] = std::to_string(bits);
+  return j;
+}
+
+Result<TrainingState> TrainingState::FromJson(const nlohmann::json& j) {
+  auto bad = [] { return Status::UserError("checkpoint: malformed training state"); };
+  if (!j.is_object()) return bad();
+  TrainingState st;
+  try {
+    st.iteration = j.at("iteration").get<int>();
+    st.best_iteration = j.at("best_iteration").get<int>();
+    st.since_best = j.at("since_best").get<int>();
+    const uint64_t bits = std::stoull(j.at("best_value_bits").get<std::string>());
+    std::memcpy(&st.best_value, &bits, sizeof bits);
+  } catch (const std::exception&) {
+    return bad();
+  }
+  return st;
 }
 
 Result<GbdtModel> GbdtTrainer::Run() {
   auto start = std::chrono::steady_clock::now();
-  std::unique_ptr<Objective> objective;
+  std::unique_ptr<Objective> checked_objective;
   std::vector<std::string> metric_names;
   // Every rank checks its own inputs, then all agree before any other communication, so that a
   // rank with bad input stops every rank here instead of leaving the others waiting for it.
-  TESSERA_RETURN_IF_ERROR(dist::AgreeOnStatus(world_, CheckInputs(&objective, &metric_names)));
+  TESSERA_RETURN_IF_ERROR(dist::AgreeOnStatus(world_, CheckInputs(&checked_objective, &metric_names)));
+  std::shared_ptr<Objective> objective = std::move(checked_objective);  // shared with checkpoints
   const bool distributed = world_.size() > 1;
 
   GbdtModel model;
@@ -271,14 +317,15 @@ Result<GbdtModel> GbdtTrainer::Run() {
   model.reference_ = ReferenceOf(train_);
   const size_t n = train_.num_rows(), K = static_cast<size_t>(model.num_outputs_);
 
-  // Starting scores: a model to continue, or the loss-minimising constant.
+  // Starting scores: a model to continue (an init model, or a checkpoint to resume), or the
+  // loss-minimising constant. A checkpoint's scores, summed tree by tree as training summed
+  // them, are the uninterrupted run's to the bit.
+  const GbdtModel* from = options_.resume_model ? options_.resume_model : options_.init_model;
   std::vector<double> scores;
-  if (options_.init_model) {
-    if (options_.init_model->num_outputs() != model.num_outputs_ || options_.init_model->params().objective != params_.objective)
-      return Status::UserError("--init-model was trained for another objective or number of classes");
-    model.init_score_ = options_.init_model->init_score();
-    model.trees_ = options_.init_model->trees();
-    scores = options_.init_model->PredictRaw(train_, threads_);
+  if (from) {
+    model.init_score_ = from->init_score();
+    model.trees_ = from->trees();
+    scores = from->PredictRaw(train_, threads_);
   } else {
     if (!params_.boost_from_average) {
       model.init_score_.assign(K, 0.0);
@@ -293,9 +340,8 @@ Result<GbdtModel> GbdtTrainer::Run() {
   }
   std::vector<std::vector<double>> valid_scores;
   for (const auto* v : options_.valid) {
-    valid_scores.push_back(options_.init_model ? options_.init_model->PredictRaw(*v, threads_)
-                                               : std::vector<double>(v->num_rows() * K));
-    if (!options_.init_model)
+    valid_scores.push_back(from ? from->PredictRaw(*v, threads_) : std::vector<double>(v->num_rows() * K));
+    if (!from)
       for (size_t i = 0; i < v->num_rows(); ++i)
         for (size_t k = 0; k < K; ++k) valid_scores.back()[i * K + k] = model.init_score_[k];
   }
@@ -317,32 +363,52 @@ Result<GbdtModel> GbdtTrainer::Run() {
   std::vector<bool> in_bag(n, true);
   const size_t nf = train_.num_features();
 
-  const size_t first_iteration = model.trees_.size() / K;
-  int best_iteration = -1, since_best = 0;
-  double best_value = 0;
+  // Iterations are numbered from the init model's last (its trees come first); a resumed run's
+  // keep the numbers (and so the random draws) they had in the interrupted one.
+  const size_t first_iteration = options_.init_model ? options_.init_model->trees().size() / K : 0;
+  const TrainingState resumed = options_.resume_model ? options_.resume_state : TrainingState();
+  int best_iteration = resumed.best_iteration, since_best = resumed.since_best;
+  double best_value = resumed.best_value;
   std::vector<std::pair<std::string, double>> last_metrics;
-  for (int it = 0; it < params_.num_iterations; ++it) {
-    const dist::CommStats comm_before = world_.stats();
-    // Bagging keeps a row when a hash of (seed, iteration, global row number) falls below the
-    // fraction: the same rows whatever the threads and however the rows are split between ranks.
-    if (params_.bagging_freq > 0 && params_.bagging_fraction < 1.0 && it % params_.bagging_freq == 0) {
-      const uint64_t bag_key = BaggingKey(params_.seed, it);
-      bag.clear();
-      row_ids.ForEach(0, n, [&](uint64_t i, uint64_t global) {
-        in_bag[i] = UnitHash(bag_key + global) < params_.bagging_fraction;
-        if (in_bag[i]) bag.push_back(static_cast<uint32_t>(i));
+  // The training data's distribution, for drift: every rank's bin counts, added up.
+  model.reference_counts_ = data::BinCounts(train_);
+  if (distributed) {
+    std::vector<int64_t> flat;
+    for (const auto& f : model.reference_counts_) flat.insert(flat.end(), f.begin(), f.end());
+    TESSERA_RETURN_IF_ERROR(world_.AllReduceSum(flat));
+    size_t at = 0;
+    for (auto& f : model.reference_counts_)
+      for (auto& c : f) c = static_cast<uint64_t>(flat[at++]);
+  }
+
+  // Bagging keeps a row when a hash of (seed, iteration, global row number) falls below the
+  // fraction: the same rows whatever the threads and however the rows are split between ranks.
+  const bool bagging = params_.bagging_freq > 0 && params_.bagging_fraction < 1.0;
+  auto draw_bag = [&](int it) -> Status {
+    const uint64_t bag_key = BaggingKey(params_.seed, it);
+    bag.clear();
+    row_ids.ForEach(0, n, [&](uint64_t i, uint64_t global) {
+      in_bag[i] = UnitHash(bag_key + global) < params_.bagging_fraction;
+      if (in_bag[i]) bag.push_back(static_cast<uint32_t>(i));
+    });
+    int64_t bagged = static_cast<int64_t>(bag.size());
+    TESSERA_RETURN_IF_ERROR(world_.AllReduceSum(std::span<int64_t>(&bagged, 1)));
+    if (bagged == 0) {
+      // Nothing drawn anywhere: global row 0 alone (on the rank that holds it).
+      row_ids.ForEach(0, std::min<size_t>(n, 1), [&](uint64_t i, uint64_t global) {
+        if (global == 0) bag.push_back(static_cast<uint32_t>(i)), in_bag[i] = true;
       });
-      int64_t bagged = static_cast<int64_t>(bag.size());
-      TESSERA_RETURN_IF_ERROR(world_.AllReduceSum(std::span<int64_t>(&bagged, 1)));
-      if (bagged == 0) {
-        // Nothing drawn anywhere: global row 0 alone (on the rank that holds it).
-        row_ids.ForEach(0, std::min<size_t>(n, 1), [&](uint64_t i, uint64_t global) {
-          if (global == 0) bag.push_back(static_cast<uint32_t>(i)), in_bag[i] = true;
-        });
-        bagged = 1;
-      }
-      global_bag = static_cast<uint64_t>(bagged);
+      bagged = 1;
     }
+    global_bag = static_cast<uint64_t>(bagged);
+    return Status::Ok();
+  };
+  // A run resumed between two draws continues with the bag of the last one.
+  if (bagging && resumed.iteration % params_.bagging_freq != 0)
+    TESSERA_RETURN_IF_ERROR(draw_bag(resumed.iteration - resumed.iteration % params_.bagging_freq));
+  for (int it = resumed.iteration; it < params_.num_iterations; ++it) {
+    const dist::CommStats comm_before = world_.stats();
+    if (bagging && it % params_.bagging_freq == 0) TESSERA_RETURN_IF_ERROR(draw_bag(it));
     std::vector<bool> feature_used(nf, true);
     if (params_.feature_fraction < 1.0) {
       std::mt19937_64 rng(params_.seed * 0xD1B54A32D192ED03ull + static_cast<uint64_t>(it) + 7);
@@ -435,6 +501,17 @@ Result<GbdtModel> GbdtTrainer::Run() {
         break;
       }
     }
+    if (options_.checkpoint_every > 0 && options_.on_checkpoint && (it + 1) % options_.checkpoint_every == 0 &&
+        it + 1 < params_.num_iterations) {
+      GbdtModel snapshot = model;
+      snapshot.objective_ = objective;
+      TrainingState state;
+      state.iteration = it + 1;
+      state.best_iteration = best_iteration, state.best_value = best_value, state.since_best = since_best;
+      snapshot.training_info_ = {{"rows", global_rows}, {"features", nf}, {"iterations", snapshot.num_iterations()},
+                                 {"checkpoint", state.ToJson()}};
+      TESSERA_RETURN_IF_ERROR(options_.on_checkpoint(snapshot, state));
+    }
   }
   if (best_iteration > 0 && params_.early_stopping_rounds > 0) model.trees_.resize(static_cast<size_t>(best_iteration) * K);
 
@@ -449,15 +526,7 @@ Result<GbdtModel> GbdtTrainer::Run() {
   info["valid_metrics"] = jm;
   info["seconds"] = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   model.training_info_ = info;
-  model.reference_counts_ = data::BinCounts(train_);
   if (distributed) {
-    // Every rank's bin counts, added up: the whole table's distribution.
-    std::vector<int64_t> flat;
-    for (const auto& f : model.reference_counts_) flat.insert(flat.end(), f.begin(), f.end());
-    TESSERA_RETURN_IF_ERROR(world_.AllReduceSum(flat));
-    size_t at = 0;
-    for (auto& f : model.reference_counts_)
-      for (auto& c : f) c = static_cast<uint64_t>(flat[at++]);
     const dist::CommStats& comm = world_.stats();
     model.training_info_["distributed"] = {{"ranks", world_.size()}, {"bytes_sent", comm.bytes_sent}, {"comm_seconds", comm.seconds}};
   }

@@ -74,6 +74,17 @@ struct IterationReport {
   std::vector<std::pair<std::string, double>> metrics;  // "valid_0 auc" -> value
 };
 
+// Where a run stands after a whole iteration: what a checkpoint holds besides the model's trees,
+// so that a resumed run continues exactly as the uninterrupted one would have.
+struct TrainingState {
+  int iteration = 0;        // iterations done; the next one to run (counted from 0)
+  int best_iteration = -1;  // early stopping: the best iteration so far (-1: none yet),
+  double best_value = 0;    // its metric value,
+  int since_best = 0;       // and the iterations since
+  nlohmann::json ToJson() const;
+  static Result<TrainingState> FromJson(const nlohmann::json& j);
+};
+
 struct TrainOptions {
   std::vector<const data::BinnedDataset*> valid;  // read with the training bins
   std::vector<std::string> valid_names;
@@ -91,6 +102,17 @@ struct TrainOptions {
   // Called after each iteration with the bytes this rank sent and the seconds it spent in
   // communication during that iteration.
   std::function<void(int iteration, uint64_t bytes, double seconds)> on_communication;
+
+  // Checkpoints: after every `checkpoint_every` iterations (0: never; not after the last one),
+  // on_checkpoint gets the model so far (every tree: early stopping not applied) and the state.
+  // Every rank calls it; it must return the same status on every rank (agree inside), and an
+  // error stops training with that error.
+  int checkpoint_every = 0;
+  std::function<Status(const GbdtModel& model, const TrainingState& state)> on_checkpoint;
+  // Resuming: a checkpoint's model (trained on the same data with the same parameters) and state;
+  // training continues at state.iteration and ends with the model an uninterrupted run gives.
+  const GbdtModel* resume_model = nullptr;
+  TrainingState resume_state;
 };
 
 Result<GbdtModel> TrainGbdt(const data::BinnedDataset& train, const GbdtParams& params, const TrainOptions& options = {});
