@@ -2,6 +2,9 @@
 // each reading only its share of the data, must be the model one process trains on the same data
 // — the same file byte for byte, apart from the training metadata (time taken, communication).
 #include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <filesystem>
@@ -156,6 +159,60 @@ TEST(CliDistributed, ARankThatCannotReadItsShareStopsEveryRank) {
   EXPECT_NE(cut.err.find("gzip"), std::string::npos) << cut.err;
   EXPECT_EQ(testing::ReadFile(dir.Path("m.json")), "an earlier model");
   std::filesystem::remove(dir.Path("m.json"));
+}
+
+TEST(CliDistributed, ARankKilledMidTrainingThenResumeGivesTheUninterruptedModel) {
+  TESSERA_REQUIRE_MPI();
+  TempDir dir;
+  ASSERT_EQ(RunTessera(dir, "gen -o all.csv --rows 3000 --seed 17 --categoricals 1").exit_code, 0);
+  SplitCsv(dir, "all.csv", 2, "part-");
+  const std::string params = " --label label --no-track -q -p num_iterations=100 -p num_leaves=7 -p bagging_fraction=0.8"
+                             " -p bagging_freq=2 -p feature_fraction=0.9 -p seed=4 -p num_threads=1";
+  auto single = RunTessera(dir, "train --data all.csv -o single.json" + params);
+  ASSERT_EQ(single.exit_code, 0) << single.err;
+
+  // The job in the background; rank 1 is killed as soon as the first checkpoint (iteration 5) is
+  // there, with some 95 iterations still to go.
+  const std::string args = "train --data 'part-*.csv' -o dist.json --checkpoint-every 5" + params;
+  const pid_t job = fork();
+  ASSERT_GE(job, 0);
+  if (job == 0) {
+    execl("/bin/sh", "sh", "-c", testing::MpiRunCommand(dir, 2, args).c_str(), static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  const auto checkpoint = dir.Path("dist.json.checkpoint");
+  pid_t victim = -1;
+  for (int waited_ms = 0; waited_ms < 60000 && victim < 0; waited_ms += 2) {
+    if (std::filesystem::exists(checkpoint)) victim = testing::FindRank(dir, 1);
+    if (victim < 0) usleep(2000);
+  }
+  if (victim > 0) kill(victim, SIGKILL);
+  int status = 0;
+  ASSERT_EQ(waitpid(job, &status, 0), job);
+  ASSERT_GT(victim, 0) << "no checkpoint appeared, or rank 1 was not found";
+  const std::string err = testing::ReadFile(dir.Path(".stderr"));
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) != 0) << err;
+  EXPECT_NE(WEXITSTATUS(status), 124) << "the job hung after its rank 1 died";
+  EXPECT_NE(err.find("rank 1"), std::string::npos) << err;  // mpirun names the rank and the signal
+  EXPECT_NE(err.find("signal 9"), std::string::npos) << err;
+  EXPECT_FALSE(std::filesystem::exists(dir.Path("dist.json"))) << "the job finished before rank 1 was killed";
+  // The last checkpoint is whole: a model file that predicts.
+  ASSERT_EQ(RunTessera(dir, "predict -m dist.json.checkpoint --data all.csv -o p.csv -q").exit_code, 0);
+  std::filesystem::copy_file(checkpoint, dir.Path("one.json.checkpoint"));
+
+  auto resumed = MpiRunTessera(dir, 2, args + " --resume --json");
+  ASSERT_EQ(resumed.exit_code, 0) << resumed.err;
+  EXPECT_EQ(WithoutTrainingInfo(dir.Path("dist.json")), WithoutTrainingInfo(dir.Path("single.json")));
+  EXPECT_FALSE(std::filesystem::exists(checkpoint)) << "a finished run removes its checkpoint";
+
+  // One process resumes the 2-rank job's checkpoint just as well: nothing in it depends on the
+  // rank count. Without a checkpoint, --resume is a clear error.
+  auto one = RunTessera(dir, "train --data all.csv -o one.json --resume" + params);
+  ASSERT_EQ(one.exit_code, 0) << one.err;
+  EXPECT_EQ(WithoutTrainingInfo(dir.Path("one.json")), WithoutTrainingInfo(dir.Path("single.json")));
+  auto none = RunTessera(dir, "train --data all.csv -o one.json --resume" + params);
+  EXPECT_EQ(none.exit_code, 1);
+  EXPECT_NE(none.err.find("no checkpoint to resume from"), std::string::npos) << none.err;
 }
 
 }  // namespace
