@@ -1,5 +1,6 @@
 #include "tessera/data/binned_dataset.h"
 
+#include <algorithm>
 #include <cstring>
 
 namespace tessera::data {
@@ -31,6 +32,43 @@ BinnedDataset SelectRows(const BinnedDataset& ds, const std::vector<size_t>& row
   const size_t width = ds.num_features() * static_cast<size_t>(ds.bytes_per_cell());
   for (size_t i = 0; i < rows.size(); ++i) std::memcpy(out.mutable_cells() + i * width, ds.cells() + rows[i] * width, width);
   return out;
+}
+
+BinnedDataset ConcatRows(std::vector<BinnedDataset> parts) {
+  if (parts.size() == 1) return std::move(parts[0]);
+  if (parts.empty()) return BinnedDataset();
+  size_t rows = 0;
+  bool labels = true, weights = true;
+  for (const auto& p : parts) {
+    rows += p.num_rows();
+    labels &= p.has_labels() || p.num_rows() == 0;
+    weights &= !p.weights().empty() || p.num_rows() == 0;
+  }
+  const BinnedDataset& first = parts[0];
+  BinnedDataset out(first.schema(), first.feature_columns(), first.mappers(), rows);
+  out.set_label_classes(first.label_classes());
+  const size_t width = first.num_features() * static_cast<size_t>(first.bytes_per_cell());
+  size_t at = 0;
+  for (const auto& p : parts) {
+    if (p.num_rows() > 0) std::memcpy(out.mutable_cells() + at * width, p.cells(), p.num_rows() * width);
+    if (labels) out.mutable_labels().insert(out.mutable_labels().end(), p.labels().begin(), p.labels().end());
+    if (weights) out.mutable_weights().insert(out.mutable_weights().end(), p.weights().begin(), p.weights().end());
+    at += p.num_rows();
+  }
+  return out;
+}
+
+Status RenumberLabelClasses(BinnedDataset* ds, const std::vector<std::string>& classes) {
+  const std::vector<std::string>& mine = ds->label_classes();
+  std::vector<float> renumber(mine.size());
+  for (size_t k = 0; k < mine.size(); ++k) {
+    auto it = std::find(classes.begin(), classes.end(), mine[k]);
+    if (it == classes.end()) return Status::Internal("label class '" + mine[k] + "' missing from the merged classes");
+    renumber[k] = static_cast<float>(it - classes.begin());
+  }
+  for (float& y : ds->mutable_labels()) y = renumber[static_cast<size_t>(y)];
+  ds->set_label_classes(classes);
+  return Status::Ok();
 }
 
 }  // namespace tessera::data

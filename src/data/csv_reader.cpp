@@ -127,7 +127,7 @@ CsvReader::CsvReader(InputFiles inputs, const ReadOptions& options)
 
 Result<std::unique_ptr<CsvReader>> CsvReader::Open(std::vector<std::string> files, const ReadOptions& options) {
   if (files.empty()) return Status::UserError("no input files");
-  std::unique_ptr<CsvReader> reader(new CsvReader(InputFiles(std::move(files)), options));
+  std::unique_ptr<CsvReader> reader(new CsvReader(InputFiles(std::move(files), options.byte_range, options.header), options));
   TESSERA_RETURN_IF_ERROR(reader->OpenFile(0));
   TESSERA_RETURN_IF_ERROR(reader->InferSchema());
   return reader;

@@ -50,6 +50,18 @@ Result<std::unique_ptr<TableReader>> OpenTable(const std::vector<std::string>& i
   return reader;
 }
 
+RowSampler BinSampler(const IngestOptions& options, double estimated_rows) {
+  RowSampler sampler;
+  sampler.seed = options.seed;
+  if (options.bin_sample_rows > 0 && estimated_rows > 2.0 * static_cast<double>(options.bin_sample_rows)) {
+    // A power of two, so that a slightly different estimate seldom changes the sample; the
+    // sample holds between bin_sample_rows and twice that.
+    double rate = static_cast<double>(options.bin_sample_rows) / estimated_rows;
+    sampler.rate = std::exp2(std::ceil(std::log2(rate)));
+  }
+  return sampler;
+}
+
 std::vector<BinMapper> BuildBinMappers(const Schema& schema, const TableProfile& profile, const IngestOptions& options) {
   std::vector<BinMapper> mappers;
   for (size_t c : schema.FeatureIndices()) {
@@ -67,7 +79,7 @@ std::vector<BinMapper> BuildBinMappers(const Schema& schema, const TableProfile&
 // The second pass: parses every row and bins it into `ds` (allocated at its final size), with
 // labels, weights and group ids. Text labels take the ids of `label_classes` when given, else
 // ids by name of the classes met.
-static Status BinAllRows(TableReader* reader, BinnedDataset* out, int threads, bool progress,
+Status BinAllRows(TableReader* reader, BinnedDataset* out, int threads, bool progress,
                   const std::vector<std::string>* label_classes) {
   BinnedDataset& ds = *out;
   const Schema& schema = reader->schema();
@@ -179,15 +191,7 @@ Result<BinnedDataset> IngestBinned(const std::vector<std::string>& inputs, const
   }
   TESSERA_ASSIGN_OR_RETURN(auto reader, OpenTable(files, options));
   const int threads = ResolveThreads(options.read.threads);
-  RowSampler sampler;
-  sampler.seed = options.seed;
-  const double estimated_rows = reader->EstimateRows();
-  if (options.bin_sample_rows > 0 && estimated_rows > 2.0 * static_cast<double>(options.bin_sample_rows)) {
-    // A power of two, so that a slightly different estimate seldom changes the sample; the
-    // sample holds between bin_sample_rows and twice that.
-    double rate = static_cast<double>(options.bin_sample_rows) / estimated_rows;
-    sampler.rate = std::exp2(std::ceil(std::log2(rate)));
-  }
+  const RowSampler sampler = BinSampler(options, reader->EstimateRows());
   std::vector<BinMapper> mappers;
   uint64_t rows = 0;
   {

@@ -146,6 +146,36 @@ float QuantileSketch::Query(double q) const {
   return QueryOf(s, std::clamp(q, 0.0, 1.0) * s.back().rmax);
 }
 
+void QuantileSketch::WriteTo(ByteWriter* out) const {
+  const std::vector<SketchEntry> s = Summary();
+  out->Put<uint8_t>(pruned_ ? 1 : 0);
+  out->Put<uint64_t>(s.size());
+  // Field by field: the struct's padding must not reach the bytes (equal summaries, equal bytes).
+  for (const SketchEntry& e : s) out->Put(e.value), out->Put(e.rmin), out->Put(e.rmax), out->Put(e.w);
+}
+
+Result<QuantileSketch> QuantileSketch::ReadFrom(ByteReader* in, size_t max_entries, size_t buffer_size) {
+  QuantileSketch sketch(max_entries, buffer_size);
+  TESSERA_ASSIGN_OR_RETURN(uint8_t pruned, in->Get<uint8_t>());
+  TESSERA_ASSIGN_OR_RETURN(uint64_t n, in->Get<uint64_t>());
+  constexpr size_t kEntryBytes = sizeof(float) + 3 * sizeof(double);
+  TESSERA_RETURN_IF_ERROR(in->CheckRoom(n, kEntryBytes));
+  std::vector<SketchEntry> entries;
+  entries.reserve(n);
+  for (uint64_t i = 0; i < n; ++i) {
+    SketchEntry e;
+    TESSERA_ASSIGN_OR_RETURN(e.value, in->Get<float>());
+    TESSERA_ASSIGN_OR_RETURN(e.rmin, in->Get<double>());
+    TESSERA_ASSIGN_OR_RETURN(e.rmax, in->Get<double>());
+    TESSERA_ASSIGN_OR_RETURN(e.w, in->Get<double>());
+    if (!entries.empty() && !(entries.back().value < e.value)) return Status::Internal("sketch entries out of order");
+    entries.push_back(e);
+  }
+  sketch.pruned_ = pruned != 0;
+  if (!entries.empty()) sketch.AddToLevels(std::move(entries));
+  return sketch;
+}
+
 double QuantileSketch::RankError() const { return RankErrorOf(Summary()); }
 
 std::vector<SketchEntry> QuantileSketch::Combine(const std::vector<SketchEntry>& a,

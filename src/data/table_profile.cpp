@@ -91,6 +91,49 @@ void TableProfile::Merge(const TableProfile& other) {
   observed_rows_ += other.observed_rows_;
 }
 
+std::string TableProfile::Serialize() const {
+  ByteWriter out;
+  out.Put<uint64_t>(rows_);
+  out.Put<uint64_t>(observed_rows_);
+  out.Put<uint64_t>(columns_.size());
+  for (const ColumnProfile& c : columns_) {
+    out.Put(c.count), out.Put(c.missing), out.Put(c.min), out.Put(c.max), out.Put(c.sum);
+    c.sketch.WriteTo(&out);
+    // Sorted, so that equal profiles give equal bytes.
+    const auto categories = c.SortedCategories();
+    out.Put<uint64_t>(categories.size());
+    for (const auto& [name, n] : categories) out.PutString(name), out.Put(n);
+  }
+  return out.Take();
+}
+
+Result<TableProfile> TableProfile::Deserialize(std::string_view bytes, int threads) {
+  ByteReader in(bytes, "table profile");
+  TableProfile p(threads);
+  TESSERA_ASSIGN_OR_RETURN(p.rows_, in.Get<uint64_t>());
+  TESSERA_ASSIGN_OR_RETURN(p.observed_rows_, in.Get<uint64_t>());
+  TESSERA_ASSIGN_OR_RETURN(uint64_t columns, in.Get<uint64_t>());
+  TESSERA_RETURN_IF_ERROR(in.CheckRoom(columns, 48));
+  p.columns_.resize(columns);
+  for (ColumnProfile& c : p.columns_) {
+    TESSERA_ASSIGN_OR_RETURN(c.count, in.Get<uint64_t>());
+    TESSERA_ASSIGN_OR_RETURN(c.missing, in.Get<uint64_t>());
+    TESSERA_ASSIGN_OR_RETURN(c.min, in.Get<double>());
+    TESSERA_ASSIGN_OR_RETURN(c.max, in.Get<double>());
+    TESSERA_ASSIGN_OR_RETURN(c.sum, in.Get<double>());
+    TESSERA_ASSIGN_OR_RETURN(c.sketch, QuantileSketch::ReadFrom(&in, c.sketch.max_entries(), 16384));
+    TESSERA_ASSIGN_OR_RETURN(uint64_t categories, in.Get<uint64_t>());
+    TESSERA_RETURN_IF_ERROR(in.CheckRoom(categories, 16));
+    for (uint64_t i = 0; i < categories; ++i) {
+      TESSERA_ASSIGN_OR_RETURN(std::string name, in.GetString());
+      TESSERA_ASSIGN_OR_RETURN(uint64_t n, in.Get<uint64_t>());
+      c.categories[name] += n;
+    }
+  }
+  if (!in.done()) return Status::Internal("table profile: bytes left over after the last column");
+  return p;
+}
+
 Result<TableProfile> ProfileTable(TableReader* reader, int threads, bool progress, const RowSampler* sampler) {
   TableProfile profile(threads);
   Progress bar(sampler && sampler->rate < 1 ? "sampling" : "reading", reader->bytes_total(), "B", progress);

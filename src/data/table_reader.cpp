@@ -20,10 +20,15 @@ bool EndsWith(const std::string& s, const std::string& suffix) {
 bool HasGlobChars(const std::string& s) { return s.find_first_of("*?[") != std::string::npos; }
 }  // namespace
 
-InputFiles::InputFiles(std::vector<std::string> files) : names_(std::move(files)) {
-  for (const auto& f : names_) {
+InputFiles::InputFiles(std::vector<std::string> files, ByteRange range, bool header)
+    : names_(files), paths_(std::move(files)), range_(range), header_(header) {
+  for (size_t i = 0; i < paths_.size(); ++i) {
     std::error_code ec;
-    uint64_t size = fs::is_regular_file(f, ec) ? fs::file_size(f, ec) : 0;
+    uint64_t size = fs::is_regular_file(paths_[i], ec) ? fs::file_size(paths_[i], ec) : 0;
+    if (!range_.whole()) {
+      size = std::min(size, range_.end) - std::min(size, range_.begin);
+      names_[i] = paths_[i] + "[bytes " + std::to_string(range_.begin) + ".." + std::to_string(range_.end) + ")";
+    }
     sizes_.push_back(ec ? 0 : size);
     total_ += sizes_.back();
   }
@@ -40,6 +45,7 @@ uint64_t InputFiles::bytes_before(size_t i) const {
 }
 
 Result<std::unique_ptr<ByteSource>> InputFiles::Open(size_t i) {
+  if (!from_stream_ && !range_.whole()) return ByteSource::OpenLines(paths_[i], range_, header_);
   if (!from_stream_) return ByteSource::Open(names_[i]);
   if (!stream_) return Status::UserError(names_[i] + ": a stream can be read only once (cannot rewind)");
   return std::move(stream_);
@@ -97,6 +103,8 @@ Result<std::unique_ptr<TableReader>> OpenTableReader(const std::vector<std::stri
                                                      const ReadOptions& options) {
   if (files.empty()) return Status::UserError("no input files given");
   TableFormat format = FormatFromPath(files[0]);
+  if (!options.byte_range.whole() && (files.size() != 1 || format != TableFormat::kCsv))
+    return Status::UserError(files[0] + ": a byte range can be read from one CSV file only");
   for (const auto& f : files)
     if (FormatFromPath(f) != format)
       return Status::UserError(f + ": all inputs must have one format (the first is " + files[0] + ")");

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "tessera/core/status.h"
 #include "tessera/core/uninitialized.h"
 #include "tessera/data/bin_mapper.h"
 #include "tessera/data/schema.h"
@@ -65,6 +66,14 @@ class BinnedDataset {
 
 // Rows per bin of each feature (feature x bin).
 std::vector<std::vector<uint64_t>> BinCounts(const BinnedDataset& ds);
+
+// The rows of `parts` one after another (same schema and bins; labels and weights kept when
+// every part has them).
+BinnedDataset ConcatRows(std::vector<BinnedDataset> parts);
+
+// Renumbers text-label classes to `classes` (which must include every class of `ds`): label k
+// of ds.label_classes() becomes the index of that name in `classes`.
+Status RenumberLabelClasses(BinnedDataset* ds, const std::vector<std::string>& classes);
 
 // The given rows of `ds` (in that order) as a data set of their own, without labels.
 BinnedDataset SelectRows(const BinnedDataset& ds, const std::vector<size_t>& rows);

@@ -11,6 +11,14 @@
 
 namespace tessera::data {
 
+// A share of one uncompressed text file for a process that reads only its part: the lines that
+// start at a byte offset in [begin, end) (a line starts at offset 0 or after a '\n'). Ranges that
+// tile a file share its lines out exactly, each line to one range. end == 0 means the whole file.
+struct ByteRange {
+  uint64_t begin = 0, end = 0;
+  bool whole() const { return end == 0; }
+};
+
 enum class Compression { kNone, kGzip, kZstd };
 
 // Compression chosen by the file name's extension (".gz", ".gzip", ".zst", ".zstd").
@@ -23,6 +31,11 @@ class ByteSource {
   virtual ~ByteSource() = default;
   // Opens `path`, choosing the decoder from its extension.
   static Result<std::unique_ptr<ByteSource>> Open(const std::string& path);
+  // The lines of `range` of the uncompressed file `path`; with `header`, the file's first line is
+  // put in front when the range does not start with it (every share then reads as a whole CSV).
+  // A line break inside a quoted field must not fall at a share's edge: split such files into
+  // part files instead.
+  static Result<std::unique_ptr<ByteSource>> OpenLines(const std::string& path, ByteRange range, bool header);
   // Same, from bytes already in memory (tests and fuzzers).
   static Result<std::unique_ptr<ByteSource>> FromMemory(std::string name, std::string bytes,
                                                         Compression compression);

@@ -30,6 +30,16 @@ struct IngestOptions {
 // Opens the inputs as a table with the user's schema overrides applied.
 Result<std::unique_ptr<TableReader>> OpenTable(const std::vector<std::string>& inputs, const IngestOptions& options);
 
+// The row sampler of the first pass for a table of about `estimated_rows` rows: every row, or a
+// power-of-two share holding between bin_sample_rows and twice that many.
+RowSampler BinSampler(const IngestOptions& options, double estimated_rows);
+
+// The second pass on its own: parses every row of `reader` and bins it into `out` (allocated with
+// exactly the reader's row count), with labels, weights and group ids. Text labels take the ids
+// of `label_classes` when given, else ids by name of the classes met.
+Status BinAllRows(TableReader* reader, BinnedDataset* out, int threads, bool progress,
+                  const std::vector<std::string>* label_classes);
+
 // Bin mappers for the feature columns of a profiled table (schema order).
 std::vector<BinMapper> BuildBinMappers(const Schema& schema, const TableProfile& profile, const IngestOptions& options);
 

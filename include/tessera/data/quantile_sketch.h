@@ -13,6 +13,9 @@
 #include <cstdint>
 #include <vector>
 
+#include "tessera/core/byte_codec.h"
+#include "tessera/core/status.h"
+
 namespace tessera::data {
 
 struct SketchEntry {
@@ -49,6 +52,11 @@ class QuantileSketch {
   // True while no entry was ever pruned: Summary() then lists every distinct value with its count.
   bool Exact() const;
   size_t max_entries() const { return max_entries_; }
+
+  // The summary (and whether it was ever pruned) as bytes, for other processes; ReadFrom makes
+  // a sketch holding exactly that summary, which merges as the original would.
+  void WriteTo(ByteWriter* out) const;
+  static Result<QuantileSketch> ReadFrom(ByteReader* in, size_t max_entries = 2048, size_t buffer_size = 1 << 16);
 
   // Static helpers on summaries (sorted by value).
   static std::vector<SketchEntry> Combine(const std::vector<SketchEntry>& a, const std::vector<SketchEntry>& b);

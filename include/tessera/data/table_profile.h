@@ -44,6 +44,11 @@ class TableProfile {
   void Observe(const TableChunk& chunk, const Schema& schema);
   void Merge(const TableProfile& other);
 
+  // The profile as bytes (counts, sketch summaries, category counts), for other processes; the
+  // profile read back merges as the original would.
+  std::string Serialize() const;
+  static Result<TableProfile> Deserialize(std::string_view bytes, int threads = 0);
+
   // Rows of the input, and of them the rows observed (fewer when a sampler was used).
   uint64_t rows() const { return rows_; }
   uint64_t observed_rows() const { return observed_rows_; }

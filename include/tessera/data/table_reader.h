@@ -41,6 +41,7 @@ struct ReadOptions {
   size_t sample_rows = 20000;    // rows read to infer column types
   int threads = 0;               // 0 = all cores
   size_t max_features = 100000;  // LibSVM: highest feature index + 1 accepted (dense storage)
+  ByteRange byte_range;          // CSV, one uncompressed file: read only these lines (ByteSource::OpenLines)
 };
 
 // Keeps a deterministic pseudo-random share of rows: row i (counted from the first row of the
@@ -81,7 +82,8 @@ class TableReader {
 // their sizes for progress, and the decoded byte source of each. Not thread-safe.
 class InputFiles {
  public:
-  explicit InputFiles(std::vector<std::string> files);
+  // With a byte range (one file only), the file's lines in that range, after its header line.
+  explicit InputFiles(std::vector<std::string> files, ByteRange range = {}, bool header = true);
   explicit InputFiles(std::unique_ptr<ByteSource> stream);
   size_t size() const { return names_.size(); }
   const std::string& name(size_t i) const { return names_[i]; }
@@ -97,6 +99,9 @@ class InputFiles {
   uint64_t total_ = 0;
   std::unique_ptr<ByteSource> stream_;
   bool from_stream_ = false;
+  std::vector<std::string> paths_;  // names_ are paths unless a byte range is read
+  ByteRange range_;
+  bool header_ = true;
 };
 
 // Expands a path into the files it names: a file; a directory (its part files, sorted, skipping

@@ -3,11 +3,15 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <random>
 
+#include "tessera/core/byte_codec.h"
+#include "tessera/core/fixed_point.h"
 #include "tessera/core/parallel.h"
 #include "tessera/data/bin_rows.h"
+#include "tessera/dist/agreement.h"
 #include "tessera/metrics/metrics.h"
 #include "tessera/models/gbdt/histogram.h"
 #include "tessera/models/gbdt/tree_learner.h"
@@ -25,6 +29,10 @@ uint64_t Mix(uint64_t x) {
 
 uint64_t RoundingKey(uint64_t seed, int iteration, size_t output) {
   return Mix(Mix(seed + 0x632BE59BD9B4E019ull) + static_cast<uint64_t>(iteration) * 0x9E3779B97F4A7C15ull + output) << 20;
+}
+
+uint64_t BaggingKey(uint64_t seed, int iteration) {
+  return Mix(Mix(seed * 0x9E3779B97F4A7C15ull + 0x2545F4914F6CDD1Dull) + static_cast<uint64_t>(iteration)) << 20;
 }
 
 // A number in [0, 1) from a hash of x.
@@ -58,12 +66,71 @@ void AddTree(const Tree& tree, const data::BinnedDataset& ds, size_t k, size_t o
   else AddTreeScores<uint16_t>(tree, ds, k, outputs, scores, threads);
 }
 
-double Metric(const std::string& name, const data::BinnedDataset& ds, std::vector<double> scores, const Objective& objective,
-              size_t outputs) {
+double Metric(const std::string& name, std::span<const float> labels, std::span<const float> weights, std::vector<double> scores,
+              const Objective& objective, size_t outputs) {
   objective.Transform(scores);
-  auto value = metrics::Evaluate(name, ds.labels(), scores, outputs, ds.weights());
+  auto value = metrics::Evaluate(name, labels, scores, outputs, weights);
   if (value.ok()) return *value;
   return std::numeric_limits<double>::quiet_NaN();
+}
+
+// A validation set gathered whole from its shards, in the whole table's row order, so that any
+// metric (AUC included) is computed on exactly what one process would see: exact, at the cost of
+// sending every rank's labels, weights and scores (8 + 8 x outputs bytes a row) per evaluation.
+struct GatheredValidation {
+  std::vector<float> labels, weights;
+  std::vector<double> scores;
+};
+
+Result<GatheredValidation> GatherValidation(dist::Collective& world, const data::BinnedDataset& ds, const data::GlobalRows& rows,
+                                            std::span<const double> scores, size_t outputs) {
+  const bool weighted = !ds.weights().empty();
+  ByteWriter out;
+  std::vector<data::RowSegment> segments = rows.segments();
+  if (rows.identity() && ds.num_rows() > 0) segments.push_back({0, 0, ds.num_rows()});
+  out.Put<uint64_t>(segments.size());
+  for (const auto& seg : segments) {
+    out.Put(seg.global_begin), out.Put(seg.count);
+    for (uint64_t i = seg.local_begin; i < seg.local_begin + seg.count; ++i) {
+      out.Put(ds.labels()[i]);
+      out.Put(weighted ? ds.weights()[i] : 1.0f);
+      for (size_t k = 0; k < outputs; ++k) out.Put(scores[i * outputs + k]);
+    }
+  }
+  TESSERA_ASSIGN_OR_RETURN(std::vector<std::string> all, world.AllGather(out.bytes()));
+  uint64_t total = 0;
+  for (const auto& bytes : all) {
+    ByteReader in(bytes, "validation shard");
+    TESSERA_ASSIGN_OR_RETURN(uint64_t n, in.Get<uint64_t>());
+    for (uint64_t s = 0; s < n; ++s) {
+      TESSERA_ASSIGN_OR_RETURN(uint64_t begin, in.Get<uint64_t>());
+      TESSERA_ASSIGN_OR_RETURN(uint64_t count, in.Get<uint64_t>());
+      total = std::max(total, begin + count);
+      TESSERA_RETURN_IF_ERROR(in.CheckRoom(count, 8 + 8 * outputs));
+      for (uint64_t i = 0; i < count; ++i) {
+        TESSERA_RETURN_IF_ERROR(in.Get<float>().status());
+        TESSERA_RETURN_IF_ERROR(in.Get<float>().status());
+        for (size_t k = 0; k < outputs; ++k) TESSERA_RETURN_IF_ERROR(in.Get<double>().status());
+      }
+    }
+  }
+  GatheredValidation g;
+  g.labels.resize(total), g.scores.resize(total * outputs);
+  if (weighted) g.weights.resize(total);
+  for (const auto& bytes : all) {
+    ByteReader in(bytes, "validation shard");
+    const uint64_t n = *in.Get<uint64_t>();  // checked above
+    for (uint64_t s = 0; s < n; ++s) {
+      const uint64_t begin = *in.Get<uint64_t>(), count = *in.Get<uint64_t>();
+      for (uint64_t r = begin; r < begin + count; ++r) {
+        g.labels[r] = *in.Get<float>();
+        const float w = *in.Get<float>();
+        if (weighted) g.weights[r] = w;
+        for (size_t k = 0; k < outputs; ++k) g.scores[r * outputs + k] = *in.Get<double>();
+      }
+    }
+  }
+  return g;
 }
 
 }  // namespace
@@ -71,36 +138,178 @@ double Metric(const std::string& name, const data::BinnedDataset& ds, std::vecto
 class GbdtTrainer {
  public:
   GbdtTrainer(const data::BinnedDataset& train, const GbdtParams& params, const TrainOptions& options)
-      : train_(train), params_(params), options_(options), threads_(ResolveThreads(params.num_threads)) {}
+      : train_(train),
+        params_(params),
+        options_(options),
+        world_(options.world ? *options.world : dist::LocalWorld()),
+        threads_(ResolveThreads(params.num_threads)) {}
 
   Result<GbdtModel> Run();
 
  private:
+  // Parameters, labels and validation sets of this rank; the objective and the metrics' names.
+  Status CheckInputs(std::unique_ptr<Objective>* objective, std::vector<std::string>* metric_names) const;
+  // The loss-minimising constant from label sums added in fixed point over all ranks.
+  Result<std::vector<double>> InitScore(const Objective& objective);
+  // Sums of |grad| and of hess over the bagged rows of all ranks, in fixed point (the same for
+  // any split of the rows between ranks and threads), for the gradient scale.
+  Result<GradientScale> AgreeOnScale(std::span<const uint32_t> bag, uint64_t global_bag, const std::vector<double>& grad,
+                                     const std::vector<double>& hess, size_t k, size_t K);
+
   const data::BinnedDataset& train_;
   const GbdtParams& params_;
   const TrainOptions& options_;
+  dist::Collective& world_;
   int threads_;
 };
 
-Result<GbdtModel> GbdtTrainer::Run() {
-  auto start = std::chrono::steady_clock::now();
+Result<std::vector<double>> GbdtTrainer::InitScore(const Objective& objective) {
+  const size_t m = objective.num_label_sums(), n = train_.num_rows();
+  const auto& labels = train_.labels();
+  const auto& weights = train_.weights();
+  auto terms_of = [&](size_t i, double* terms) { objective.LabelSumTerms(labels[i], weights.empty() ? 1.0f : weights[i], terms); };
+  std::vector<double> terms(m), max_abs(m, 0.0);
+  for (size_t i = 0; i < n; ++i) {
+    terms_of(i, terms.data());
+    for (size_t j = 0; j < m; ++j) max_abs[j] = std::max(max_abs[j], std::abs(terms[j]));
+  }
+  int64_t rows = static_cast<int64_t>(n);
+  TESSERA_RETURN_IF_ERROR(world_.AllReduceMax(max_abs));
+  TESSERA_RETURN_IF_ERROR(world_.AllReduceSum(std::span<int64_t>(&rows, 1)));
+  std::vector<double> scale(m);
+  for (size_t j = 0; j < m; ++j) scale[j] = FixedPointScale(max_abs[j], static_cast<uint64_t>(rows));
+  std::vector<int64_t> fixed(m, 0);
+  for (size_t i = 0; i < n; ++i) {
+    terms_of(i, terms.data());
+    for (size_t j = 0; j < m; ++j) fixed[j] += ToFixedPoint(terms[j], scale[j]);
+  }
+  TESSERA_RETURN_IF_ERROR(world_.AllReduceSum(fixed));
+  std::vector<double> sums(m);
+  for (size_t j = 0; j < m; ++j) sums[j] = static_cast<double>(fixed[j]) / scale[j];
+  return objective.InitScoreFromSums(sums);
+}
+
+Result<GradientScale> GbdtTrainer::AgreeOnScale(std::span<const uint32_t> bag, uint64_t global_bag, const std::vector<double>& grad,
+                                               const std::vector<double>& hess, size_t k, size_t K) {
+  // Two passes over fixed blocks: the largest |grad| and hess (so that every rank rounds to the
+  // same grid), then the fixed-point sums. Integer sums: any thread count, any rank count.
+  constexpr size_t kSumBlock = 65536;
+  const size_t blocks = (bag.size() + kSumBlock - 1) / kSumBlock;
+  auto for_blocks = [&](auto&& body) {
+    ParallelFor(blocks, threads_, [&](size_t bb, size_t be, size_t) {
+      for (size_t blk = bb; blk < be; ++blk) body(blk, blk * kSumBlock, std::min(bag.size(), (blk + 1) * kSumBlock));
+    });
+  };
+  std::vector<double> block_max(2 * blocks, 0.0);
+  for_blocks([&](size_t blk, size_t b, size_t e) {
+    double mg = 0, mh = 0;
+    for (size_t i = b; i < e; ++i) {
+      const size_t at = bag[i] * K + k;
+      mg = std::max(mg, std::abs(grad[at]));
+      mh = std::max(mh, hess[at]);
+    }
+    block_max[2 * blk] = mg, block_max[2 * blk + 1] = mh;
+  });
+  std::vector<double> max_abs(2, 0.0);
+  for (size_t blk = 0; blk < blocks; ++blk)
+    max_abs[0] = std::max(max_abs[0], block_max[2 * blk]), max_abs[1] = std::max(max_abs[1], block_max[2 * blk + 1]);
+  TESSERA_RETURN_IF_ERROR(world_.AllReduceMax(max_abs));
+  const double scale_g = FixedPointScale(max_abs[0], global_bag), scale_h = FixedPointScale(max_abs[1], global_bag);
+  std::vector<int64_t> block_sum(2 * blocks, 0);
+  for_blocks([&](size_t blk, size_t b, size_t e) {
+    int64_t sg = 0, sh = 0;
+    for (size_t i = b; i < e; ++i) {
+      const size_t at = bag[i] * K + k;
+      sg += ToFixedPoint(std::abs(grad[at]), scale_g);
+      sh += ToFixedPoint(std::max(0.0, hess[at]), scale_h);
+    }
+    block_sum[2 * blk] = sg, block_sum[2 * blk + 1] = sh;
+  });
+  std::vector<int64_t> sums(2, 0);
+  for (size_t blk = 0; blk < blocks; ++blk) sums[0] += block_sum[2 * blk], sums[1] += block_sum[2 * blk + 1];
+  TESSERA_RETURN_IF_ERROR(world_.AllReduceSum(sums));
+  return GradientScale::For(static_cast<double>(sums[0]) / scale_g, static_cast<double>(sums[1]) / scale_h);
+}
+
+Status GbdtTrainer::CheckInputs(std::unique_ptr<Objective>* objective, std::vector<std::string>* metric_names) const {
   TESSERA_RETURN_IF_ERROR(ValidateGbdtParams(params_));
   if (!train_.has_labels()) return Status::UserError("training data has no label column (pass --label)");
   if (train_.num_rows() == 0) return Status::UserError("training data has no rows");
   if (train_.num_rows() > std::numeric_limits<uint32_t>::max()) return Status::UserError("more than 2^32 rows on one machine");
-  TESSERA_ASSIGN_OR_RETURN(std::unique_ptr<Objective> objective, Objective::Create(params_));
-  TESSERA_RETURN_IF_ERROR(objective->CheckLabels(train_.labels()));
-  std::vector<std::string> metric_names;
-  for (const auto& m : params_.metrics.empty() ? std::vector<std::string>{objective->default_metric()} : params_.metrics) {
+  TESSERA_ASSIGN_OR_RETURN(*objective, Objective::Create(params_));
+  TESSERA_RETURN_IF_ERROR((*objective)->CheckLabels(train_.labels()));
+  if (world_.size() > 1 && (*objective)->num_label_sums() == 0)
+    return Status::UserError("objective=" + (*objective)->name() +
+                             " cannot train distributed yet (its start score and leaf values are medians, not sums); "
+                             "use binary, multiclass, regression or poisson");
+  if (options_.valid_rows.size() > options_.valid.size()) return Status::Internal("more validation row maps than sets");
+  for (const auto& m : params_.metrics.empty() ? std::vector<std::string>{(*objective)->default_metric()} : params_.metrics) {
     auto canonical = metrics::CanonicalMetricName(m);
     if (!canonical) return Status::UserError("unknown metric '" + m + "'; known: auc, logloss, error, rmse, mae, r2, multi_logloss, multi_error");
-    metric_names.push_back(*canonical);
+    metric_names->push_back(*canonical);
   }
   for (const auto* v : options_.valid) {
-    if (!v->has_labels()) return Status::UserError("validation data has no label column");
+    // A rank may hold no rows of a validation set (fewer part files than ranks).
+    if (!v->has_labels() && v->num_rows() > 0) return Status::UserError("validation data has no label column");
     if (v->num_features() != train_.num_features()) return Status::Internal("validation data read with other bins");
-    TESSERA_RETURN_IF_ERROR(objective->CheckLabels(v->labels()).WithContext("validation data"));
+    TESSERA_RETURN_IF_ERROR((*objective)->CheckLabels(v->labels()).WithContext("validation data"));
   }
+  const int outputs = (*objective)->num_outputs();
+  if (const GbdtModel* init = options_.init_model)
+    if (init->num_outputs() != outputs || init->params().objective != params_.objective)
+      return Status::UserError("--init-model was trained for another objective or number of classes");
+  if (const GbdtModel* resume = options_.resume_model) {
+    if (options_.init_model) return Status::UserError("a resumed run cannot also start from --init-model");
+    // The same parameters (the thread count aside) and the same bins, or it is another run.
+    nlohmann::json theirs = resume->params().ToJson(), ours = params_.ToJson();
+    theirs.erase("num_threads"), ours.erase("num_threads");
+    if (theirs != ours) return Status::UserError("the checkpoint was trained with other parameters: " + theirs.dump());
+    bool same_bins = resume->reference().mappers().size() == train_.mappers().size();
+    for (size_t f = 0; same_bins && f < train_.mappers().size(); ++f)
+      same_bins = resume->reference().mappers()[f].ToJson() == train_.mappers()[f].ToJson();
+    if (!same_bins) return Status::UserError("the checkpoint was trained on other data (its bins differ from this data's)");
+    const TrainingState& st = options_.resume_state;
+    if (st.iteration < 0 || resume->trees().size() != static_cast<size_t>(st.iteration) * static_cast<size_t>(outputs))
+      return Status::UserError("the checkpoint's trees do not match its iteration count");
+  }
+  return Status::Ok();
+}
+
+nlohmann::json TrainingState::ToJson() const {
+  nlohmann::json j = {{"iteration", iteration}, {"best_iteration", best_iteration}, {"since_best", since_best}};
+  // A double as its bits too: the metric must come back exactly, and JSON numbers might not.
+  uint64_t bits;
+  std::memcpy(&bits, &best_value, sizeof bits);
+  j["best_value"] = best_value;
+  j["best_value_bits"] = std::to_string(bits);
+  return j;
+}
+
+Result<TrainingState> TrainingState::FromJson(const nlohmann::json& j) {
+  auto bad = [] { return Status::UserError("checkpoint: malformed training state"); };
+  if (!j.is_object()) return bad();
+  TrainingState st;
+  try {
+    st.iteration = j.at("iteration").get<int>();
+    st.best_iteration = j.at("best_iteration").get<int>();
+    st.since_best = j.at("since_best").get<int>();
+    const uint64_t bits = std::stoull(j.at("best_value_bits").get<std::string>());
+    std::memcpy(&st.best_value, &bits, sizeof bits);
+  } catch (const std::exception&) {
+    return bad();
+  }
+  return st;
+}
+
+Result<GbdtModel> GbdtTrainer::Run() {
+  auto start = std::chrono::steady_clock::now();
+  std::unique_ptr<Objective> checked_objective;
+  std::vector<std::string> metric_names;
+  // Every rank checks its own inputs, then all agree before any other communication, so that a
+  // rank with bad input stops every rank here instead of leaving the others waiting for it.
+  TESSERA_RETURN_IF_ERROR(dist::AgreeOnStatus(world_, CheckInputs(&checked_objective, &metric_names)));
+  std::shared_ptr<Objective> objective = std::move(checked_objective);  // shared with checkpoints
+  const bool distributed = world_.size() > 1;
 
   GbdtModel model;
   model.params_ = params_;
@@ -108,31 +317,44 @@ Result<GbdtModel> GbdtTrainer::Run() {
   model.reference_ = ReferenceOf(train_);
   const size_t n = train_.num_rows(), K = static_cast<size_t>(model.num_outputs_);
 
-  // Starting scores: a model to continue, or the loss-minimising constant.
+  // Starting scores: a model to continue (an init model, or a checkpoint to resume), or the
+  // loss-minimising constant. A checkpoint's scores, summed tree by tree as training summed
+  // them, are the uninterrupted run's to the bit.
+  const GbdtModel* from = options_.resume_model ? options_.resume_model : options_.init_model;
   std::vector<double> scores;
-  if (options_.init_model) {
-    if (options_.init_model->num_outputs() != model.num_outputs_ || options_.init_model->params().objective != params_.objective)
-      return Status::UserError("--init-model was trained for another objective or number of classes");
-    model.init_score_ = options_.init_model->init_score();
-    model.trees_ = options_.init_model->trees();
-    scores = options_.init_model->PredictRaw(train_, threads_);
+  if (from) {
+    model.init_score_ = from->init_score();
+    model.trees_ = from->trees();
+    scores = from->PredictRaw(train_, threads_);
   } else {
-    model.init_score_ = params_.boost_from_average ? objective->InitScore(train_.labels(), train_.weights())
-                                                   : std::vector<double>(K, 0.0);
+    if (!params_.boost_from_average) {
+      model.init_score_.assign(K, 0.0);
+    } else if (objective->num_label_sums() > 0) {
+      TESSERA_ASSIGN_OR_RETURN(model.init_score_, InitScore(*objective));
+    } else {
+      model.init_score_ = objective->InitScore(train_.labels(), train_.weights());
+    }
     scores.resize(n * K);
     for (size_t i = 0; i < n; ++i)
       for (size_t k = 0; k < K; ++k) scores[i * K + k] = model.init_score_[k];
   }
   std::vector<std::vector<double>> valid_scores;
   for (const auto* v : options_.valid) {
-    valid_scores.push_back(options_.init_model ? options_.init_model->PredictRaw(*v, threads_)
-                                               : std::vector<double>(v->num_rows() * K));
-    if (!options_.init_model)
+    valid_scores.push_back(from ? from->PredictRaw(*v, threads_) : std::vector<double>(v->num_rows() * K));
+    if (!from)
       for (size_t i = 0; i < v->num_rows(); ++i)
         for (size_t k = 0; k < K; ++k) valid_scores.back()[i * K + k] = model.init_score_[k];
   }
 
-  TreeLearner learner(train_, params_);
+  TreeLearner learner(train_, params_, world_);
+  int64_t global_rows = static_cast<int64_t>(n);
+  TESSERA_RETURN_IF_ERROR(world_.AllReduceSum(std::span<int64_t>(&global_rows, 1)));
+  uint64_t global_bag = static_cast<uint64_t>(global_rows);
+  const data::GlobalRows& row_ids = options_.train_rows;
+  static const data::GlobalRows kIdentity;
+  auto valid_rows = [&](size_t v) -> const data::GlobalRows& {
+    return v < options_.valid_rows.size() ? options_.valid_rows[v] : kIdentity;
+  };
   std::vector<double> grad(n * K), hess(n * K);
   std::vector<GradPair> pairs(n);
   std::vector<uint32_t> all_rows(n);
@@ -141,22 +363,52 @@ Result<GbdtModel> GbdtTrainer::Run() {
   std::vector<bool> in_bag(n, true);
   const size_t nf = train_.num_features();
 
-  const size_t first_iteration = model.trees_.size() / K;
-  int best_iteration = -1, since_best = 0;
-  double best_value = 0;
+  // Iterations are numbered from the init model's last (its trees come first); a resumed run's
+  // keep the numbers (and so the random draws) they had in the interrupted one.
+  const size_t first_iteration = options_.init_model ? options_.init_model->trees().size() / K : 0;
+  const TrainingState resumed = options_.resume_model ? options_.resume_state : TrainingState();
+  int best_iteration = resumed.best_iteration, since_best = resumed.since_best;
+  double best_value = resumed.best_value;
   std::vector<std::pair<std::string, double>> last_metrics;
-  for (int it = 0; it < params_.num_iterations; ++it) {
-    // Bagging and feature sampling draw from streams seeded by (seed, iteration).
-    if (params_.bagging_freq > 0 && params_.bagging_fraction < 1.0 && it % params_.bagging_freq == 0) {
-      std::mt19937_64 rng(params_.seed * 0x9E3779B97F4A7C15ull + static_cast<uint64_t>(it) + 1);
-      std::uniform_real_distribution<double> u(0, 1);
-      bag.clear();
-      for (size_t i = 0; i < n; ++i) {
-        in_bag[i] = u(rng) < params_.bagging_fraction;
-        if (in_bag[i]) bag.push_back(static_cast<uint32_t>(i));
-      }
-      if (bag.empty()) bag.push_back(0), in_bag[0] = true;
+  // The training data's distribution, for drift: every rank's bin counts, added up.
+  model.reference_counts_ = data::BinCounts(train_);
+  if (distributed) {
+    std::vector<int64_t> flat;
+    for (const auto& f : model.reference_counts_) flat.insert(flat.end(), f.begin(), f.end());
+    TESSERA_RETURN_IF_ERROR(world_.AllReduceSum(flat));
+    size_t at = 0;
+    for (auto& f : model.reference_counts_)
+      for (auto& c : f) c = static_cast<uint64_t>(flat[at++]);
+  }
+
+  // Bagging keeps a row when a hash of (seed, iteration, global row number) falls below the
+  // fraction: the same rows whatever the threads and however the rows are split between ranks.
+  const bool bagging = params_.bagging_freq > 0 && params_.bagging_fraction < 1.0;
+  auto draw_bag = [&](int it) -> Status {
+    const uint64_t bag_key = BaggingKey(params_.seed, it);
+    bag.clear();
+    row_ids.ForEach(0, n, [&](uint64_t i, uint64_t global) {
+      in_bag[i] = UnitHash(bag_key + global) < params_.bagging_fraction;
+      if (in_bag[i]) bag.push_back(static_cast<uint32_t>(i));
+    });
+    int64_t bagged = static_cast<int64_t>(bag.size());
+    TESSERA_RETURN_IF_ERROR(world_.AllReduceSum(std::span<int64_t>(&bagged, 1)));
+    if (bagged == 0) {
+      // Nothing drawn anywhere: global row 0 alone (on the rank that holds it).
+      row_ids.ForEach(0, std::min<size_t>(n, 1), [&](uint64_t i, uint64_t global) {
+        if (global == 0) bag.push_back(static_cast<uint32_t>(i)), in_bag[i] = true;
+      });
+      bagged = 1;
     }
+    global_bag = static_cast<uint64_t>(bagged);
+    return Status::Ok();
+  };
+  // A run resumed between two draws continues with the bag of the last one.
+  if (bagging && resumed.iteration % params_.bagging_freq != 0)
+    TESSERA_RETURN_IF_ERROR(draw_bag(resumed.iteration - resumed.iteration % params_.bagging_freq));
+  for (int it = resumed.iteration; it < params_.num_iterations; ++it) {
+    const dist::CommStats comm_before = world_.stats();
+    if (bagging && it % params_.bagging_freq == 0) TESSERA_RETURN_IF_ERROR(draw_bag(it));
     std::vector<bool> feature_used(nf, true);
     if (params_.feature_fraction < 1.0) {
       std::mt19937_64 rng(params_.seed * 0xD1B54A32D192ED03ull + static_cast<uint64_t>(it) + 7);
@@ -175,30 +427,18 @@ Result<GbdtModel> GbdtTrainer::Run() {
     bool any_split = false;
     std::vector<Tree> new_trees;
     for (size_t k = 0; k < K; ++k) {
-      // Sums over fixed blocks, added in block order: the same doubles for any thread count.
-      constexpr size_t kSumBlock = 65536;
-      const size_t sum_blocks = (bag.size() + kSumBlock - 1) / kSumBlock;
-      std::vector<double> block_g(sum_blocks), block_h(sum_blocks);
-      ParallelFor(sum_blocks, threads_, [&](size_t bb, size_t be, size_t) {
-        for (size_t blk = bb; blk < be; ++blk)
-          for (size_t i = blk * kSumBlock; i < std::min(bag.size(), (blk + 1) * kSumBlock); ++i) {
-            const size_t at = bag[i] * K + k;
-            block_g[blk] += std::abs(grad[at]);
-            block_h[blk] += std::max(0.0, hess[at]);
-          }
-      });
-      double sum_g = 0, sum_h = 0;
-      for (size_t blk = 0; blk < sum_blocks; ++blk) sum_g += block_g[blk], sum_h += block_h[blk];
-      const GradientScale scale = GradientScale::For(sum_g, sum_h);
-      // The hessians' random rounding is keyed by (seed, iteration, class, row): any thread count
-      // draws the same numbers.
+      TESSERA_ASSIGN_OR_RETURN(const GradientScale scale, AgreeOnScale(bag, global_bag, grad, hess, k, K));
+      // The hessians' random rounding is keyed by (seed, iteration, class, global row): any thread
+      // count and any split of the rows between ranks draws the same numbers.
       const uint64_t key = RoundingKey(params_.seed, it, k);
       ParallelFor(n, threads_, [&](size_t b, size_t e, size_t) {
-        for (size_t i = b; i < e; ++i) pairs[i] = scale.Quantize(grad[i * K + k], hess[i * K + k], UnitHash(key + i));
+        row_ids.ForEach(b, e, [&](uint64_t i, uint64_t global) {
+          pairs[i] = scale.Quantize(grad[i * K + k], hess[i * K + k], UnitHash(key + global));
+        });
       }, 4096);
-      Tree tree = learner.Grow(bag, pairs, scale, feature_used);
+      TESSERA_ASSIGN_OR_RETURN(Tree tree, learner.Grow(bag, pairs, scale, feature_used));
       any_split |= tree.num_leaves() > 1;
-      if (K == 1)
+      if (K == 1 && !distributed)  // objectives that renew leaves train in one process only (checked above)
         for (size_t l = 0; l < tree.num_leaves(); ++l)
           if (auto v = objective->RenewLeaf(learner.leaf_rows(static_cast<int>(l)), train_.labels(), train_.weights(), scores))
             tree.set_leaf_value(static_cast<int>(l), *v);
@@ -231,8 +471,20 @@ Result<GbdtModel> GbdtTrainer::Run() {
                           (it + 1) % options_.metric_every == 0 || it + 1 == params_.num_iterations;
     for (size_t v = 0; evaluate && v < options_.valid.size(); ++v) {
       std::string vname = v < options_.valid_names.size() ? options_.valid_names[v] : "valid_" + std::to_string(v);
+      const data::BinnedDataset& vd = *options_.valid[v];
+      if (!distributed) {
+        for (const auto& m : metric_names)
+          report.metrics.push_back({vname + " " + m, Metric(m, vd.labels(), vd.weights(), valid_scores[v], *objective, K)});
+        continue;
+      }
+      TESSERA_ASSIGN_OR_RETURN(GatheredValidation g, GatherValidation(world_, vd, valid_rows(v), valid_scores[v], K));
       for (const auto& m : metric_names)
-        report.metrics.push_back({vname + " " + m, Metric(m, *options_.valid[v], valid_scores[v], *objective, K)});
+        report.metrics.push_back({vname + " " + m, Metric(m, g.labels, g.weights, g.scores, *objective, K)});
+    }
+    if (options_.on_communication) {
+      const dist::CommStats& now = world_.stats();
+      options_.on_communication(static_cast<int>(first_iteration) + it + 1, now.bytes_sent - comm_before.bytes_sent,
+                                now.seconds - comm_before.seconds);
     }
     if (evaluate) {
       last_metrics = report.metrics;
@@ -249,13 +501,24 @@ Result<GbdtModel> GbdtTrainer::Run() {
         break;
       }
     }
+    if (options_.checkpoint_every > 0 && options_.on_checkpoint && (it + 1) % options_.checkpoint_every == 0 &&
+        it + 1 < params_.num_iterations) {
+      GbdtModel snapshot = model;
+      snapshot.objective_ = objective;
+      TrainingState state;
+      state.iteration = it + 1;
+      state.best_iteration = best_iteration, state.best_value = best_value, state.since_best = since_best;
+      snapshot.training_info_ = {{"rows", global_rows}, {"features", nf}, {"iterations", snapshot.num_iterations()},
+                                 {"checkpoint", state.ToJson()}};
+      TESSERA_RETURN_IF_ERROR(options_.on_checkpoint(snapshot, state));
+    }
     if (options_.should_stop && options_.should_stop()) break;
   }
   if (best_iteration > 0 && params_.early_stopping_rounds > 0) model.trees_.resize(static_cast<size_t>(best_iteration) * K);
 
   model.objective_ = std::move(objective);
   nlohmann::json info;
-  info["rows"] = n;
+  info["rows"] = global_rows;
   info["features"] = nf;
   info["iterations"] = model.num_iterations();
   if (best_iteration > 0) info["best_iteration"] = best_iteration;
@@ -264,7 +527,10 @@ Result<GbdtModel> GbdtTrainer::Run() {
   info["valid_metrics"] = jm;
   info["seconds"] = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   model.training_info_ = info;
-  model.reference_counts_ = data::BinCounts(train_);
+  if (distributed) {
+    const dist::CommStats& comm = world_.stats();
+    model.training_info_["distributed"] = {{"ranks", world_.size()}, {"bytes_sent", comm.bytes_sent}, {"comm_seconds", comm.seconds}};
+  }
   return model;
 }
 

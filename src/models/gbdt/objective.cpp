@@ -15,6 +15,13 @@ double WeightedMean(std::span<const float> labels, std::span<const float> weight
   return total > 0 ? sum / total : 0;
 }
 
+// Sums for a weighted mean: w * y and w (a float times a float: exact in a double).
+void MeanTerms(float label, float weight, double* terms) {
+  terms[0] = static_cast<double>(weight) * label;
+  terms[1] = weight;
+}
+double MeanOfSums(std::span<const double> sums) { return sums[1] > 0 ? sums[0] / sums[1] : 0; }
+
 double WeightedMedian(std::span<const float> labels, std::span<const float> weights) {
   std::vector<std::pair<float, double>> v(labels.size());
   double total = 0;
@@ -38,6 +45,12 @@ class BinaryLogloss final : public Objective {
   }
   std::vector<double> InitScore(std::span<const float> labels, std::span<const float> weights) const override {
     double p = std::clamp(WeightedMean(labels, weights), 1e-15, 1 - 1e-15);
+    return {std::log(p / (1 - p))};
+  }
+  size_t num_label_sums() const override { return 2; }
+  void LabelSumTerms(float label, float weight, double* terms) const override { MeanTerms(label, weight, terms); }
+  std::vector<double> InitScoreFromSums(std::span<const double> sums) const override {
+    double p = std::clamp(MeanOfSums(sums), 1e-15, 1 - 1e-15);
     return {std::log(p / (1 - p))};
   }
   void Gradients(std::span<const float> labels, std::span<const float> weights, std::span<const double> scores,
@@ -73,6 +86,19 @@ class Multiclass final : public Objective {
     for (size_t i = 0; i < labels.size(); ++i) freq[static_cast<size_t>(labels[i])] += WeightOf(weights, i), total += WeightOf(weights, i);
     std::vector<double> init(classes_);
     for (int k = 0; k < classes_; ++k) init[k] = std::log(std::max(freq[k] / std::max(total, 1e-300), 1e-15));
+    return init;
+  }
+  // One sum per class (the weight of its rows), then the total weight.
+  size_t num_label_sums() const override { return static_cast<size_t>(classes_) + 1; }
+  void LabelSumTerms(float label, float weight, double* terms) const override {
+    for (int k = 0; k <= classes_; ++k) terms[k] = 0;
+    terms[static_cast<size_t>(label)] = weight;
+    terms[classes_] = weight;
+  }
+  std::vector<double> InitScoreFromSums(std::span<const double> sums) const override {
+    std::vector<double> init(classes_);
+    const double total = sums[static_cast<size_t>(classes_)];
+    for (int k = 0; k < classes_; ++k) init[k] = std::log(std::max(sums[static_cast<size_t>(k)] / std::max(total, 1e-300), 1e-15));
     return init;
   }
   void Gradients(std::span<const float> labels, std::span<const float> weights, std::span<const double> scores,
@@ -131,6 +157,9 @@ class RegressionL2 final : public IdentityLinkRegression {
   std::vector<double> InitScore(std::span<const float> labels, std::span<const float> weights) const override {
     return {WeightedMean(labels, weights)};
   }
+  size_t num_label_sums() const override { return 2; }
+  void LabelSumTerms(float label, float weight, double* terms) const override { MeanTerms(label, weight, terms); }
+  std::vector<double> InitScoreFromSums(std::span<const double> sums) const override { return {MeanOfSums(sums)}; }
   std::string default_metric() const override { return "rmse"; }
 
  protected:
@@ -195,6 +224,11 @@ class Poisson final : public Objective {
   }
   std::vector<double> InitScore(std::span<const float> labels, std::span<const float> weights) const override {
     return {std::log(std::max(WeightedMean(labels, weights), 1e-15))};
+  }
+  size_t num_label_sums() const override { return 2; }
+  void LabelSumTerms(float label, float weight, double* terms) const override { MeanTerms(label, weight, terms); }
+  std::vector<double> InitScoreFromSums(std::span<const double> sums) const override {
+    return {std::log(std::max(MeanOfSums(sums), 1e-15))};
   }
   void Gradients(std::span<const float> labels, std::span<const float> weights, std::span<const double> scores,
                  size_t begin, size_t end, double* grad, double* hess) const override {

@@ -21,9 +21,10 @@ std::vector<uint8_t> ColumnMajor(const data::BinnedDataset& ds) {
 
 }  // namespace
 
-TreeLearner::TreeLearner(const data::BinnedDataset& ds, const GbdtParams& params)
+TreeLearner::TreeLearner(const data::BinnedDataset& ds, const GbdtParams& params, dist::Collective& world)
     : ds_(ds),
       params_(params),
+      world_(world),
       threads_(ResolveThreads(params.num_threads)),
       layout_(ds),
       builder_(ds, layout_, threads_),
@@ -32,6 +33,19 @@ TreeLearner::TreeLearner(const data::BinnedDataset& ds, const GbdtParams& params
 bool TreeLearner::CanSplit(const Leaf& leaf) const {
   if (params_.max_depth > 0 && leaf.depth >= params_.max_depth) return false;
   return static_cast<int64_t>(leaf.total.n) >= 2 * static_cast<int64_t>(std::max(1, params_.min_data_in_leaf));
+}
+
+Status TreeLearner::BuildHistogram(std::span<const uint32_t> rows, bool all_rows, std::span<const GradPair> grads,
+                                   HistBin* hist) {
+  // An empty `rows` means every row to the builder: a rank whose share of a node is empty adds zeros.
+  if (all_rows || !rows.empty()) builder_.Build(all_rows ? std::span<const uint32_t>() : rows, grads, hist);
+  else std::memset(static_cast<void*>(hist), 0, layout_.total_bins() * sizeof(HistBin));
+  if (world_.size() == 1) return Status::Ok();
+  // A bin is {int64 g; uint32 h; uint32 n}: as two int64 words, g adds as itself and (h, n) adds
+  // as one word whose low half never carries into the high half, because the agreed scale keeps
+  // the hessian sum of all rows below 2^32. So summing the words sums the bins exactly.
+  static_assert(sizeof(HistBin) == 2 * sizeof(int64_t));
+  return world_.AllReduceSum(std::span<int64_t>(reinterpret_cast<int64_t*>(hist), 2 * layout_.total_bins()));
 }
 
 SplitInfo TreeLearner::FindFeatureSplit(const Leaf& leaf, size_t f, const GradientScale& scale) const {
@@ -136,7 +150,7 @@ size_t TreeLearner::Partition(const Range& range, const SplitInfo& split) {
   return total_left;
 }
 
-Tree TreeLearner::Grow(std::span<const uint32_t> rows, std::span<const GradPair> grads, const GradientScale& scale,
+Result<Tree> TreeLearner::Grow(std::span<const uint32_t> rows, std::span<const GradPair> grads, const GradientScale& scale,
                        const std::vector<bool>& feature_used) {
   const size_t total_bins = layout_.total_bins();
   order_.assign(rows.begin(), rows.end());
@@ -150,7 +164,7 @@ Tree TreeLearner::Grow(std::span<const uint32_t> rows, std::span<const GradPair>
   };
   std::vector<Leaf> leaves(1);
   leaves[0].hist = take_hist();
-  builder_.Build(rows.size() == ds_.num_rows() ? std::span<const uint32_t>() : rows, grads, leaves[0].hist.data());
+  TESSERA_RETURN_IF_ERROR(BuildHistogram(rows, rows.size() == ds_.num_rows(), grads, leaves[0].hist.data()));
   // Any feature's bins add up to the node's totals.
   for (uint32_t b = 0; b < layout_.num_bins(0); ++b) leaves[0].total += leaves[0].hist[b];
   Leaf* root = &leaves[0];
@@ -200,8 +214,9 @@ Tree TreeLearner::Grow(std::span<const uint32_t> rows, std::span<const GradPair>
     const Range small_range = ranges_[static_cast<size_t>(left_smaller ? pick : right_index)];
     std::vector<HistBin> parent_hist = std::move(parent.hist);
     small.hist = take_hist();
-    builder_.Build(std::span<const uint32_t>(order_.data() + small_range.begin, small_range.end - small_range.begin), grads,
-                   small.hist.data());
+    TESSERA_RETURN_IF_ERROR(BuildHistogram(
+        std::span<const uint32_t>(order_.data() + small_range.begin, small_range.end - small_range.begin), false, grads,
+        small.hist.data()));
     // The larger child's histogram is the parent's minus the smaller one's, in place.
     large.hist = std::move(parent_hist);
     Leaf* pair[2] = {&small, &large};

@@ -14,6 +14,8 @@
 
 #include "tessera/core/status.h"
 #include "tessera/data/binned_dataset.h"
+#include "tessera/data/row_segments.h"
+#include "tessera/dist/collective.h"
 #include "tessera/models/gbdt/objective.h"
 #include "tessera/models/gbdt/params.h"
 #include "tessera/models/gbdt/tree.h"
@@ -72,6 +74,17 @@ struct IterationReport {
   std::vector<std::pair<std::string, double>> metrics;  // "valid_0 auc" -> value
 };
 
+// Where a run stands after a whole iteration: what a checkpoint holds besides the model's trees,
+// so that a resumed run continues exactly as the uninterrupted one would have.
+struct TrainingState {
+  int iteration = 0;        // iterations done; the next one to run (counted from 0)
+  int best_iteration = -1;  // early stopping: the best iteration so far (-1: none yet),
+  double best_value = 0;    // its metric value,
+  int since_best = 0;       // and the iterations since
+  nlohmann::json ToJson() const;
+  static Result<TrainingState> FromJson(const nlohmann::json& j);
+};
+
 struct TrainOptions {
   std::vector<const data::BinnedDataset*> valid;  // read with the training bins
   std::vector<std::string> valid_names;
@@ -80,8 +93,30 @@ struct TrainOptions {
   int metric_every = 1;
   std::function<void(const IterationReport&)> on_iteration;
   // Asked after each iteration; true ends training there (a time budget). The model keeps the
-  // trees grown so far (or the best iteration's, with early stopping).
+  // trees grown so far (or the best iteration's, with early stopping). Single process only: ranks
+  // would have to agree on it.
   std::function<bool()> should_stop;
+
+  // Data-parallel training: the ranks of `world` each pass their own rows of the training (and
+  // validation) data, with where those rows sit in the whole table; every rank gets the same
+  // model, the one a single process would train on the whole table (see docs/distributed.md).
+  dist::Collective* world = nullptr;       // nullptr: a world of one
+  data::GlobalRows train_rows;             // identity in a world of one
+  std::vector<data::GlobalRows> valid_rows;  // per validation set; empty: identity
+  // Called after each iteration with the bytes this rank sent and the seconds it spent in
+  // communication during that iteration.
+  std::function<void(int iteration, uint64_t bytes, double seconds)> on_communication;
+
+  // Checkpoints: after every `checkpoint_every` iterations (0: never; not after the last one),
+  // on_checkpoint gets the model so far (every tree: early stopping not applied) and the state.
+  // Every rank calls it; it must return the same status on every rank (agree inside), and an
+  // error stops training with that error.
+  int checkpoint_every = 0;
+  std::function<Status(const GbdtModel& model, const TrainingState& state)> on_checkpoint;
+  // Resuming: a checkpoint's model (trained on the same data with the same parameters) and state;
+  // training continues at state.iteration and ends with the model an uninterrupted run gives.
+  const GbdtModel* resume_model = nullptr;
+  TrainingState resume_state;
 };
 
 Result<GbdtModel> TrainGbdt(const data::BinnedDataset& train, const GbdtParams& params, const TrainOptions& options = {});

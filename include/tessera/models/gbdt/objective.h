@@ -28,6 +28,16 @@ class Objective {
   virtual Status CheckLabels(std::span<const float> labels) const = 0;
   // The constant score that minimises the loss over the labels (per output).
   virtual std::vector<double> InitScore(std::span<const float> labels, std::span<const float> weights) const = 0;
+  // The same as a function of sums over rows, so that shards can add theirs up exactly (in fixed
+  // point): each row gives num_label_sums() terms (LabelSumTerms, weight 1 when unweighted) and
+  // InitScoreFromSums maps their totals to the score. 0 sums when the score is not such a
+  // function (a median); such objectives train in one process only.
+  virtual size_t num_label_sums() const { return 0; }
+  virtual void LabelSumTerms(float label, float weight, double* terms) const { (void)label, (void)weight, (void)terms; }
+  virtual std::vector<double> InitScoreFromSums(std::span<const double> sums) const {
+    (void)sums;
+    return {};
+  }
   // Fills grad/hess for rows [begin, end). Scores and gradients are row-major rows x outputs.
   virtual void Gradients(std::span<const float> labels, std::span<const float> weights, std::span<const double> scores,
                          size_t begin, size_t end, double* grad, double* hess) const = 0;

@@ -2,6 +2,11 @@
 // always splits the leaf whose split gains most, until num_leaves or max_depth stops it. Each
 // leaf owns a contiguous range of a row-index array, partitioned in place as leaves split; the
 // smaller child's histogram is built and the larger one's is the parent's minus it.
+// Data-parallel: with a world of several ranks, each rank holds some of the rows; the histograms
+// it builds (the root's, each smaller child's) are summed over the ranks (an allreduce of the
+// fixed-point bins, exact), so every rank sees the histograms of all rows, finds the same splits
+// and grows the same tree, while partitioning only its own rows. The learner knows only the
+// Collective interface.
 // One learner per training run; not thread-safe (it uses many threads inside).
 #pragma once
 
@@ -9,6 +14,8 @@
 #include <span>
 #include <vector>
 
+#include "tessera/core/status.h"
+#include "tessera/dist/collective.h"
 #include "tessera/models/gbdt/histogram.h"
 #include "tessera/models/gbdt/params.h"
 #include "tessera/models/gbdt/split.h"
@@ -18,11 +25,12 @@ namespace tessera::models::gbdt {
 
 class TreeLearner {
  public:
-  TreeLearner(const data::BinnedDataset& ds, const GbdtParams& params);
+  TreeLearner(const data::BinnedDataset& ds, const GbdtParams& params, dist::Collective& world = dist::LocalWorld());
 
-  // Grows a tree on `rows` (sorted row ids) with fixed-point gradients. Leaf values are raw
-  // (before the learning rate). Afterwards leaf_rows(leaf) lists the rows that reached each leaf.
-  Tree Grow(std::span<const uint32_t> rows, std::span<const GradPair> grads, const GradientScale& scale,
+  // Grows a tree on `rows` (sorted row ids) with fixed-point gradients (the scale agreed by all
+  // ranks). Leaf values are raw (before the learning rate). Afterwards leaf_rows(leaf) lists the
+  // rows of this rank that reached each leaf. Fails only when the ranks cannot communicate.
+  Result<Tree> Grow(std::span<const uint32_t> rows, std::span<const GradPair> grads, const GradientScale& scale,
             const std::vector<bool>& feature_used);
 
   std::span<const uint32_t> leaf_rows(int leaf) const {
@@ -41,6 +49,8 @@ class TreeLearner {
     int depth = 0;
   };
   bool CanSplit(const Leaf& leaf) const;
+  // hist = the histogram of `rows` (none: an all-zero histogram), summed over all ranks.
+  Status BuildHistogram(std::span<const uint32_t> rows, bool all_rows, std::span<const GradPair> grads, HistBin* hist);
   SplitInfo FindFeatureSplit(const Leaf& leaf, size_t feature, const GradientScale& scale) const;
   // Sets each leaf's best split. With `subtract_from_second`, leaves[1]'s histogram is first set
   // to subtract_from_second - leaves[0]'s (it may be leaves[1]'s own buffer).
@@ -51,6 +61,7 @@ class TreeLearner {
 
   const data::BinnedDataset& ds_;
   const GbdtParams& params_;
+  dist::Collective& world_;
   int threads_;
   HistogramLayout layout_;
   HistogramBuilder builder_;

@@ -1,0 +1,10 @@
+#include "tessera/dist/collective.h"
+
+namespace tessera::dist {
+
+Collective& LocalWorld() {
+  static LocalCollective world;
+  return world;
+}
+
+}  // namespace tessera::dist
