@@ -16,5 +16,6 @@ void RegisterRegistry(CLI::App* app);  // tessera runs ... | models ...
 void RegisterGate(CLI::App* app);      // tessera gate
 void RegisterPipeline(CLI::App* app);  // tessera pipeline run
 void RegisterExport(CLI::App* app);    // tessera export
+void RegisterServe(CLI::App* app);     // tessera serve
 
 }  // namespace tessera::cli

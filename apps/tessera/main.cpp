@@ -27,6 +27,7 @@ int main(int argc, char** argv) {
   tessera::cli::RegisterGate(&app);
   tessera::cli::RegisterPipeline(&app);
   tessera::cli::RegisterExport(&app);
+  tessera::cli::RegisterServe(&app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
