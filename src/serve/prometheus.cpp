@@ -53,7 +53,8 @@ std::string FormatSampleValue(double value) {
   if (std::isnan(value)) return "NaN";
   if (std::isinf(value)) return value > 0 ? "+Inf" : "-Inf";
   char buffer[32];
-  auto r = std::to_chars(buffer, buffer + sizeof buffer, value);
+  // Shortest round trip, in %g style: 0.0005 rather than 5e-04.
+  auto r = std::to_chars(buffer, buffer + sizeof buffer, value, std::chars_format::general);
   return std::string(buffer, r.ptr);
 }
 

@@ -35,7 +35,7 @@ class Histogram {
 
 // A label value with \, " and line feeds escaped as the format asks.
 std::string EscapeLabelValue(std::string_view value);
-// A sample value: shortest round-trip form, or +Inf, -Inf, NaN.
+// A sample value: shortest round-trip form in %g style (0.0005, 1e+21), or +Inf, -Inf, NaN.
 std::string FormatSampleValue(double value);
 // "# HELP name help\n# TYPE name type\n".
 void AppendHeader(std::string* out, std::string_view name, std::string_view type, std::string_view help);

@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <nlohmann/json.hpp>
 
 #include "tessera/serve/drift_monitor.h"
 #include "tessera/serve/prometheus.h"
@@ -34,6 +35,7 @@ TEST(Prometheus, EscapesLabelValuesAndFormatsSpecialNumbers) {
   EXPECT_EQ(FormatSampleValue(NAN), "NaN");
   EXPECT_EQ(FormatSampleValue(0.1), "0.1");
   EXPECT_EQ(FormatSampleValue(1e21), "1e+21");
+  EXPECT_EQ(FormatSampleValue(0.0005), "0.0005");
   std::string out;
   AppendHeader(&out, "x_total", "counter", "Things.");
   AppendSample(&out, "x_total", "", 3);
@@ -77,8 +79,8 @@ TEST(DriftMonitor, PsiOverTheWindowMatchesTheHandComputedValue) {
   // and 1 in bin 2: PSI = (0.75 - 0.5) ln(0.75 / 0.5) + (0.25 - 0.5) ln(0.25 / 0.5) = 0.25 ln 3.
   DriftMonitor drift({{0, 50, 50}}, 4);
   const data::Schema schema({data::Column{"x", data::ColumnType::kNumeric, data::ColumnRole::kFeature}});
-  auto mapper = data::BinMapper::FromJson({{"kind", "numeric"}, {"num_bins", 3}, {"thresholds", {0.5}}});
-  ASSERT_TRUE(mapper.ok());
+  auto mapper = data::BinMapper::FromJson({{"kind", "numeric"}, {"num_bins", 3u}, {"thresholds", nlohmann::json::array({0.5})}});
+  ASSERT_TRUE(mapper.ok()) << mapper.status().message();
   auto rows_of = [&](std::vector<uint8_t> bins) {
     data::BinnedDataset ds(schema, {0}, {*mapper}, bins.size());
     std::copy(bins.begin(), bins.end(), ds.mutable_cells());
