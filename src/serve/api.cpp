@@ -90,13 +90,9 @@ ApiResponse Api::Infer(std::string_view name, std::string_view version, std::str
   outputs.names = request->outputs;
   if (outputs.names.empty()) outputs.names.emplace_back(kOutputPrediction);
   outputs.raw_score = model->Predict(request->rows, true);
-  bool want_prediction = false;
-  for (const auto& n : outputs.names) want_prediction |= n == kOutputPrediction;
-  if (want_prediction) {
-    outputs.prediction = outputs.raw_score;
-    model->model().Transform(&outputs.prediction);
-  }
-  metrics_->RecordPredictions(rows, want_prediction ? outputs.prediction : outputs.raw_score, k);
+  outputs.prediction = outputs.raw_score;
+  model->model().Transform(&outputs.prediction);
+  metrics_->RecordPredictions(rows, outputs.prediction, k);
   model->drift().Observe(request->rows);
   return {200, V2InferBody(*model, request->id, outputs, rows)};
 }

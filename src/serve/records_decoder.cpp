@@ -29,25 +29,25 @@ Result<DecodedRequest> DecodeInstances(const json& instances, const char* field,
   std::vector<size_t> given_in_row(nf, std::numeric_limits<size_t>::max());
   for (size_t r = 0; r < rows; ++r) {
     const json& row = instances[r];
-    const std::string where = std::string(field) + "[" + std::to_string(r) + "]";
+    auto where = [field, r] { return std::string(field) + "[" + std::to_string(r) + "]"; };  // for errors only
     if (!row.is_object())
-      return Status::UserError(where + ": expected an object of column: value, found " + DescribeJson(row));
+      return Status::UserError(where() + ": expected an object of column: value, found " + DescribeJson(row));
     size_t given = 0;
     for (const auto& [name, value] : row.items()) {
       const std::optional<int> f = schema.Lookup(name);
-      if (!f) return UnknownColumn(where + ": ", name, schema);
+      if (!f) return UnknownColumn(where() + ": ", name, schema);
       if (*f == InputSchema::kSkippedColumn) continue;
       const size_t feature = static_cast<size_t>(*f);
       given_in_row[feature] = r;
       ++given;
       Result<uint32_t> bin = BinOfJsonValue(value, schema, feature);
-      if (!bin.ok()) return Status::UserError(where + ", column " + QuoteName(name) + ": " + bin.status().message());
+      if (!bin.ok()) return Status::UserError(where() + ", column " + QuoteName(name) + ": " + bin.status().message());
       SetBin(&out.rows, r, feature, *bin);
     }
     if (given < nf)
       for (size_t f = 0; f < nf; ++f)
         if (given_in_row[f] != r)
-          return Status::UserError(where + " has no value for column " + QuoteName(schema.feature_name(f)) +
+          return Status::UserError(where() + " has no value for column " + QuoteName(schema.feature_name(f)) +
                                    " (give null for a missing value)");
   }
   return out;
@@ -62,15 +62,15 @@ Result<DecodedRequest> DecodeSplit(const json& columns, const json& data, const 
   std::vector<int> feature_of(columns.size());
   std::vector<bool> given(nf, false);
   for (size_t c = 0; c < columns.size(); ++c) {
-    const std::string where = prefix + "columns[" + std::to_string(c) + "]";
+    auto where = [&prefix, c] { return prefix + "columns[" + std::to_string(c) + "]"; };  // for errors only
     if (!columns[c].is_string())
-      return Status::UserError(where + ": expected a column name (a string), found " + DescribeJson(columns[c]));
+      return Status::UserError(where() + ": expected a column name (a string), found " + DescribeJson(columns[c]));
     const std::string& name = columns[c].get_ref<const std::string&>();
     const std::optional<int> f = schema.Lookup(name);
-    if (!f) return UnknownColumn(where + ": ", name, schema);
+    if (!f) return UnknownColumn(where() + ": ", name, schema);
     feature_of[c] = *f;
     if (*f == InputSchema::kSkippedColumn) continue;
-    if (given[static_cast<size_t>(*f)]) return Status::UserError(where + ": column " + QuoteName(name) + " is given twice");
+    if (given[static_cast<size_t>(*f)]) return Status::UserError(where() + ": column " + QuoteName(name) + " is given twice");
     given[static_cast<size_t>(*f)] = true;
   }
   for (size_t f = 0; f < nf; ++f)
@@ -84,9 +84,9 @@ Result<DecodedRequest> DecodeSplit(const json& columns, const json& data, const 
   DecodedRequest out{schema.NewRows(rows), {}, {}};
   for (size_t r = 0; r < rows; ++r) {
     const json& row = data[r];
-    const std::string where = prefix + "data[" + std::to_string(r) + "]";
+    auto where = [&prefix, r] { return prefix + "data[" + std::to_string(r) + "]"; };  // for errors only
     if (!row.is_array() || row.size() != columns.size())
-      return Status::UserError(where + ": expected an array of " + std::to_string(columns.size()) +
+      return Status::UserError(where() + ": expected an array of " + std::to_string(columns.size()) +
                                " values (one per column), found " +
                                (row.is_array() ? "an array of " + std::to_string(row.size()) : DescribeJson(row)));
     for (size_t c = 0; c < columns.size(); ++c) {
@@ -94,7 +94,7 @@ Result<DecodedRequest> DecodeSplit(const json& columns, const json& data, const 
       const size_t feature = static_cast<size_t>(feature_of[c]);
       Result<uint32_t> bin = BinOfJsonValue(row[c], schema, feature);
       if (!bin.ok())
-        return Status::UserError(where + "[" + std::to_string(c) + "] (column " + QuoteName(schema.feature_name(feature)) +
+        return Status::UserError(where() + "[" + std::to_string(c) + "] (column " + QuoteName(schema.feature_name(feature)) +
                                  "): " + bin.status().message());
       SetBin(&out.rows, r, feature, *bin);
     }

@@ -66,14 +66,17 @@ struct Input {
   int feature = InputSchema::kSkippedColumn;
   Element element = Element::kFloat;
   std::string datatype;
-  std::string where;  // "inputs[2] ('f1')"
+  size_t index = 0;
+  const std::string* name = nullptr;
+  // "inputs[2] ("f1")", made only for an error message.
+  std::string Where() const { return "inputs[" + std::to_string(index) + "] (" + QuoteName(*name) + ")"; }
 };
 
-Result<size_t> RowsOfShape(const json& shape, const std::string& where) {
+Result<size_t> RowsOfShape(const json& shape, const Input& input) {
   const bool ok = shape.is_array() && (shape.size() == 1 || shape.size() == 2) && shape[0].is_number_unsigned() &&
                   (shape.size() == 1 || (shape[1].is_number_integer() && shape[1].get<int64_t>() == 1));
   if (!ok)
-    return Status::UserError(where + ": \"shape\" must be [N] or [N, 1] (one column of N rows), found " +
+    return Status::UserError(input.Where() + ": \"shape\" must be [N] or [N, 1] (one column of N rows), found " +
                              (shape.is_array() ? shape.size() <= 4 ? shape.dump() : "an array of " + std::to_string(shape.size())
                                                : DescribeJson(shape)));
   return static_cast<size_t>(shape[0].get<uint64_t>());
@@ -81,42 +84,43 @@ Result<size_t> RowsOfShape(const json& shape, const std::string& where) {
 
 // Checks one input's fields; sets *rows from the first input and checks the others against it.
 Result<Input> CheckInput(const json& tensor, size_t index, const InputSchema& schema, std::optional<size_t>* rows) {
-  std::string where = "inputs[" + std::to_string(index) + "]";
+  auto position = [index] { return "inputs[" + std::to_string(index) + "]"; };
   if (!tensor.is_object())
-    return Status::UserError(where + ": expected an object with \"name\", \"shape\", \"datatype\" and \"data\", found " +
+    return Status::UserError(position() + ": expected an object with \"name\", \"shape\", \"datatype\" and \"data\", found " +
                              DescribeJson(tensor));
   for (const auto& [key, value] : tensor.items())
     if (key != "name" && key != "shape" && key != "datatype" && key != "data" && key != "parameters")
-      return Status::UserError(where + ": unknown field " + QuoteName(key) +
+      return Status::UserError(position() + ": unknown field " + QuoteName(key) +
                                "; an input has \"name\", \"shape\", \"datatype\", \"data\" and \"parameters\"");
   for (const char* key : {"name", "shape", "datatype", "data"})
-    if (!tensor.contains(key)) return Status::UserError(where + ": missing \"" + key + "\"");
+    if (!tensor.contains(key)) return Status::UserError(position() + ": missing \"" + key + "\"");
   const json& name = tensor["name"];
-  if (!name.is_string()) return Status::UserError(where + ": \"name\" must be a string, found " + DescribeJson(name));
+  if (!name.is_string()) return Status::UserError(position() + ": \"name\" must be a string, found " + DescribeJson(name));
   Input input;
-  input.where = where + " (" + QuoteName(name.get<std::string>()) + ")";
+  input.index = index;
+  input.name = &name.get_ref<const std::string&>();
   const std::optional<int> f = schema.Lookup(name.get_ref<const std::string&>());
   if (!f)
-    return Status::UserError(input.where + ": unknown input; the model's inputs are its features " + schema.FeatureList());
+    return Status::UserError(input.Where() + ": unknown input; the model's inputs are its features " + schema.FeatureList());
   input.feature = *f;
   const json& datatype = tensor["datatype"];
   const std::optional<Element> element = datatype.is_string() ? ElementOf(datatype.get<std::string>()) : std::nullopt;
   if (!element)
-    return Status::UserError(input.where + ": \"datatype\" must be one of BOOL, INT8..INT64, UINT8..UINT64, FP16, FP32, "
+    return Status::UserError(input.Where() + ": \"datatype\" must be one of BOOL, INT8..INT64, UINT8..UINT64, FP16, FP32, "
                              "FP64, BYTES, found " + DescribeJson(datatype));
   input.element = *element;
   input.datatype = datatype.get<std::string>();
-  TESSERA_ASSIGN_OR_RETURN(const size_t n, RowsOfShape(tensor["shape"], input.where));
-  if (n == 0) return Status::UserError(input.where + ": the shape holds no rows");
+  TESSERA_ASSIGN_OR_RETURN(const size_t n, RowsOfShape(tensor["shape"], input));
+  if (n == 0) return Status::UserError(input.Where() + ": the shape holds no rows");
   if (!rows->has_value()) {
     *rows = n;
   } else if (**rows != n) {
-    return Status::UserError(input.where + ": " + std::to_string(n) + " rows, but inputs[0] has " +
+    return Status::UserError(input.Where() + ": " + std::to_string(n) + " rows, but inputs[0] has " +
                              std::to_string(**rows) + "; every input needs the same number of rows");
   }
   input.data = &tensor["data"];
   if (!input.data->is_array() || input.data->size() != n)
-    return Status::UserError(input.where + ": \"data\" must be an array of " + std::to_string(n) +
+    return Status::UserError(input.Where() + ": \"data\" must be an array of " + std::to_string(n) +
                              " values (the shape's rows), found " +
                              (input.data->is_array() ? "an array of " + std::to_string(input.data->size())
                                                      : DescribeJson(*input.data)));
@@ -170,7 +174,7 @@ Result<DecodedRequest> DecodeV2Request(const json& request, const InputSchema& s
     TESSERA_ASSIGN_OR_RETURN(Input input, CheckInput(tensors[i], i, schema, &rows));
     if (input.feature != InputSchema::kSkippedColumn) {
       int& slot = input_of_feature[static_cast<size_t>(input.feature)];
-      if (slot >= 0) return Status::UserError(input.where + ": this input is given twice (also inputs[" + std::to_string(slot) + "])");
+      if (slot >= 0) return Status::UserError(input.Where() + ": this input is given twice (also inputs[" + std::to_string(slot) + "])");
       slot = static_cast<int>(i);
     }
     inputs.push_back(std::move(input));
@@ -192,11 +196,11 @@ Result<DecodedRequest> DecodeV2Request(const json& request, const InputSchema& s
       const json* v = &(*input.data)[r];
       if (v->is_array() && v->size() == 1) v = &(*v)[0];  // [[1.5], [2.0]] for shape [N, 1]
       if (!Fits(*v, input.element))
-        return Status::UserError(input.where + ", data[" + std::to_string(r) + "]: expected " + ElementName(input.element) +
+        return Status::UserError(input.Where() + ", data[" + std::to_string(r) + "]: expected " + ElementName(input.element) +
                                  " (datatype " + input.datatype + ")" +
                                  ", found " + DescribeJson(*v));
       Result<uint32_t> bin = BinOfJsonValue(*v, schema, feature);
-      if (!bin.ok()) return Status::UserError(input.where + ", data[" + std::to_string(r) + "]: " + bin.status().message());
+      if (!bin.ok()) return Status::UserError(input.Where() + ", data[" + std::to_string(r) + "]: " + bin.status().message());
       SetBin(&out.rows, r, feature, *bin);
     }
   }

@@ -24,7 +24,7 @@ std::string PredictionsBody(const std::vector<double>& scores, size_t outputs);
 // prediction when none were).
 struct V2Outputs {
   std::vector<std::string> names;    // kOutputPrediction and/or kOutputRawScore
-  std::vector<double> prediction, raw_score;  // rows x outputs each, filled for the names asked
+  std::vector<double> prediction, raw_score;  // rows x outputs each
 };
 std::string V2InferBody(const ServedModel& model, const std::string& id, const V2Outputs& outputs, size_t rows);
 
