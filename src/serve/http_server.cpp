@@ -2,6 +2,8 @@
 
 #include <httplib.h>
 
+#include <sys/socket.h>
+
 #include <chrono>
 
 #include "tessera/serve/response_encoder.h"
@@ -11,6 +13,14 @@ namespace tessera::serve {
 namespace {
 
 using Clock = std::chrono::steady_clock;
+
+// cpp-httplib 0.11 listens with a backlog of 5 connections: a burst of clients connecting at once
+// (a load balancer opening its pool) would see dropped SYNs and one-second connect retries.
+// listen() again on the bound socket sets a longer queue.
+class ListeningServer : public httplib::Server {
+ public:
+  bool RaiseBacklog(int backlog) { return ::listen(svr_sock_, backlog) == 0; }
+};
 
 void Send(ApiResponse&& answer, httplib::Response& res) {
   res.status = answer.status;
@@ -37,7 +47,7 @@ std::string HttpLayerError(const httplib::Request& req, int status, size_t max_b
 }  // namespace
 
 HttpServer::HttpServer(const Api* api, ServerMetrics* metrics, HttpServerOptions options)
-    : api_(api), metrics_(metrics), options_(std::move(options)), server_(std::make_unique<httplib::Server>()) {
+    : api_(api), metrics_(metrics), options_(std::move(options)), server_(std::make_unique<ListeningServer>()) {
   const size_t threads = static_cast<size_t>(std::max(options_.threads, 1));
   server_->new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
   server_->set_payload_max_length(options_.max_body_bytes);
@@ -121,6 +131,8 @@ Result<int> HttpServer::Bind() {
     return Status::UserError("cannot listen on " + options_.host + ":" + std::to_string(port) +
                              " (in use, or not an address of this machine?)");
   }
+  if (!static_cast<ListeningServer*>(server_.get())->RaiseBacklog(SOMAXCONN))
+    return Status::Internal("cannot set the listen queue of " + options_.host + ":" + std::to_string(port));
   return port;
 }
 
