@@ -18,5 +18,6 @@ void RegisterPipeline(CLI::App* app);  // tessera pipeline run
 void RegisterExport(CLI::App* app);    // tessera export
 void RegisterEdge(CLI::App* app);      // tessera edge run
 void RegisterAutoMl(CLI::App* app);    // tessera automl
+void RegisterServe(CLI::App* app);     // tessera serve
 
 }  // namespace tessera::cli

@@ -29,6 +29,7 @@ int main(int argc, char** argv) {
   tessera::cli::RegisterExport(&app);
   tessera::cli::RegisterEdge(&app);
   tessera::cli::RegisterAutoMl(&app);
+  tessera::cli::RegisterServe(&app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -1,0 +1,36 @@
+#include "tessera/serve/input_schema.h"
+
+namespace tessera::serve {
+
+InputSchema::InputSchema(const data::BinnedDataset& reference) : reference_(&reference) {
+  const data::Schema& schema = reference.schema();
+  for (const auto& column : schema.columns()) index_.emplace(column.name, kSkippedColumn);
+  for (size_t f = 0; f < reference.num_features(); ++f) {
+    const data::Column& column = schema.column(reference.feature_columns()[f]);
+    types_.push_back(column.type);
+    index_[column.name] = static_cast<int>(f);
+  }
+}
+
+std::optional<int> InputSchema::Lookup(std::string_view name) const {
+  auto it = index_.find(name);
+  if (it == index_.end()) return std::nullopt;
+  return it->second;
+}
+
+std::string InputSchema::FeatureList() const {
+  constexpr size_t kNamed = 12;
+  std::string out;
+  const size_t n = num_features();
+  for (size_t f = 0; f < n && f < kNamed; ++f) out += (f ? ", '" : "'") + feature_name(f) + "'";
+  if (n > kNamed) out += " and " + std::to_string(n - kNamed) + " more";
+  return out;
+}
+
+data::BinnedDataset InputSchema::NewRows(size_t rows) const {
+  data::BinnedDataset ds(reference_->schema(), reference_->feature_columns(), reference_->mappers(), rows);
+  ds.set_label_classes(reference_->label_classes());
+  return ds;
+}
+
+}  // namespace tessera::serve
