@@ -19,5 +19,6 @@ void RegisterExport(CLI::App* app);    // tessera export
 void RegisterEdge(CLI::App* app);      // tessera edge run
 void RegisterAutoMl(CLI::App* app);    // tessera automl
 void RegisterServe(CLI::App* app);     // tessera serve
+void RegisterMonitor(CLI::App* app);   // tessera monitor
 
 }  // namespace tessera::cli

@@ -30,6 +30,7 @@ int main(int argc, char** argv) {
   tessera::cli::RegisterEdge(&app);
   tessera::cli::RegisterAutoMl(&app);
   tessera::cli::RegisterServe(&app);
+  tessera::cli::RegisterMonitor(&app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
