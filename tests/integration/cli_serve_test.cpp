@@ -4,10 +4,6 @@
 #include <httplib.h>
 #include <gtest/gtest.h>
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-
 #include <atomic>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -442,21 +438,6 @@ TEST(ServeReload, AliasMovesUnderLoadWithoutFailedRequests) {
   EXPECT_EQ(server.Stop(), 0) << server.log();
 }
 
-// A port free on loopback now (another process could take it before Prometheus does: unlikely).
-int FreePort() {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t length = sizeof address;
-  int port = -1;
-  if (bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0 &&
-      getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) == 0)
-    port = ntohs(address.sin_port);
-  close(fd);
-  return port;
-}
-
 // Debian's Prometheus scrapes the server every second; its query API then returns the counter.
 TEST(ServePrometheus, RealPrometheusScrapesTheRequestCounter) {
   if (access("/usr/bin/prometheus", X_OK) != 0)
@@ -465,24 +446,16 @@ TEST(ServePrometheus, RealPrometheusScrapesTheRequestCounter) {
   TrainModel(dir, "m.json", 5);
   ServeProcess server(dir, "--model m.json --threads 8");
   ASSERT_TRUE(server.started()) << server.log();
-  const int prom_port = FreePort();
+  const int prom_port = testing::FreeLoopbackPort();
   ASSERT_GT(prom_port, 0);
   dir.Write("prometheus.yml", "global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\nscrape_configs:\n"
                               "  - job_name: tessera\n    scrape_interval: 1s\n    static_configs:\n"
                               "      - targets: ['127.0.0.1:" + std::to_string(server.port()) + "']\n");
-  const pid_t prom = fork();
-  if (prom == 0) {
-    const std::string log = dir.Path("prometheus.log");
-    const int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    dup2(fd, 1);
-    dup2(fd, 2);
-    const std::string config = "--config.file=" + dir.Path("prometheus.yml");
-    const std::string storage = "--storage.tsdb.path=" + dir.Path("tsdb");
-    const std::string listen = "--web.listen-address=127.0.0.1:" + std::to_string(prom_port);
-    execl("/usr/bin/prometheus", "prometheus", config.c_str(), storage.c_str(), listen.c_str(), nullptr);
-    _exit(127);
-  }
-  ASSERT_GT(prom, 0);
+  const std::string log = dir.Path("prometheus.log");
+  testing::ChildProcess prometheus_process(
+      {"/usr/bin/prometheus", "--config.file=" + dir.Path("prometheus.yml"), "--storage.tsdb.path=" + dir.Path("tsdb"),
+       "--web.listen-address=127.0.0.1:" + std::to_string(prom_port)},
+      log, log);
   Csv one = ReadCsv(dir.Path("train.csv"), 1);
   one.header.pop_back();
   one.rows[0].pop_back();
@@ -501,9 +474,8 @@ TEST(ServePrometheus, RealPrometheusScrapesTheRequestCounter) {
     counted = std::stod(answer["data"]["result"][0]["value"][1].get<std::string>());
     EXPECT_EQ(answer["data"]["result"][0]["metric"]["job"], "tessera");
   }
-  kill(prom, SIGTERM);
-  int status = 0;
-  waitpid(prom, &status, 0);
+  prometheus_process.Signal(SIGTERM);
+  prometheus_process.Wait(30);
   EXPECT_EQ(counted, 20) << testing::ReadFile(dir.Path("prometheus.log"));
 }
 

@@ -24,10 +24,12 @@ namespace tessera::testing {
 
 class ChildProcess {
  public:
-  // Runs argv[0] (a path) with stdout and stderr appended to the given files.
-  ChildProcess(const std::vector<std::string>& argv, const std::string& stdout_path, const std::string& stderr_path) {
+  // Runs argv[0] (a path) with stdout and stderr appended to the given files, in `cwd` if given.
+  ChildProcess(const std::vector<std::string>& argv, const std::string& stdout_path, const std::string& stderr_path,
+               const std::string& cwd = "") {
     posix_spawn_file_actions_t actions;
     posix_spawn_file_actions_init(&actions);
+    if (!cwd.empty()) posix_spawn_file_actions_addchdir_np(&actions, cwd.c_str());
     posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
     posix_spawn_file_actions_addopen(&actions, 1, stdout_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
     posix_spawn_file_actions_addopen(&actions, 2, stderr_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
