@@ -7,6 +7,7 @@
 #include "commands.h"
 #include "tessera/automl/automl.h"
 #include "tessera/core/atomic_file.h"
+#include "tessera/dist/world.h"
 #include "tessera/models/model_file.h"
 
 namespace tessera::cli {
@@ -17,6 +18,7 @@ struct AutoMlFlags {
   IngestFlags data;
   automl::AutoMlOptions options;
   std::string output, time_column, leaderboard_csv, log;
+  bool no_ensemble = false;
   bool json = false, no_refit = false;
 };
 
@@ -30,7 +32,7 @@ nlohmann::json TrialJson(const automl::TrialResult& t) {
   return {{"trial", t.trial},   {"family", t.family},         {"strategy", t.strategy},
           {"params", t.params}, {"rounds", t.rounds},         {"rung", t.rung},
           {"score", t.score},   {"fit_seconds", t.fit_seconds}, {"predict_ms_per_1k_rows", t.predict_ms_per_1k_rows},
-          {"converged", t.converged}, {"stopped_by_budget", t.stopped_by_budget}};
+          {"converged", t.converged}, {"stopped_by_budget", t.stopped_by_budget}, {"rank", t.rank}};
 }
 
 void RunAutoMl(AutoMlFlags& f) {
@@ -46,12 +48,18 @@ void RunAutoMl(AutoMlFlags& f) {
       Check(Status::UserError("--time-column " + f.time_column + ": no feature of that name"));
   }
   f.options.refit = !f.no_refit;
+  f.options.ensemble = !f.no_ensemble;
+  // Under mpirun every rank has read the whole table; the ranks share the trials, and rank 0
+  // prints and writes.
+  std::unique_ptr<dist::Collective> world = Check(dist::JoinWorld(false));
+  f.options.world = world.get();
+  const bool lead = world->rank() == 0;
   std::unique_ptr<AtomicFileWriter> log;
-  if (!f.log.empty()) {
+  if (!f.log.empty() && lead) {
     log = std::make_unique<AtomicFileWriter>();
     Check(log->Open(f.log).WithContext("cannot write " + f.log));
   }
-  const bool quiet = f.data.quiet || f.json;
+  const bool quiet = f.data.quiet || f.json || !lead;
   f.options.on_trial = [&](const automl::TrialResult& t) {
     if (log) Check(log->Write(TrialJson(t).dump() + "\n"));
     if (!quiet)
@@ -60,6 +68,7 @@ void RunAutoMl(AutoMlFlags& f) {
   };
   auto result = Check(automl::RunAutoMl(ds, f.options));
   const double seconds = SecondsSince(f.options.start);
+  if (!lead) return;
   for (const auto& w : result.warnings) std::fprintf(stderr, "automl: warning: %s\n", w.c_str());
   if (log) Check(log->Commit().WithContext("cannot write " + f.log));
 
@@ -68,8 +77,9 @@ void RunAutoMl(AutoMlFlags& f) {
                                           {"score", best.score},
                                           {"validation", result.validation},
                                           {"trial", best.trial},
+                                          {"family", best.family},
                                           {"params", best.params},
-                                          {"trials", result.leaderboard.size()},
+                                          {"trials", result.leaderboard.size() - (result.ensemble ? 1 : 0)},
                                           {"refit", result.refit}});
   Check(models::SaveModel(result.model, f.output));
 
@@ -98,20 +108,21 @@ void RunAutoMl(AutoMlFlags& f) {
     std::printf("%s\n", j.dump(2).c_str());
     return;
   }
-  std::printf("automl: %zu trials in %.1fs, %s, %s %s (%s is better)\n", result.leaderboard.size(), seconds,
+  const size_t trials = result.leaderboard.size() - (result.ensemble ? 1 : 0);
+  std::printf("automl: %zu trials in %.1fs, %s, %s %s (%s is better)\n", trials, seconds,
               result.objective.c_str(), result.validation.c_str(), result.metric.c_str(),
               result.higher_is_better ? "higher" : "lower");
-  std::printf("%4s %5s %-6s %-7s %10s %6s %8s %10s  %s\n", "rank", "trial", "family", "found", result.metric.c_str(),
+  std::printf("%4s %5s %-8s %-7s %10s %6s %8s %10s  %s\n", "rank", "trial", "family", "found", result.metric.c_str(),
               "rounds", "fit_s", "pred_ms/1k", "params");
   const size_t shown = std::min<size_t>(result.leaderboard.size(), 20);
   for (size_t i = 0; i < shown; ++i) {
     const auto& t = result.leaderboard[i];
-    std::printf("%4zu %5zu %-6s %-7s %10.6f %6d %8.2f %10.3f  %s\n", i + 1, t.trial, t.family.c_str(), t.strategy.c_str(),
+    std::printf("%4zu %5zu %-8s %-7s %10.6f %6d %8.2f %10.3f  %s\n", i + 1, t.trial, t.family.c_str(), t.strategy.c_str(),
                 t.score, t.rounds, t.fit_seconds, t.predict_ms_per_1k_rows, ParamsText(t.params).c_str());
   }
   if (shown < result.leaderboard.size()) std::printf("(%zu more; --json or --leaderboard-csv for all)\n", result.leaderboard.size() - shown);
-  std::printf("best model (%s) written to %s\n", result.refit ? "refit on all rows" : "as trained in its trial",
-              f.output.c_str());
+  std::printf("best model (%s%s) written to %s\n", result.ensemble ? "ensemble, " : "",
+              result.refit ? "refit on all rows" : "as trained in its trial", f.output.c_str());
 }
 
 }  // namespace
@@ -134,7 +145,12 @@ void RegisterAutoMl(CLI::App* app) {
   cmd->add_option("--max-rounds", f->options.max_rounds, "Boosting rounds of the last rung")->capture_default_str();
   cmd->add_option("--eta", f->options.eta, "Successive halving: keep the top 1/eta, grow rounds eta times")
       ->capture_default_str();
+  cmd->add_option("--parallel-trials", f->options.parallel_trials,
+                  "Trials side by side, one thread each: 0 = on small data, 1 = never, 2 = always")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 2));
   cmd->add_option("--seed", f->options.seed, "Seed of the search and of the models")->capture_default_str();
+  cmd->add_flag("--no-ensemble", f->no_ensemble, "Keep the best single configuration, never an ensemble");
   cmd->add_flag("--no-refit", f->no_refit, "Keep the best trial's model instead of refitting on all rows");
   cmd->add_option("--leaderboard-csv", f->leaderboard_csv, "Write the whole leaderboard as CSV");
   cmd->add_option("--log", f->log, "Write every trial (and promotion) as JSON lines");

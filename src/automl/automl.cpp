@@ -4,11 +4,17 @@
 #include <cstdio>
 #include <cmath>
 #include <optional>
+#include <nlohmann/json.hpp>
 #include <set>
+#include <span>
 
+#include "tessera/automl/ensemble_selection.h"
 #include "tessera/automl/sampler.h"
+#include "tessera/models/gbdt/blend.h"
 #include "tessera/automl/search_space.h"
 #include "tessera/automl/validation_split.h"
+#include "tessera/core/parallel.h"
+#include "tessera/dist/collective.h"
 #include "tessera/features/leakage.h"
 #include "tessera/metrics/metrics.h"
 
@@ -22,27 +28,55 @@ using models::gbdt::GbdtParams;
 
 double Seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
 
+// Trials are planned in waves of this many jobs, whatever the thread count (so the search is the
+// same for any thread count); up to `threads` of a wave train at once.
+constexpr int kWaveSize = 4;
+// Up to this many cells (rows x features), trials train one thread each, side by side: on small
+// data one trial cannot keep several threads busy. Above it, one trial at a time uses them all.
+constexpr size_t kParallelTrialCells = size_t{4} << 20;
+// Ensemble selection looks at this many of the best candidates, adds members this many times,
+// and the search keeps time to refit this many of them.
+constexpr size_t kEnsemblePool = 10;
+constexpr int kEnsembleAdditions = 25;
+constexpr size_t kEnsembleRefitReserve = 2;
+
 // A configuration under evaluation: its models per fold, grown rung by rung.
 struct Candidate {
   TrialResult result;
   UnitPoint point;
   GbdtParams params;
   std::vector<GbdtModel> fold_models;
+  std::vector<std::vector<double>> valid_raw;  // raw scores of fold_models on their validation rows
   double seconds_per_round = 0;  // of one fold's training, for the refit estimate
 };
 
 class Search {
  public:
-  Search(const data::BinnedDataset& data, const AutoMlOptions& options) : data_(data), options_(options) {}
+  Search(const data::BinnedDataset& data, const AutoMlOptions& options)
+      : data_(data), options_(options), world_(options.world ? *options.world : dist::LocalWorld()) {}
   Result<AutoMlResult> Run();
 
  private:
   Status Prepare();
   Status Train(Candidate& c, int rounds);
-  std::optional<size_t> Promotable() const;
+  std::optional<size_t> Promotable(const std::vector<bool>& taken) const;
+  struct Job {
+    size_t candidate;
+    int rounds;
+  };
+  std::vector<Job> PlanWave(BlendSampler& sampler, const SearchSpace& space, const std::vector<Observation>& history);
+  void Record(Candidate& c, std::vector<Observation>& history);
+  int Owner(size_t candidate) const { return candidates_[candidate].result.rank; }
+  // After a wave: every rank gets the results (and errors) of the jobs the others trained.
+  Status ShareResults(const std::vector<Job>& wave, const std::vector<size_t>& mine, std::vector<Status>* statuses);
   double Loss(const TrialResult& r) const { return higher_is_better_ ? -r.score : r.score; }
   const Candidate* Best() const;
   double RefitReserveSeconds() const;
+  double RefitSeconds(const Candidate& c) const;
+  std::vector<const Candidate*> Ranked() const;  // scored candidates, best first
+  Result<GbdtModel> Refit(const Candidate& c) const;
+  // The ensemble of the best candidates, if it validates better than the best alone.
+  Result<std::optional<EnsembleSelection>> Ensemble(const std::vector<const Candidate*>& pool) const;
   bool SearchTimeIsUp() const;
   int RungRounds(int rung) const {
     const double r = options_.min_rounds * std::pow(options_.eta, rung);
@@ -66,6 +100,11 @@ class Search {
   std::vector<std::vector<double>> rung_scores_;  // every score seen at each rung
   std::string validation_;
   std::vector<std::string> warnings_;
+  dist::Collective& world_;      // trials are spread over its ranks
+  size_t wave_size_ = kWaveSize;
+  int workers_ = 1;              // trials trained at once by one rank
+  int trial_threads_ = 1;        // threads inside each trial
+  double refit_reserve_ = 0;     // frozen while a wave trains (trainings read it concurrently)
 };
 
 Status Search::Prepare() {
@@ -97,11 +136,19 @@ Status Search::Prepare() {
   higher_is_better_ = metrics::HigherIsBetter(metric_);
   base_.metrics = {metric_};
   base_.seed = options_.seed;
-  base_.num_threads = options_.threads;
+  const int threads = ResolveThreads(options_.threads);
+  const bool parallel_trials = options_.parallel_trials > 0 ? options_.parallel_trials > 1
+                                                            : data_.num_rows() * data_.num_features() <= kParallelTrialCells;
+  wave_size_ = std::max<size_t>(kWaveSize, static_cast<size_t>(world_.size()));
+  workers_ = parallel_trials ? std::min(threads, kWaveSize) : 1;
+  trial_threads_ = parallel_trials ? 1 : threads;
+  base_.num_threads = trial_threads_;
   TESSERA_RETURN_IF_ERROR(models::gbdt::ValidateGbdtParams(base_));
 
   if (options_.time_budget_seconds <= 0 && options_.max_trials == 0)
     return Status::UserError("automl needs --time-budget or --max-trials");
+  if (world_.size() > 1 && !options_.refit)
+    return Status::UserError("automl: under mpirun the best model is refit on rank 0; --no-refit is not supported");
   if (options_.min_rounds < 1 || options_.max_rounds < options_.min_rounds || options_.eta < 2)
     return Status::UserError("automl: need 1 <= min_rounds <= max_rounds and eta >= 2");
   const int percent = static_cast<int>(std::lround(options_.holdout_fraction * 100));
@@ -140,17 +187,36 @@ const Candidate* Search::Best() const {
 }
 
 double Search::RefitReserveSeconds() const {
-  const Candidate* best = Best();
-  if (!best || !options_.refit) return 0;
+  if (!options_.refit) return 0;
+  std::vector<const Candidate*> ranked = Ranked();
+  // An ensemble refits its members: keep time for the few best.
+  ranked.resize(std::min(ranked.size(), options_.ensemble ? kEnsembleRefitReserve : size_t{1}));
+  double seconds = 0;
+  for (const Candidate* c : ranked) seconds += RefitSeconds(*c);
+  return seconds;
+}
+
+double Search::RefitSeconds(const Candidate& c) const {
   const double all_rows = static_cast<double>(data_.num_rows());
   const double fold_rows = static_cast<double>(fold_train_[0].num_rows());
-  return 1.25 * best->seconds_per_round * best->result.rounds * all_rows / fold_rows;
+  // Trials side by side were timed on one thread each; the refit has all threads to itself.
+  const double speedup = static_cast<double>(ResolveThreads(options_.threads)) / trial_threads_;
+  return 1.25 * c.seconds_per_round * c.result.rounds * all_rows / fold_rows / speedup;
+}
+
+std::vector<const Candidate*> Search::Ranked() const {
+  std::vector<const Candidate*> ranked;
+  for (const auto& c : candidates_)
+    if (c.result.rounds > 0) ranked.push_back(&c);
+  std::stable_sort(ranked.begin(), ranked.end(),
+                   [&](const Candidate* a, const Candidate* b) { return Loss(a->result) < Loss(b->result); });
+  return ranked;
 }
 
 bool Search::SearchTimeIsUp() const {
   if (options_.time_budget_seconds <= 0) return false;
   const double margin = 0.02 * options_.time_budget_seconds;  // model writing, the leaderboard
-  return Seconds(Clock::now() - options_.start) + RefitReserveSeconds() + margin >= options_.time_budget_seconds;
+  return Seconds(Clock::now() - options_.start) + refit_reserve_ + margin >= options_.time_budget_seconds;
 }
 
 Status Search::Train(Candidate& c, int rounds) {
@@ -175,8 +241,12 @@ Status Search::Train(Candidate& c, int rounds) {
     fit += seconds;
     if (f == 0) c.seconds_per_round = seconds / std::max(1, params.num_iterations);
     const auto p0 = Clock::now();
-    const std::vector<double> preds = model.Predict(fold_valid_[f], options_.threads);
+    std::vector<double> raw = model.PredictRaw(fold_valid_[f], trial_threads_);
     predict += Seconds(Clock::now() - p0);
+    std::vector<double> preds = raw;
+    model.Transform(&preds);
+    if (f < c.valid_raw.size()) c.valid_raw[f] = std::move(raw);
+    else c.valid_raw.push_back(std::move(raw));
     predict_rows += static_cast<double>(fold_valid_[f].num_rows());
     TESSERA_ASSIGN_OR_RETURN(const double score,
                              metrics::Evaluate(metric_, fold_valid_[f].labels(), preds,
@@ -202,7 +272,7 @@ Status Search::Train(Candidate& c, int rounds) {
 
 // ASHA's rule, from the highest rung down: a configuration whose best rung is k, that has not
 // converged, and that ranks in the top 1/eta of every score seen at rung k, goes on to k + 1.
-std::optional<size_t> Search::Promotable() const {
+std::optional<size_t> Search::Promotable(const std::vector<bool>& taken) const {
   for (int rung = TopRung() - 1; rung >= 0; --rung) {
     const auto& seen = rung_scores_[static_cast<size_t>(rung)];
     const size_t top = seen.size() / static_cast<size_t>(options_.eta);
@@ -214,12 +284,116 @@ std::optional<size_t> Search::Promotable() const {
     std::optional<size_t> best;
     for (size_t i = 0; i < candidates_.size(); ++i) {
       const auto& r = candidates_[i].result;
-      if (r.rung != rung || r.converged || r.stopped_by_budget || Loss(r) > cutoff) continue;
+      if (taken[i] || r.rung != rung || r.converged || r.stopped_by_budget || Loss(r) > cutoff) continue;
       if (!best || Loss(r) < Loss(candidates_[*best].result)) best = i;
     }
     if (best) return best;
   }
   return std::nullopt;
+}
+
+Result<GbdtModel> Search::Refit(const Candidate& c) const {
+  GbdtParams params = c.params;
+  params.num_threads = ResolveThreads(options_.threads);
+  params.num_iterations = std::max(1, c.result.rounds);
+  params.early_stopping_rounds = 0;
+  models::gbdt::TrainOptions train_options;
+  const double deadline = options_.time_budget_seconds;
+  train_options.should_stop = [&] { return deadline > 0 && Seconds(Clock::now() - options_.start) >= deadline; };
+  return models::gbdt::TrainGbdt(data_, params, train_options);
+}
+
+// Members are averaged in raw-score space (log-odds for binary), which is what blending their
+// trees into one model computes.
+Result<std::optional<EnsembleSelection>> Search::Ensemble(const std::vector<const Candidate*>& pool) const {
+  std::vector<std::vector<std::vector<double>>> predictions;
+  for (const Candidate* c : pool) predictions.push_back(c->valid_raw);
+  // The link (sigmoid, softmax, ...) from the objective: rank 0 may hold none of the models.
+  TESSERA_ASSIGN_OR_RETURN(const std::unique_ptr<models::gbdt::Objective> link, models::gbdt::Objective::Create(base_));
+  auto loss = [&](size_t f, const std::vector<double>& raw) -> Result<double> {
+    std::vector<double> preds = raw;
+    link->Transform(preds);
+    TESSERA_ASSIGN_OR_RETURN(const double score,
+                             metrics::Evaluate(metric_, fold_valid_[f].labels(), preds,
+                                               static_cast<size_t>(link->num_outputs()), fold_valid_[f].weights()));
+    return higher_is_better_ ? -score : score;
+  };
+  TESSERA_ASSIGN_OR_RETURN(EnsembleSelection selection, SelectEnsemble(predictions, loss, kEnsembleAdditions));
+  size_t used = 0;
+  for (double w : selection.weights) used += w > 0;
+  // Kept only if it beats the best single model on validation.
+  if (used < 2 || !(selection.loss < Loss(pool[0]->result))) return std::optional<EnsembleSelection>();
+  return std::optional<EnsembleSelection>(std::move(selection));
+}
+
+// The next wave: promotions first (ASHA), then new configurations, up to kWaveSize jobs, all
+// decided from the results before the wave, so that the search does not depend on which trial
+// of a wave finishes first, nor on the thread count.
+std::vector<Search::Job> Search::PlanWave(BlendSampler& sampler, const SearchSpace& space,
+                                          const std::vector<Observation>& history) {
+  std::vector<Job> wave;
+  std::vector<bool> taken(candidates_.size(), false);
+  while (wave.size() < wave_size_) {
+    const auto promote = Promotable(taken);
+    if (!promote) break;
+    taken[*promote] = true;
+    wave.push_back({*promote, RungRounds(candidates_[*promote].result.rung + 1)});
+  }
+  while (wave.size() < wave_size_ &&
+         (options_.max_trials == 0 || candidates_.size() < options_.max_trials)) {
+    Candidate c;
+    c.point = sampler.Propose(history);
+    c.result.trial = candidates_.size();
+    c.result.strategy = sampler.last_strategy();
+    c.result.params = ToSettings(space.Decode(c.point), space);
+    c.result.rung = -1;  // not scored yet
+    c.result.rank = static_cast<int>(c.result.trial % static_cast<size_t>(world_.size()));
+    c.params = base_;
+    wave.push_back({candidates_.size(), RungRounds(0)});
+    candidates_.push_back(std::move(c));
+  }
+  return wave;
+}
+
+Status Search::ShareResults(const std::vector<Job>& wave, const std::vector<size_t>& mine, std::vector<Status>* statuses) {
+  nlohmann::json sent = nlohmann::json::array();
+  for (size_t j : mine) {
+    const Candidate& c = candidates_[wave[j].candidate];
+    const Status& st = (*statuses)[j];
+    sent.push_back({{"job", j}, {"error", st.ok() ? "" : st.message()}, {"score", c.result.score},
+                    {"rounds", c.result.rounds}, {"fit_seconds", c.result.fit_seconds},
+                    {"predict_ms", c.result.predict_ms_per_1k_rows}, {"converged", c.result.converged},
+                    {"stopped_by_budget", c.result.stopped_by_budget}, {"seconds_per_round", c.seconds_per_round},
+                    {"valid_raw", c.valid_raw}});
+  }
+  TESSERA_ASSIGN_OR_RETURN(const std::vector<std::string> gathered, world_.AllGather(sent.dump()));
+  for (int rank = 0; rank < world_.size(); ++rank) {
+    if (rank == world_.rank()) continue;
+    const auto received = nlohmann::json::parse(gathered[static_cast<size_t>(rank)], nullptr, false);
+    if (!received.is_array()) return Status::Internal("automl: rank " + std::to_string(rank) + " sent unreadable results");
+    for (const auto& r : received) {
+      const size_t j = r.at("job").get<size_t>();
+      Candidate& c = candidates_[wave.at(j).candidate];
+      const std::string error = r.at("error").get<std::string>();
+      if (!error.empty()) (*statuses)[j] = Status::UserError("rank " + std::to_string(rank) + ": " + error);
+      c.result.score = r.at("score").get<double>();
+      c.result.rounds = r.at("rounds").get<int>();
+      c.result.fit_seconds = r.at("fit_seconds").get<double>();
+      c.result.predict_ms_per_1k_rows = r.at("predict_ms").get<double>();
+      c.result.converged = r.at("converged").get<bool>();
+      c.result.stopped_by_budget = r.at("stopped_by_budget").get<bool>();
+      c.seconds_per_round = r.at("seconds_per_round").get<double>();
+      c.valid_raw = r.at("valid_raw").get<std::vector<std::vector<double>>>();
+    }
+  }
+  return Status::Ok();
+}
+
+void Search::Record(Candidate& c, std::vector<Observation>& history) {
+  ++c.result.rung;
+  rung_scores_[static_cast<size_t>(c.result.rung)].push_back(c.result.score);
+  history.push_back({c.point, Loss(c.result)});
+  if (options_.on_trial) options_.on_trial(c.result);
 }
 
 Result<AutoMlResult> Search::Run() {
@@ -228,34 +402,38 @@ Result<AutoMlResult> Search::Run() {
   BlendSampler sampler(space, options_.seed);
   std::vector<Observation> history;
 
-  while (!SearchTimeIsUp()) {
-    if (auto promote = Promotable()) {
-      Candidate& c = candidates_[*promote];
-      TESSERA_RETURN_IF_ERROR(Train(c, RungRounds(c.result.rung + 1)));
-      ++c.result.rung;
-      rung_scores_[static_cast<size_t>(c.result.rung)].push_back(c.result.score);
-      history.push_back({c.point, Loss(c.result)});
-      if (options_.on_trial) options_.on_trial(c.result);
-      continue;
+  while (true) {
+    // Ranks agree on when the search ends (their clocks differ a little).
+    int64_t up = SearchTimeIsUp() ? 1 : 0;
+    TESSERA_RETURN_IF_ERROR(world_.AllReduceMax(std::span<int64_t>(&up, 1)));
+    if (up) break;
+    const std::vector<Job> wave = PlanWave(sampler, space, history);
+    if (wave.empty()) break;
+    for (const Job& job : wave) {
+      Candidate& c = candidates_[job.candidate];
+      if (c.result.rung < 0) TESSERA_RETURN_IF_ERROR(models::gbdt::ApplyGbdtParams(c.result.params, &c.params));
     }
-    if (options_.max_trials > 0 && candidates_.size() >= options_.max_trials) break;
-    Candidate c;
-    c.point = sampler.Propose(history);
-    c.result.trial = candidates_.size();
-    c.result.strategy = sampler.last_strategy();
-    c.result.params = ToSettings(space.Decode(c.point), space);
-    c.params = base_;
-    TESSERA_RETURN_IF_ERROR(models::gbdt::ApplyGbdtParams(c.result.params, &c.params));
-    TESSERA_RETURN_IF_ERROR(Train(c, RungRounds(0)));
-    rung_scores_[0].push_back(c.result.score);
-    history.push_back({c.point, Loss(c.result)});
-    if (options_.on_trial) options_.on_trial(c.result);
-    candidates_.push_back(std::move(c));
+    refit_reserve_ = RefitReserveSeconds();
+    // Each rank trains the jobs of the candidates it owns (their models stay with it).
+    std::vector<size_t> mine;
+    for (size_t j = 0; j < wave.size(); ++j)
+      if (Owner(wave[j].candidate) == world_.rank()) mine.push_back(j);
+    std::vector<Status> statuses(wave.size(), Status::Ok());
+    RunTasks(mine.size(), workers_, [&](size_t k) {
+      const Job& job = wave[mine[k]];
+      statuses[mine[k]] = Train(candidates_[job.candidate], job.rounds);
+    });
+    if (world_.size() > 1) TESSERA_RETURN_IF_ERROR(ShareResults(wave, mine, &statuses));
+    for (size_t j = 0; j < wave.size(); ++j) {
+      TESSERA_RETURN_IF_ERROR(statuses[j]);
+      Record(candidates_[wave[j].candidate], history);
+    }
   }
   const Candidate* best = Best();
   if (!best) return Status::UserError("automl: the time budget ended before the first trial was scored");
 
   AutoMlResult result;
+  result.lead = world_.rank() == 0;
   result.objective = objective_;
   result.metric = metric_;
   result.higher_is_better = higher_is_better_;
@@ -264,17 +442,70 @@ Result<AutoMlResult> Search::Run() {
   for (const auto& c : candidates_) result.leaderboard.push_back(c.result);
   std::stable_sort(result.leaderboard.begin(), result.leaderboard.end(),
                    [&](const TrialResult& a, const TrialResult& b) { return Loss(a) < Loss(b); });
-  result.model = best->fold_models[0];
+  if (!result.lead) return result;  // the ensemble and the refit are rank 0's
+  // Under MPI another rank may hold the trial's models; rank 0 then refits (always asked there).
+  const bool have_trial_model = !best->fold_models.empty();
+  if (have_trial_model) result.model = best->fold_models[0];
+
+  std::vector<const Candidate*> pool = Ranked();
+  pool.resize(std::min(pool.size(), kEnsemblePool));
+  std::optional<EnsembleSelection> ensemble;
+  if (options_.ensemble && pool.size() >= 2) {
+    TESSERA_ASSIGN_OR_RETURN(ensemble, Ensemble(pool));
+  }
+  if (ensemble) {
+    // Members with weight: refit them all on every row if the budget allows, else no ensemble.
+    std::vector<const Candidate*> members;
+    std::vector<double> weights;
+    double refit_seconds = 0;
+    for (size_t m = 0; m < pool.size(); ++m) {
+      if (ensemble->weights[m] <= 0) continue;
+      members.push_back(pool[m]);
+      weights.push_back(ensemble->weights[m]);
+      refit_seconds += RefitSeconds(*pool[m]);
+    }
+    const double left = options_.time_budget_seconds - Seconds(Clock::now() - options_.start);
+    if (options_.refit && options_.time_budget_seconds > 0 && refit_seconds > left) {
+      result.warnings.push_back("an ensemble validated better, but refitting its members did not fit in the budget");
+    } else {
+      std::vector<GbdtModel> fitted;
+      for (const Candidate* c : members) {
+        if (!options_.refit) {
+          fitted.push_back(c->fold_models[0]);
+          continue;
+        }
+        TESSERA_ASSIGN_OR_RETURN(GbdtModel model, Refit(*c));
+        if (static_cast<int>(model.num_iterations()) != std::max(1, c->result.rounds)) break;  // budget ran out
+        fitted.push_back(std::move(model));
+      }
+      if (fitted.size() == members.size()) {
+        std::vector<models::gbdt::BlendMember> blend;
+        for (size_t m = 0; m < members.size(); ++m) blend.push_back({&fitted[m], weights[m]});
+        TESSERA_ASSIGN_OR_RETURN(result.model, models::gbdt::BlendModels(blend));
+        result.refit = options_.refit;
+        TrialResult row;
+        row.trial = candidates_.size();
+        row.family = "ensemble";
+        row.strategy = "caruana";
+        row.score = higher_is_better_ ? -ensemble->loss : ensemble->loss;
+        for (size_t m = 0; m < members.size(); ++m) {
+          char weight[32];
+          std::snprintf(weight, sizeof weight, "%.4g", weights[m]);
+          row.params["trial " + std::to_string(members[m]->result.trial)] = weight;
+          row.rounds += members[m]->result.rounds;
+          row.fit_seconds += members[m]->result.fit_seconds;
+        }
+        result.leaderboard.insert(result.leaderboard.begin(), row);
+        result.ensemble = true;
+        return result;
+      }
+      result.warnings.push_back("an ensemble validated better, but the budget ended while refitting its members");
+    }
+  }
   if (options_.refit) {
-    GbdtParams params = best->params;
-    params.num_iterations = std::max(1, best->result.rounds);
-    params.early_stopping_rounds = 0;
-    models::gbdt::TrainOptions train_options;
-    const double deadline = options_.time_budget_seconds;
-    train_options.should_stop = [&] { return deadline > 0 && Seconds(Clock::now() - options_.start) >= deadline; };
-    TESSERA_ASSIGN_OR_RETURN(GbdtModel refit, models::gbdt::TrainGbdt(data_, params, train_options));
+    TESSERA_ASSIGN_OR_RETURN(GbdtModel refit, Refit(*best));
     // A refit the budget cut short would be a worse model than the trial's: keep the trial's.
-    if (static_cast<int>(refit.num_iterations()) == params.num_iterations) {
+    if (static_cast<int>(refit.num_iterations()) == std::max(1, best->result.rounds) || !have_trial_model) {
       result.model = std::move(refit);
       result.refit = true;
     }

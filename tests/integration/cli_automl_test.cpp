@@ -3,8 +3,10 @@
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
+#include <set>
 #include <sstream>
 
+#include "mpi_run.h"
 #include "required_tool.h"
 #include "run_binary.h"
 #include "test_files.h"
@@ -36,7 +38,7 @@ TEST(CliAutoMl, LeaderboardBestModelCsvAndLog) {
   const std::string kCancer = WriteCancerTable(dir);
   if (kCancer.empty()) TESSERA_MISSING_TOOL("/usr/bin/python3 cannot write sklearn's breast cancer table (python3-sklearn)");
   auto r = RunTessera(dir, "automl --data '" + kCancer + "' --label diagnosis --max-trials 8 --seed 3 -o best.json "
-                           "--leaderboard-csv board.csv --log trials.jsonl --json -q");
+                           "--no-ensemble --leaderboard-csv board.csv --log trials.jsonl --json -q");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.err.find("leakage"), std::string::npos) << r.err;  // strong features are not leaks
   const json out = json::parse(r.out);
@@ -59,7 +61,8 @@ TEST(CliAutoMl, LeaderboardBestModelCsvAndLog) {
   EXPECT_GT(json::parse(eval.out)["auc"].get<double>(), 0.97);
 
   // The same seed gives the same leaderboard.
-  auto again = RunTessera(dir, "automl --data '" + kCancer + "' --label diagnosis --max-trials 8 --seed 3 -o best2.json --json -q");
+  auto again = RunTessera(dir, "automl --data '" + kCancer + "' --label diagnosis --max-trials 8 --seed 3 -o best2.json --json -q "
+                               "--no-ensemble");
   ASSERT_EQ(again.exit_code, 0) << again.err;
   const json out2 = json::parse(again.out);
   for (size_t i = 0; i < 8; ++i) {
@@ -86,6 +89,35 @@ TEST(CliAutoMl, WarnsAboutALeakingColumnAndRefusesBadOptions) {
   r = RunTessera(dir, "automl --data t.csv --label late --max-trials 2 --time-column nope -o m.json");
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find("--time-column nope: no feature of that name"), std::string::npos) << r.err;
+}
+
+// Under mpirun the ranks share each wave's trials and gather the results: the leaderboard, the
+// ensemble and the model are those of one process (and of any thread count).
+TEST(CliAutoMl, TrialsSpreadOverMpiRanksGiveTheSingleProcessResult) {
+  if (!HaveMpirun() || !TESSERA_BUILT_WITH_MPI) TESSERA_MISSING_TOOL("mpirun and a tessera built with MPI");
+  TempDir dir;
+  const std::string kCancer = WriteCancerTable(dir);
+  if (kCancer.empty()) TESSERA_MISSING_TOOL("/usr/bin/python3 cannot write sklearn's breast cancer table (python3-sklearn)");
+  const std::string args = "automl --data '" + kCancer + "' --label diagnosis --max-trials 10 --max-rounds 256 --seed 4 --json -q";
+  auto one = RunTessera(dir, args + " -o one.json --threads 2");
+  ASSERT_EQ(one.exit_code, 0) << one.err;
+  auto two = MpiRunTessera(dir, 2, args + " -o two.json --threads 1", 120);
+  ASSERT_EQ(two.exit_code, 0) << two.err;
+  const json a = json::parse(one.out), b = json::parse(two.out);  // rank 0 alone prints
+  ASSERT_EQ(a["leaderboard"].size(), b["leaderboard"].size());
+  std::set<int> ranks;  // which ranks trained trials: both, under mpirun
+  for (const auto& t : b["leaderboard"])
+    if (t["family"] != "ensemble") ranks.insert(t["rank"].get<int>());
+  EXPECT_EQ(ranks, (std::set<int>{0, 1}));
+  for (size_t i = 0; i < a["leaderboard"].size(); ++i) {
+    EXPECT_EQ(a["leaderboard"][i]["trial"], b["leaderboard"][i]["trial"]) << i;
+    EXPECT_EQ(a["leaderboard"][i]["params"], b["leaderboard"][i]["params"]) << i;
+    EXPECT_EQ(a["leaderboard"][i]["score"], b["leaderboard"][i]["score"]) << i;
+    EXPECT_EQ(a["leaderboard"][i]["rounds"], b["leaderboard"][i]["rounds"]) << i;
+  }
+  const json ma = json::parse(ReadFile(dir.Path("one.json"))), mb = json::parse(ReadFile(dir.Path("two.json")));
+  EXPECT_EQ(ma["model"]["trees"], mb["model"]["trees"]);
+  EXPECT_EQ(ma["model"]["init_score"], mb["model"]["init_score"]);
 }
 
 }  // namespace

@@ -4,7 +4,14 @@
 // first trained for `min_rounds`, and one that ranks in the top 1/eta of its rung continues
 // boosting (from its own model, not from scratch) to eta times more rounds, up to max_rounds.
 // Early stopping on the validation rows ends a configuration that has converged. The best is
-// refit on all rows with its number of rounds, within the budget.
+// refit on all rows with its number of rounds, within the budget. Then greedy ensemble selection
+// (ensemble_selection.h) weighs the ten best configurations; if the weighted blend of their raw
+// scores validates better than the best alone, its members are refit and blended into one tree
+// model (models/gbdt/blend.h), and it heads the leaderboard as family "ensemble".
+//
+// Trials run in waves of four jobs (promotions first, then new configurations), planned from
+// the results before the wave; on small data the jobs of a wave train side by side, one thread
+// each. The leaderboard is the same for any thread count.
 //
 // Budget: trials stop when the time left is what the refit of the best needs (estimated from
 // its measured time per round); a training running into that point stops at its next round.
@@ -21,6 +28,7 @@
 
 #include "tessera/core/status.h"
 #include "tessera/data/binned_dataset.h"
+#include "tessera/dist/collective.h"
 #include "tessera/models/gbdt/booster.h"
 
 namespace tessera::automl {
@@ -37,6 +45,7 @@ struct TrialResult {
   double predict_ms_per_1k_rows = 0;
   bool converged = false;  // early stopping ended it before its rung's rounds
   bool stopped_by_budget = false;
+  int rank = 0;  // the MPI rank that trained it
 };
 
 struct AutoMlOptions {
@@ -49,8 +58,16 @@ struct AutoMlOptions {
   int time_feature = -1;           // >= 0: the holdout is the latest rows by this feature
   int min_rounds = 16, max_rounds = 1000, eta = 4;
   bool refit = true;
+  // Greedy ensemble selection over the best configurations, kept if it validates better.
+  bool ensemble = true;
   uint64_t seed = 0;
   int threads = 0;
+  // Trials side by side, one thread each: 0 = when the data is small enough, 1 = never, 2+ = always.
+  int parallel_trials = 0;
+  // Under mpirun: the ranks, each with the whole table, share the trials of every wave (a
+  // candidate stays on rank trial % size) and gather the results, so every rank sees the same
+  // leaderboard; rank 0 then ensembles and refits. nullptr: a world of one.
+  dist::Collective* world = nullptr;
   std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();  // the budget's start
   std::function<void(const TrialResult&)> on_trial;  // each trial as it is scored (also promotions)
 };
@@ -61,6 +78,8 @@ struct AutoMlResult {
   bool higher_is_better = true;
   models::gbdt::GbdtModel model;  // the best configuration (refit on all rows if `refit`)
   bool refit = false;
+  bool lead = true;        // false on ranks other than 0: the leaderboard only, no model
+  bool ensemble = false;   // the model blends several configurations (leaderboard row 0 says which)
   std::string validation;  // "holdout 20%", "5-fold cv", "latest 20% by <feature>"
   std::vector<std::string> warnings;  // probable target leakage, ...
 };

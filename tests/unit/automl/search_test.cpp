@@ -7,6 +7,7 @@
 
 #include "synthetic_binned.h"
 #include "tessera/automl/automl.h"
+#include "tessera/automl/ensemble_selection.h"
 #include "tessera/automl/sampler.h"
 #include "tessera/automl/search_space.h"
 #include "tessera/automl/validation_split.h"
@@ -149,6 +150,8 @@ TEST(AutoMl, MaxTrialsIsReproducibleAndGrowsTheBest) {
   options.max_trials = 10;
   options.seed = 5;
   options.max_rounds = 200;
+  options.ensemble = false;
+  options.threads = 2;  // trials side by side
   auto a = RunAutoMl(ds, options);
   ASSERT_TRUE(a.ok()) << a.status().message();
   options.threads = 1;
@@ -171,6 +174,70 @@ TEST(AutoMl, MaxTrialsIsReproducibleAndGrowsTheBest) {
   EXPECT_GE(top_rung, 1) << "successive halving never promoted a configuration";
   EXPECT_GT(a->leaderboard[0].score, 0.65);  // the synthetic table is hard: default training gets about 0.7
   EXPECT_EQ(a->model.num_iterations(), static_cast<size_t>(a->leaderboard[0].rounds));
+}
+
+TEST(EnsembleSelection, AveragesModelsWhoseErrorsCancelAndKeepsTheBestSize) {
+  // Squared error on one fold: models 0 and 1 err in opposite directions, so their average is
+  // exact; model 2 is worse than either and must get no weight.
+  const std::vector<double> y = {1, 2, 3, 4, 5, 6};
+  const std::vector<double> e = {0.5, -0.3, 0.2, -0.4, 0.1, 0.3};
+  std::vector<std::vector<std::vector<double>>> predictions(3, std::vector<std::vector<double>>(1));
+  for (size_t i = 0; i < y.size(); ++i) {
+    predictions[0][0].push_back(y[i] + e[i]);
+    predictions[1][0].push_back(y[i] - e[i]);
+    predictions[2][0].push_back(y[i] + 3 * e[i]);
+  }
+  auto loss = [&](size_t fold, const std::vector<double>& p) -> Result<double> {
+    EXPECT_EQ(fold, 0u);
+    double sum = 0;
+    for (size_t i = 0; i < y.size(); ++i) sum += (p[i] - y[i]) * (p[i] - y[i]);
+    return sum / static_cast<double>(y.size());
+  };
+  auto selection = SelectEnsemble(predictions, loss, 25);
+  ASSERT_TRUE(selection.ok());
+  ASSERT_EQ(selection->weights.size(), 3u);
+  EXPECT_DOUBLE_EQ(selection->weights[0], 0.5);
+  EXPECT_DOUBLE_EQ(selection->weights[1], 0.5);
+  EXPECT_DOUBLE_EQ(selection->weights[2], 0.0);
+  EXPECT_NEAR(selection->loss, 0.0, 1e-24);
+  EXPECT_FALSE(SelectEnsemble({}, loss, 25).ok());
+}
+
+TEST(AutoMl, AnEnsembleIsKeptOnlyWhenItValidatesBetterAndIsOneModel) {
+  TempDir dir;
+  const auto ds = SyntheticBinned(dir, 3000, 17);
+  AutoMlOptions options;
+  options.max_trials = 12;
+  options.seed = 3;
+  options.max_rounds = 128;
+  options.threads = 2;
+  auto a = RunAutoMl(ds, options);
+  ASSERT_TRUE(a.ok()) << a.status().message();
+  // This seed's search does find a better blend (the search is deterministic, so it always does).
+  ASSERT_TRUE(a->ensemble);
+  const TrialResult& top = a->leaderboard[0];
+  EXPECT_EQ(top.family, "ensemble");
+  EXPECT_GT(top.score, a->leaderboard[1].score);
+  EXPECT_GE(top.params.size(), 2u);
+  double weights = 0;
+  for (const auto& [member, weight] : top.params) weights += std::stod(weight);
+  EXPECT_NEAR(weights, 1.0, 1e-3);
+  EXPECT_EQ(a->model.num_iterations(), static_cast<size_t>(top.rounds));
+  EXPECT_EQ(a->model.training_info()["ensemble"].size(), top.params.size());
+  // The same leaderboard and model with one thread.
+  options.threads = 1;
+  auto b = RunAutoMl(ds, options);
+  ASSERT_TRUE(b.ok());
+  ASSERT_EQ(b->leaderboard.size(), a->leaderboard.size());
+  EXPECT_EQ(b->leaderboard[0].params, top.params);
+  EXPECT_EQ(models::ModelToJson(a->model)["trees"], models::ModelToJson(b->model)["trees"]);
+  // Without ensembles, the best single configuration.
+  options.ensemble = false;
+  auto c = RunAutoMl(ds, options);
+  ASSERT_TRUE(c.ok());
+  EXPECT_FALSE(c->ensemble);
+  EXPECT_EQ(c->leaderboard.size() + 1, a->leaderboard.size());
+  EXPECT_EQ(c->leaderboard[0].family, "gbdt");
 }
 
 TEST(AutoMl, TheTimeBudgetIsHonouredRefitIncluded) {

@@ -22,6 +22,8 @@
 
 namespace tessera::models::gbdt {
 
+struct BlendMember;  // blend.h
+
 class GbdtModel {
  public:
   GbdtModel() = default;
@@ -58,6 +60,7 @@ class GbdtModel {
   friend class GbdtTrainer;
   friend Result<GbdtModel> GbdtModelFromJson(const nlohmann::json&, data::BinnedDataset);
   friend nlohmann::json GbdtModelToJson(const GbdtModel&);
+  friend Result<GbdtModel> BlendModels(const std::vector<BlendMember>& members);
   GbdtParams params_;
   int num_outputs_ = 1;
   std::vector<double> init_score_;
