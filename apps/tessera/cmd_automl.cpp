@@ -137,7 +137,9 @@ void RegisterAutoMl(CLI::App* app) {
   cmd->add_option("--max-trials", f->options.max_trials, "Configurations to try (a reproducible run)");
   cmd->add_option("--metric", f->options.metric, "auc, logloss, error, rmse, mae, r2, multi_logloss, multi_error");
   cmd->add_option("--objective", f->options.objective, "binary, multiclass, regression, ... (default: from the label)");
-  cmd->add_option("--cv", f->options.cv_folds, "k-fold cross-validation instead of a holdout")->check(CLI::Range(2, 20));
+  cmd->add_option("--cv", f->options.cv_folds,
+                  "k-fold cross-validation; 1 = a holdout (default: 5 folds up to 10,000 rows, else a holdout)")
+      ->check(CLI::Range(1, 20));
   cmd->add_option("--holdout", f->options.holdout_fraction, "Fraction of rows held out for validation")
       ->capture_default_str();
   cmd->add_option("--time-column", f->time_column, "Validate on the latest rows by this column");

@@ -37,6 +37,9 @@ constexpr size_t kParallelTrialCells = size_t{4} << 20;
 // Ensemble selection looks at this many of the best candidates, adds members this many times,
 // and the search keeps time to refit this many of them.
 constexpr size_t kEnsemblePool = 10;
+// Tables up to this many rows are cross-validated with this many folds unless told otherwise.
+constexpr size_t kCrossValidateRows = 10000;
+constexpr int kAutoFolds = 5;
 constexpr int kEnsembleAdditions = 25;
 constexpr size_t kEnsembleRefitReserve = 2;
 
@@ -152,9 +155,14 @@ Status Search::Prepare() {
   if (options_.min_rounds < 1 || options_.max_rounds < options_.min_rounds || options_.eta < 2)
     return Status::UserError("automl: need 1 <= min_rounds <= max_rounds and eta >= 2");
   const int percent = static_cast<int>(std::lround(options_.holdout_fraction * 100));
-  if (options_.cv_folds >= 2) {
-    folds_ = KFoldSplit(data_, options_.cv_folds, classes_, options_.seed);
-    validation_ = std::to_string(options_.cv_folds) + "-fold cv" + (classes_ ? " (stratified)" : "");
+  // Small tables: a holdout of a few hundred rows scores too noisily to choose among many
+  // trials (the search overfits it), so they are cross-validated unless a split was asked for.
+  const int cv_folds = options_.cv_folds == 0 && options_.time_feature < 0 && data_.num_rows() <= kCrossValidateRows
+                           ? kAutoFolds
+                           : options_.cv_folds;
+  if (cv_folds >= 2) {
+    folds_ = KFoldSplit(data_, cv_folds, classes_, options_.seed);
+    validation_ = std::to_string(cv_folds) + "-fold cv" + (classes_ ? " (stratified)" : "");
   } else if (options_.time_feature >= 0) {
     folds_ = TimeOrderedSplit(data_, options_.holdout_fraction, static_cast<size_t>(options_.time_feature));
     validation_ = "latest " + std::to_string(percent) + "% by " + data_.feature_name(static_cast<size_t>(options_.time_feature));

@@ -44,7 +44,7 @@ TEST(CliAutoMl, LeaderboardBestModelCsvAndLog) {
   const json out = json::parse(r.out);
   EXPECT_EQ(out["objective"], "binary");
   EXPECT_EQ(out["metric"], "auc");
-  EXPECT_EQ(out["validation"], "holdout 20% (stratified)");
+  EXPECT_EQ(out["validation"], "5-fold cv (stratified)");  // 569 rows: small enough to cross-validate
   EXPECT_TRUE(out["refit"].get<bool>());
   ASSERT_EQ(out["leaderboard"].size(), 8u);
   EXPECT_GT(out["leaderboard"][0]["score"].get<double>(), 0.97);

@@ -53,7 +53,7 @@ struct AutoMlOptions {
   std::string metric;     // empty: auc, multi_logloss or rmse
   double time_budget_seconds = 0;  // 0: none (then max_trials bounds the run)
   size_t max_trials = 0;           // 0: no limit (then the time budget does)
-  int cv_folds = 0;                // >= 2: k-fold cross-validation; else a holdout
+  int cv_folds = 0;  // >= 2: k-fold cross-validation; 1: a holdout; 0: 5 folds up to 10,000 rows, else a holdout
   double holdout_fraction = 0.2;
   int time_feature = -1;           // >= 0: the holdout is the latest rows by this feature
   int min_rounds = 16, max_rounds = 1000, eta = 4;

@@ -151,7 +151,8 @@ TEST(AutoMl, MaxTrialsIsReproducibleAndGrowsTheBest) {
   options.seed = 5;
   options.max_rounds = 200;
   options.ensemble = false;
-  options.threads = 2;  // trials side by side
+  options.cv_folds = 1;  // a holdout: quicker than the folds a table this small gets by default
+  options.threads = 2;   // trials side by side
   auto a = RunAutoMl(ds, options);
   ASSERT_TRUE(a.ok()) << a.status().message();
   options.threads = 1;
@@ -210,6 +211,7 @@ TEST(AutoMl, AnEnsembleIsKeptOnlyWhenItValidatesBetterAndIsOneModel) {
   options.max_trials = 12;
   options.seed = 3;
   options.max_rounds = 128;
+  options.cv_folds = 1;
   options.threads = 2;
   auto a = RunAutoMl(ds, options);
   ASSERT_TRUE(a.ok()) << a.status().message();
