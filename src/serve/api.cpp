@@ -131,4 +131,10 @@ ApiResponse Api::Metrics() const {
   return {200, metrics_->Render(model.get()), kPrometheusContentType};
 }
 
+ApiResponse Api::Drift() const {
+  auto model = models_->Get();
+  if (!model) return NotReady();
+  return {200, DriftBody(*model)};
+}
+
 }  // namespace tessera::serve

@@ -11,7 +11,8 @@ namespace {
 
 constexpr std::array<std::string_view, kRouteCount> kRouteLabels = {
     "/v2/health/live",         "/v2/health/ready", "/v2",      "/v2/models/{name}", "/v2/models/{name}/ready",
-    "/v2/models/{name}/infer", "/predict",         "/explain", "/metrics",          "other"};
+    "/v2/models/{name}/infer", "/predict",         "/explain", "/metrics",          "/drift",
+    "other"};
 
 const std::vector<double> kLatencyBuckets = {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01,
                                              0.025,  0.05,    0.1,    0.25,  0.5,    1,     2.5};
@@ -27,6 +28,7 @@ Route ClassifyRoute(std::string_view path) {
   if (path == "/predict") return Route::kPredict;
   if (path == "/explain") return Route::kExplain;
   if (path == "/metrics") return Route::kMetrics;
+  if (path == "/drift") return Route::kDrift;
   if (path == "/v2/health/live") return Route::kLive;
   if (path == "/v2/health/ready") return Route::kReady;
   if (path == "/v2") return Route::kServerMetadata;

@@ -9,6 +9,7 @@
 //   POST /predict                                        MLflow-style inference
 //   POST /explain                                        SHAP contributions per row
 //   GET  /metrics                                        Prometheus exposition
+//   GET  /drift                                          drift window as JSON (for tessera ui)
 //
 // Thread-safe: any number of request threads may call at once.
 #pragma once
@@ -42,6 +43,7 @@ class Api {
   ApiResponse Predict(std::string_view body) const;
   ApiResponse Explain(std::string_view body) const;
   ApiResponse Metrics() const;
+  ApiResponse Drift() const;
 
  private:
   const ModelHolder* models_;

@@ -21,8 +21,10 @@ namespace tessera::serve {
 class ServedModel;
 
 // The routes, as the "route" label names them.
-enum class Route { kLive, kReady, kServerMetadata, kModelMetadata, kModelReady, kInfer, kPredict, kExplain, kMetrics, kOther };
-inline constexpr size_t kRouteCount = 10;
+enum class Route {
+  kLive, kReady, kServerMetadata, kModelMetadata, kModelReady, kInfer, kPredict, kExplain, kMetrics, kDrift, kOther
+};
+inline constexpr size_t kRouteCount = 11;
 std::string_view RouteLabel(Route route);
 // The route a request path belongs to (kOther for paths no route serves).
 Route ClassifyRoute(std::string_view path);
