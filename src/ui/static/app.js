@@ -53,9 +53,10 @@
     return Object.entries(metrics || {}).map(([k, v]) => k + '=' + number(v)).join(', ');
   }
 
+  // A table; `headers` null for a key-value table without a header row.
   function table(headers, rows) {
-    const head = el('tr', {}, ...headers.map((h) => el('th', {}, h)));
-    return el('table', {}, el('thead', {}, head),
+    const head = headers ? el('thead', {}, el('tr', {}, ...headers.map((h) => el('th', {}, h)))) : null;
+    return el('table', {}, head,
         el('tbody', {}, ...rows.map((cells) => el('tr', {}, ...cells.map((c) =>
             c instanceof Node && c.tagName === 'TD' ? c : el('td', {}, c))))));
   }
@@ -63,7 +64,7 @@
   function num(v) { return el('td', { class: 'num' }, number(v)); }
 
   function fields(pairs) {
-    return table(['', ''], pairs.filter(([, v]) => v !== null && v !== undefined && v !== '')
+    return table(null, pairs.filter(([, v]) => v !== null && v !== undefined && v !== '')
         .map(([k, v]) => [k, v]));
   }
 
