@@ -43,6 +43,8 @@ class ServerMetrics {
   // Rows in one prediction request, and their scores (rows x outputs).
   void RecordPredictions(size_t rows, const std::vector<double>& scores, size_t outputs);
   void RecordReload(bool accepted);
+  // One batch of the micro-batcher: the requests it coalesced (and their rows).
+  void RecordMicroBatch(size_t requests, size_t rows);
 
   // The exposition text; `model` (may be null) adds its identity and drift gauges.
   std::string Render(const ServedModel* model) const;
@@ -54,6 +56,7 @@ class ServerMetrics {
   std::vector<std::unique_ptr<Histogram>> latency_;  // per route
   Histogram batch_rows_;
   Histogram scores_;
+  Histogram micro_batch_requests_;
   std::atomic<uint64_t> reloads_accepted_{0}, reloads_refused_{0};
 };
 
