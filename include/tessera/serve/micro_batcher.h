@@ -13,6 +13,7 @@
 #include <cstddef>
 #include <deque>
 #include <exception>
+#include <memory>
 #include <mutex>
 #include <vector>
 
@@ -42,15 +43,17 @@ class MicroBatcher {
   };
   // Takes queued requests for one batch (FIFO, same model as the first, at most max_rows_ rows
   // unless the first alone has more). Under mutex_.
-  std::vector<Pending*> TakeBatch();
+  std::vector<std::shared_ptr<Pending>> TakeBatch();
   // Predicts a batch and fills each request's scores (or error). Without the lock.
-  void RunBatch(const std::vector<Pending*>& batch);
+  void RunBatch(const std::vector<std::shared_ptr<Pending>>& batch);
 
   static constexpr int kExtraBatches = 8;  // batches a leader runs for others after its own
   const size_t max_rows_;
   ServerMetrics* metrics_;
   std::mutex mutex_;
-  std::deque<Pending*> queue_;
+  // Shared with the leader, which wakes a request after releasing the lock (a thread woken
+  // while the lock is held would only block on it again) and so must keep it alive until then.
+  std::deque<std::shared_ptr<Pending>> queue_;
   bool leading_ = false;  // a thread is running batches
 };
 
