@@ -34,7 +34,8 @@ void RunUi(const UiFlags& f) {
   const std::string dir = StoreDir(f.store);
   // Only an existing store: a mistyped --store must not create an empty one and show nothing.
   if (!std::filesystem::exists(std::filesystem::path(dir) / "store.db"))
-    Check(Status::UserError("no store at " + dir + " (no store.db): give --store DIR or set $TESSERA_STORE to the "
+    Check(Status::UserError("no store at " + dir +
+                            " (no store.db): give --store DIR or set $TESSERA_STORE to the "
                             "folder tessera train records runs in"));
   auto store = Check(registry::Store::Open(dir));
   std::unique_ptr<ui::DriftClient> drift;
@@ -66,15 +67,19 @@ void RunUi(const UiFlags& f) {
 
 void RegisterUi(CLI::App* app) {
   auto f = std::make_shared<UiFlags>();
-  CLI::App* cmd = app->add_subcommand("ui", "Web dashboard: runs and metric curves, models and aliases, lineage, drift");
+  CLI::App* cmd = app->add_subcommand(
+      "ui", "Web dashboard: runs and metric curves, models and aliases, lineage, drift");
   cmd->add_option("--serve-url", f->serve_url,
                   "http://HOST:PORT of a running tessera serve whose drift gauges to show");
-  cmd->add_option("--host", f->http.host, "Address to listen on (the dashboard has no login: keep it local)")
+  cmd->add_option("--host", f->http.host,
+                  "Address to listen on (the dashboard has no login: keep it local)")
       ->capture_default_str();
   cmd->add_option("--port", f->http.port, "Port (0 = any free port; the address is printed)")
       ->check(CLI::Range(0, 65535))
       ->capture_default_str();
-  cmd->add_option("--threads", f->http.threads, "Worker threads")->check(CLI::Range(1, 256))->capture_default_str();
+  cmd->add_option("--threads", f->http.threads, "Worker threads")
+      ->check(CLI::Range(1, 256))
+      ->capture_default_str();
   AddStoreFlag(cmd, &f->store);
   cmd->callback([f] { RunUi(*f); });
 }

@@ -4,7 +4,8 @@ namespace tessera::registry {
 
 nlohmann::json RunToJson(const Run& r) {
   nlohmann::json artifacts = nlohmann::json::array();
-  for (const auto& a : r.artifacts) artifacts.push_back({{"name", a.name}, {"sha256", a.sha256}, {"size", a.size}});
+  for (const auto& a : r.artifacts)
+    artifacts.push_back({{"name", a.name}, {"sha256", a.sha256}, {"size", a.size}});
   return {{"id", r.id},
           {"kind", r.kind},
           {"status", r.status},
@@ -22,8 +23,9 @@ nlohmann::json RunToJson(const Run& r) {
 }
 
 nlohmann::json VersionToJson(const ModelVersion& v) {
-  return {{"name", v.name},       {"version", v.version}, {"run_id", v.run_id}, {"artifact", v.artifact},
-          {"description", v.description}, {"tags", v.tags}, {"aliases", v.aliases}, {"created", v.created}};
+  return {{"name", v.name},         {"version", v.version},         {"run_id", v.run_id},
+          {"artifact", v.artifact}, {"description", v.description}, {"tags", v.tags},
+          {"aliases", v.aliases},   {"created", v.created}};
 }
 
 }  // namespace tessera::registry

@@ -62,7 +62,8 @@ void MicroBatcher::RunBatch(const std::vector<std::shared_ptr<Pending>>& batch) 
   }
 }
 
-std::vector<double> MicroBatcher::PredictRaw(const ServedModel& model, const data::BinnedDataset& rows) {
+std::vector<double> MicroBatcher::PredictRaw(const ServedModel& model,
+                                             const data::BinnedDataset& rows) {
   if (rows.num_rows() >= max_rows_) return model.Predict(rows, true);
   auto self = std::make_shared<Pending>();
   self->model = &model;

@@ -13,14 +13,22 @@ using nlohmann::json;
 
 constexpr size_t kDefaultRuns = 500, kMaxRuns = 100000;
 
-std::string Dump(const json& value) { return value.dump(-1, ' ', false, json::error_handler_t::replace); }
+std::string Dump(const json& value) {
+  return value.dump(-1, ' ', false, json::error_handler_t::replace);
+}
 
-UiResponse Ok(const json& value) { return {200, Dump(value)}; }
+UiResponse Ok(const json& value) {
+  return {200, Dump(value)};
+}
 
-UiResponse StoreError(const Status& status) { return JsonError(500, "reading the store: " + status.message()); }
+UiResponse StoreError(const Status& status) {
+  return JsonError(500, "reading the store: " + status.message());
+}
 
 // "models:/name/3"
-std::string VersionRef(const registry::ModelVersion& v) { return "models:/" + v.name + "/" + std::to_string(v.version); }
+std::string VersionRef(const registry::ModelVersion& v) {
+  return "models:/" + v.name + "/" + std::to_string(v.version);
+}
 
 // The versions of each model, in name order, and their aliases.
 json ModelEntry(const std::string& name, const std::vector<registry::ModelVersion>& versions) {
@@ -34,8 +42,12 @@ json ModelEntry(const std::string& name, const std::vector<registry::ModelVersio
 
 // A run as the model pages show it: what it was, on what data, with what result.
 json RunSummary(const registry::Run& r) {
-  return {{"id", r.id},         {"kind", r.kind},       {"status", r.status},
-          {"started", r.started}, {"data_fingerprint", r.data_fingerprint}, {"metrics", r.metrics}};
+  return {{"id", r.id},
+          {"kind", r.kind},
+          {"status", r.status},
+          {"started", r.started},
+          {"data_fingerprint", r.data_fingerprint},
+          {"metrics", r.metrics}};
 }
 
 }  // namespace
@@ -44,7 +56,8 @@ UiResponse JsonError(int status, std::string_view message) {
   return {status, Dump(json{{"error", std::string(message)}})};
 }
 
-DashboardApi::DashboardApi(std::unique_ptr<registry::Store> store, std::unique_ptr<DriftClient> drift)
+DashboardApi::DashboardApi(std::unique_ptr<registry::Store> store,
+                           std::unique_ptr<DriftClient> drift)
     : store_(std::move(store)), drift_(std::move(drift)) {}
 
 Result<std::string> DashboardApi::ResolveRun(std::string_view id, UiResponse* error) const {
@@ -63,7 +76,8 @@ Result<std::string> DashboardApi::ResolveRun(std::string_view id, UiResponse* er
     return Status::UserError("no run");
   }
   if (ids->size() > 1) {
-    *error = JsonError(400, "run id prefix '" + text + "' matches several runs; give more of the id");
+    *error =
+        JsonError(400, "run id prefix '" + text + "' matches several runs; give more of the id");
     return Status::UserError("ambiguous");
   }
   return ids->front();
@@ -72,10 +86,12 @@ Result<std::string> DashboardApi::ResolveRun(std::string_view id, UiResponse* er
 UiResponse DashboardApi::Runs(std::string_view limit_text) const {
   size_t limit = kDefaultRuns;
   if (!limit_text.empty()) {
-    const auto [end, ec] = std::from_chars(limit_text.data(), limit_text.data() + limit_text.size(), limit);
-    if (ec != std::errc() || end != limit_text.data() + limit_text.size() || limit == 0 || limit > kMaxRuns)
-      return JsonError(400, "limit '" + std::string(limit_text) + "' must be a whole number from 1 to " +
-                                std::to_string(kMaxRuns));
+    const auto [end, ec] =
+        std::from_chars(limit_text.data(), limit_text.data() + limit_text.size(), limit);
+    if (ec != std::errc() || end != limit_text.data() + limit_text.size() || limit == 0 ||
+        limit > kMaxRuns)
+      return JsonError(400, "limit '" + std::string(limit_text) +
+                                "' must be a whole number from 1 to " + std::to_string(kMaxRuns));
   }
   std::lock_guard lock(mutex_);
   registry::RunFilter filter;
@@ -134,7 +150,8 @@ UiResponse DashboardApi::Model(std::string_view name) const {
   std::lock_guard lock(mutex_);
   auto versions = store_->ListVersions(std::string(name));
   if (!versions.ok()) return StoreError(versions.status());
-  if (name.empty() || versions->empty()) return JsonError(404, "no registered model '" + std::string(name) + "'");
+  if (name.empty() || versions->empty())
+    return JsonError(404, "no registered model '" + std::string(name) + "'");
   json entry = ModelEntry(std::string(name), *versions);
   for (size_t i = 0; i < versions->size(); ++i) {
     const std::string& run_id = (*versions)[i].run_id;
@@ -154,21 +171,26 @@ UiResponse DashboardApi::Model(std::string_view name) const {
 
 UiResponse DashboardApi::Lineage(std::string_view name, std::string_view version_text) const {
   int version = 0;
-  const auto [end, ec] = std::from_chars(version_text.data(), version_text.data() + version_text.size(), version);
+  const auto [end, ec] =
+      std::from_chars(version_text.data(), version_text.data() + version_text.size(), version);
   if (ec != std::errc() || end != version_text.data() + version_text.size() || version < 1)
-    return JsonError(404, "no version '" + std::string(version_text) + "' of model '" + std::string(name) +
-                              "': versions are numbers from 1");
+    return JsonError(404, "no version '" + std::string(version_text) + "' of model '" +
+                              std::string(name) + "': versions are numbers from 1");
   std::lock_guard lock(mutex_);
   auto versions = store_->ListVersions(std::string(name));
   if (!versions.ok()) return StoreError(versions.status());
-  if (name.empty() || versions->empty()) return JsonError(404, "no registered model '" + std::string(name) + "'");
+  if (name.empty() || versions->empty())
+    return JsonError(404, "no registered model '" + std::string(name) + "'");
   const registry::ModelVersion* found = nullptr;
   for (const auto& v : *versions)
     if (v.version == version) found = &v;
   if (!found)
-    return JsonError(404, "model '" + std::string(name) + "' has no version " + std::to_string(version) + " (it has " +
+    return JsonError(404, "model '" + std::string(name) + "' has no version " +
+                              std::to_string(version) + " (it has " +
                               std::to_string(versions->size()) + ")");
-  json out = {{"version", registry::VersionToJson(*found)}, {"ref", VersionRef(*found)}, {"run", nullptr},
+  json out = {{"version", registry::VersionToJson(*found)},
+              {"ref", VersionRef(*found)},
+              {"run", nullptr},
               {"same_data", json::array()}};
   if (!found->run_id.empty()) {
     auto ids = store_->RunIdsWithPrefix(found->run_id, 1);
@@ -180,7 +202,8 @@ UiResponse DashboardApi::Lineage(std::string_view name, std::string_view version
       auto same = store_->VersionsTrainedOn(run->data_fingerprint);
       if (!same.ok()) return StoreError(same.status());
       for (const auto& v : *same)
-        if (v.name != found->name || v.version != found->version) out["same_data"].push_back(VersionRef(v));
+        if (v.name != found->name || v.version != found->version)
+          out["same_data"].push_back(VersionRef(v));
     }
   }
   return Ok(out);
@@ -188,8 +211,10 @@ UiResponse DashboardApi::Lineage(std::string_view name, std::string_view version
 
 UiResponse DashboardApi::Drift() const {
   if (!drift_)
-    return Ok({{"configured", false},
-               {"message", "tessera ui was started without --serve-url: no model server to show the drift of"}});
+    return Ok(
+        {{"configured", false},
+         {"message",
+          "tessera ui was started without --serve-url: no model server to show the drift of"}});
   auto state = drift_->Fetch();
   if (!state.ok()) return JsonError(502, state.status().message());
   return Ok({{"configured", true}, {"serve_url", drift_->url()}, {"drift", *state}});

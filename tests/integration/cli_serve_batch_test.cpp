@@ -46,14 +46,23 @@ double Sample(const std::string& metrics, const std::string& name) {
 
 TEST(ServeMicroBatch, ConcurrentRequestsGetExactlyTheirOwnAnswers) {
   TempDir dir;
-  ASSERT_EQ(RunTessera(dir, "gen -o train.csv --rows 3000 --categoricals 2 --missing 0.05 --seed 1").exit_code, 0);
-  auto train = RunTessera(dir, "train --data train.csv --label label --categorical cat0,cat1 -o model.json "
-                               "-p num_iterations=300 -p num_leaves=31 --no-track -q");
+  ASSERT_EQ(RunTessera(dir, "gen -o train.csv --rows 3000 --categoricals 2 --missing 0.05 --seed 1")
+                .exit_code,
+            0);
+  auto train =
+      RunTessera(dir,
+                 "train --data train.csv --label label --categorical cat0,cat1 -o model.json "
+                 "-p num_iterations=300 -p num_leaves=31 --no-track -q");
   ASSERT_EQ(train.exit_code, 0) << train.err;
-  ASSERT_EQ(RunTessera(dir, "gen -o test.csv --rows 1000 --categoricals 2 --missing 0.05 --seed 2").exit_code, 0);
+  ASSERT_EQ(RunTessera(dir, "gen -o test.csv --rows 1000 --categoricals 2 --missing 0.05 --seed 2")
+                .exit_code,
+            0);
   ASSERT_EQ(RunTessera(dir, "predict -m model.json --data test.csv -o pred.csv -q").exit_code, 0);
-  ASSERT_EQ(RunTessera(dir, "predict -m model.json --data test.csv --raw-score -o raw.csv -q").exit_code, 0);
-  const std::vector<double> expected = ReadColumn(dir.Path("pred.csv")), raw = ReadColumn(dir.Path("raw.csv"));
+  ASSERT_EQ(
+      RunTessera(dir, "predict -m model.json --data test.csv --raw-score -o raw.csv -q").exit_code,
+      0);
+  const std::vector<double> expected = ReadColumn(dir.Path("pred.csv")),
+                            raw = ReadColumn(dir.Path("raw.csv"));
   ASSERT_EQ(expected.size(), 1000u);
 
   std::istringstream csv(testing::ReadFile(dir.Path("test.csv")));
@@ -85,7 +94,8 @@ TEST(ServeMicroBatch, ConcurrentRequestsGetExactlyTheirOwnAnswers) {
       client.set_read_timeout(30, 0);
       const size_t n = c % 2 == 0 ? 1 : 3;
       for (int i = 0; i < kRequests; ++i) {
-        const size_t first = (static_cast<size_t>(c) * 61 + static_cast<size_t>(i) * 7) % (rows.size() - n);
+        const size_t first =
+            (static_cast<size_t>(c) * 61 + static_cast<size_t>(i) * 7) % (rows.size() - n);
         const bool v2 = i % 4 == 3;
         json body;
         if (v2) {
@@ -93,28 +103,31 @@ TEST(ServeMicroBatch, ConcurrentRequestsGetExactlyTheirOwnAnswers) {
           for (size_t col = 0; col < header.size(); ++col) {
             json data = json::array();
             for (size_t r = first; r < first + n; ++r) data.push_back(rows[r][col]);
-            inputs.push_back({{"name", header[col]}, {"shape", {n}}, {"datatype", "BYTES"}, {"data", data}});
+            inputs.push_back(
+                {{"name", header[col]}, {"shape", {n}}, {"datatype", "BYTES"}, {"data", data}});
           }
           body = {{"inputs", inputs}, {"outputs", {{{"name", "raw_score"}}}}};
         } else {
           body = {{"columns", header}, {"data", json::array()}};
           for (size_t r = first; r < first + n; ++r) body["data"].push_back(rows[r]);
         }
-        auto res = client.Post(v2 ? "/v2/models/model/infer" : "/predict", body.dump(), "application/json");
+        auto res = client.Post(v2 ? "/v2/models/model/infer" : "/predict", body.dump(),
+                               "application/json");
         if (!res || res->status != 200) {
           if (failed++ == 0 || first_errors[c].empty())
             first_errors[c] = res ? res->body : httplib::to_string(res.error());
           continue;
         }
         const json answer = json::parse(res->body);
-        const std::vector<double> got =
-            v2 ? answer["outputs"][0]["data"].get<std::vector<double>>() : answer["predictions"].get<std::vector<double>>();
+        const std::vector<double> got = v2 ? answer["outputs"][0]["data"].get<std::vector<double>>()
+                                           : answer["predictions"].get<std::vector<double>>();
         const std::vector<double>& truth = v2 ? raw : expected;
         bool same = got.size() == n;
         for (size_t r = 0; same && r < n; ++r) same = got[r] == truth[first + r];
         if (!same) {
           if (wrong++ == 0 || first_errors[c].empty())
-            first_errors[c] = "rows " + std::to_string(first) + "+" + std::to_string(n) + ": " + res->body;
+            first_errors[c] =
+                "rows " + std::to_string(first) + "+" + std::to_string(n) + ": " + res->body;
         }
         sent_rows += static_cast<int>(n);
       }

@@ -40,7 +40,7 @@ TEST(CliUi, ApiAnswersFromTheStoreAndTheServer) {
   const std::string key = run["metric_keys"][0];
   const json points = metrics["points"][key];
   ASSERT_GE(points.size(), 2u) << metrics.dump();
-  EXPECT_LT(points[0][0].get<int>(), points[1][0].get<int>());  // by step
+  EXPECT_LT(points[0][0].get<int>(), points[1][0].get<int>());                   // by step
   EXPECT_EQ(points.back()[1].get<double>(), run["metrics"][key].get<double>());  // last = final
 
   const json models = GetJson(client, "/api/models", 200)["models"];
@@ -62,9 +62,10 @@ TEST(CliUi, ApiAnswersFromTheStoreAndTheServer) {
   EXPECT_GE(drift["drift"]["features"][0]["psi"].get<double>(), 0.0);
 
   // Bad input: JSON errors, never a crash.
-  for (const std::string path : {"/api/runs/ffffffffffffffffffff", "/api/runs/NOT-HEX/metrics", "/api/models/nope",
-                                 "/api/models/churn/versions/3", "/api/models/churn/versions/x", "/api/nothing",
-                                 "/static/nothing.js", "/api/runs/a/b/c"}) {
+  for (const std::string path :
+       {"/api/runs/ffffffffffffffffffff", "/api/runs/NOT-HEX/metrics", "/api/models/nope",
+        "/api/models/churn/versions/3", "/api/models/churn/versions/x", "/api/nothing",
+        "/static/nothing.js", "/api/runs/a/b/c"}) {
     const json e = GetJson(client, path, 404);
     EXPECT_TRUE(e.is_object() && e["error"].is_string()) << path << ": " << e.dump();
   }
@@ -87,7 +88,8 @@ TEST(CliUi, ApiAnswersFromTheStoreAndTheServer) {
   // The model server gone: a 502 naming it, and the dashboard still answers.
   EXPECT_EQ(f.serve->Stop(), 0) << f.serve->log();
   const json gone = GetJson(client, "/api/drift", 502);
-  EXPECT_NE(gone["error"].get<std::string>().find("cannot reach tessera serve at " + f.serve_url), std::string::npos)
+  EXPECT_NE(gone["error"].get<std::string>().find("cannot reach tessera serve at " + f.serve_url),
+            std::string::npos)
       << gone.dump();
   EXPECT_EQ(GetJson(client, "/api/runs", 200)["runs"].size(), 2u);
   EXPECT_EQ(f.ui->Stop(), 0) << f.ui->log();
@@ -98,9 +100,12 @@ TEST(CliUi, RefusesAMissingStoreAndABadServeUrl) {
   auto missing = RunTessera(dir, "ui --store nowhere --port 0");
   EXPECT_EQ(missing.exit_code, 1);
   EXPECT_NE(missing.err.find("no store at nowhere"), std::string::npos) << missing.err;
-  EXPECT_FALSE(std::filesystem::exists(dir.Path("nowhere"))) << "a mistyped --store must not be created";
+  EXPECT_FALSE(std::filesystem::exists(dir.Path("nowhere")))
+      << "a mistyped --store must not be created";
   ASSERT_EQ(RunTessera(dir, "gen -o t.csv --rows 200 --seed 1").exit_code, 0);
-  ASSERT_EQ(RunTessera(dir, "train --data t.csv --label label -o m.json -p num_iterations=2 -q").exit_code, 0);
+  ASSERT_EQ(RunTessera(dir, "train --data t.csv --label label -o m.json -p num_iterations=2 -q")
+                .exit_code,
+            0);
   auto bad_url = RunTessera(dir, "ui --serve-url localhost:8080 --port 0");
   EXPECT_EQ(bad_url.exit_code, 1);
   EXPECT_NE(bad_url.err.find("expected http://HOST:PORT"), std::string::npos) << bad_url.err;

@@ -37,11 +37,15 @@ TEST(UiBrowserTest, EveryPageLoadsCleanlyAndTheChartsDraw) {
   const std::string chromium =
       chromium_env && *chromium_env ? chromium_env : FindOnPath({"chromium", "chromium-browser"});
   const std::string node = FindOnPath({"node", "nodejs"});
-  const std::string playwright = std::string(TESSERA_SOURCE_DIR) + "/third_party/npm/node_modules/playwright-core";
-  if (chromium.empty()) TESSERA_MISSING_TOOL("Chromium not found (scripts/bootstrap installs Debian's chromium)");
-  if (node.empty()) TESSERA_MISSING_TOOL("node not found (scripts/bootstrap installs Debian's nodejs)");
+  const std::string playwright =
+      std::string(TESSERA_SOURCE_DIR) + "/third_party/npm/node_modules/playwright-core";
+  if (chromium.empty())
+    TESSERA_MISSING_TOOL("Chromium not found (scripts/bootstrap installs Debian's chromium)");
+  if (node.empty())
+    TESSERA_MISSING_TOOL("node not found (scripts/bootstrap installs Debian's nodejs)");
   if (!std::filesystem::exists(playwright + "/package.json"))
-    TESSERA_MISSING_TOOL(playwright + " not found (scripts/bootstrap runs npm ci in third_party/npm)");
+    TESSERA_MISSING_TOOL(playwright +
+                         " not found (scripts/bootstrap runs npm ci in third_party/npm)");
 
   UiFixture f;
   ASSERT_NO_FATAL_FAILURE(f.SetUp());
@@ -55,14 +59,18 @@ TEST(UiBrowserTest, EveryPageLoadsCleanlyAndTheChartsDraw) {
       {{"name", "lineage"}, {"hash", "#/models/churn/2"}},
       {{"name", "drift"}, {"hash", "#/drift"}},
   });
-  f.dir.Write("config.json", json{{"url", f.UiUrl()}, {"screenshot_dir", shots}, {"pages", pages}}.dump());
+  f.dir.Write("config.json",
+              json{{"url", f.UiUrl()}, {"screenshot_dir", shots}, {"pages", pages}}.dump());
   const std::string out = f.dir.Path("browser.json"), err = f.dir.Path("browser.log");
   const std::string command = "timeout 180 '" + node + "' '" + TESSERA_SOURCE_DIR +
-                              "/tests/integration/ui_browser.js' '" + playwright + "' '" + chromium + "' '" +
-                              f.dir.Path("config.json") + "' > '" + out + "' 2> '" + err + "' < /dev/null";
+                              "/tests/integration/ui_browser.js' '" + playwright + "' '" +
+                              chromium + "' '" + f.dir.Path("config.json") + "' > '" + out +
+                              "' 2> '" + err + "' < /dev/null";
   const int status = std::system(command.c_str());
   ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
-      << "the browser script failed (124 = timed out):\n" << command << "\n" << testing::ReadFile(err);
+      << "the browser script failed (124 = timed out):\n"
+      << command << "\n"
+      << testing::ReadFile(err);
   const json report = json::parse(testing::ReadFile(out), nullptr, false);
   ASSERT_TRUE(report.is_object()) << testing::ReadFile(out);
   ASSERT_EQ(report["pages"].size(), pages.size());

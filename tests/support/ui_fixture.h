@@ -27,14 +27,16 @@ class UiFixture {
   void SetUp() {
     ASSERT_EQ(RunTessera(dir, "gen -o t.csv --rows 3000 --seed 7").exit_code, 0);
     for (const char* iterations : {"30", "50"}) {
-      auto train = RunTessera(dir, std::string("train --data t.csv --label label --valid t.csv -o m") + iterations +
-                                       ".json -p num_iterations=" + iterations + " --json -q");
+      auto train =
+          RunTessera(dir, std::string("train --data t.csv --label label --valid t.csv -o m") +
+                              iterations + ".json -p num_iterations=" + iterations + " --json -q");
       ASSERT_EQ(train.exit_code, 0) << train.err;
       runs.push_back(nlohmann::json::parse(train.out)["run_id"]);
     }
-    for (const auto& [run, alias] : std::vector<std::pair<std::string, std::string>>{{runs[0], "champion"},
-                                                                                      {runs[1], "challenger"}}) {
-      auto reg = RunTessera(dir, "models register churn --run " + run + " --alias " + alias + " --json");
+    for (const auto& [run, alias] : std::vector<std::pair<std::string, std::string>>{
+             {runs[0], "champion"}, {runs[1], "challenger"}}) {
+      auto reg =
+          RunTessera(dir, "models register churn --run " + run + " --alias " + alias + " --json");
       ASSERT_EQ(reg.exit_code, 0) << reg.err;
     }
     serve = std::make_unique<ServeProcess>(dir, "-m models:/churn@champion", "serve.log");
@@ -67,8 +69,10 @@ class UiFixture {
         if (header[c] == "label") continue;
         char* end = nullptr;
         const double v = std::strtod(cells[c].c_str(), &end);
-        if (!cells[c].empty() && end && *end == '\0') row.push_back(v);
-        else row.push_back(cells[c]);
+        if (!cells[c].empty() && end && *end == '\0')
+          row.push_back(v);
+        else
+          row.push_back(cells[c]);
       }
       data.push_back(row);
     }

@@ -9,7 +9,8 @@
 namespace tessera::registry {
 
 // {"id", "kind", "status", "started", "finished", "duration_seconds", "host", "tessera_version",
-//  "command", "data_fingerprint", "params", "tags", "metrics", "artifacts": [{"name", "sha256", "size"}]}
+//  "command", "data_fingerprint", "params", "tags", "metrics", "artifacts": [{"name", "sha256",
+//  "size"}]}
 nlohmann::json RunToJson(const Run& run);
 // {"name", "version", "run_id", "artifact", "description", "tags", "aliases", "created"}
 nlohmann::json VersionToJson(const ModelVersion& version);

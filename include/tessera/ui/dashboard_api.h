@@ -10,7 +10,8 @@
 //   GET /api/models                          registered models: versions and aliases
 //   GET /api/models/{name}                   one model, each version with its run
 //   GET /api/models/{name}/versions/{v}      lineage: version, run, data, other versions on it
-//   GET /api/drift                           the served model's per-feature PSI (tessera serve /drift)
+//   GET /api/drift                           the served model's per-feature PSI (tessera serve
+//   /drift)
 //
 // Thread-safe: calls from several request threads take turns on the one store connection.
 #pragma once

@@ -17,7 +17,8 @@ namespace tessera::ui {
 class DriftClient {
  public:
   // `serve_url`: "http://HOST:PORT" (a trailing '/' is allowed). Checked by Create.
-  static Result<std::unique_ptr<DriftClient>> Create(const std::string& serve_url, double timeout_seconds = 2.0);
+  static Result<std::unique_ptr<DriftClient>> Create(const std::string& serve_url,
+                                                     double timeout_seconds = 2.0);
   const std::string& url() const { return url_; }
 
   // The server's /drift document; an error naming the URL when it cannot be reached, answers

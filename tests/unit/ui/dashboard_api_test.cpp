@@ -14,7 +14,9 @@ namespace {
 using nlohmann::json;
 using testing::TempDir;
 
-json Body(const UiResponse& r) { return json::parse(r.body); }
+json Body(const UiResponse& r) {
+  return json::parse(r.body);
+}
 
 struct Fixture {
   TempDir dir;
@@ -29,8 +31,12 @@ struct Fixture {
     info.data_fingerprint = "fp1";
     info.params = {{"num_iterations", 3}};
     run_a = store->StartRun(info).value();
-    EXPECT_TRUE(store->LogMetrics(run_a, {{"valid auc", 1, 0.7}, {"valid auc", 2, 0.8}, {"valid auc", 3, 0.85},
-                                          {"train loss", 1, 0.6}, {"train loss", 2, 0.5}})
+    EXPECT_TRUE(store
+                    ->LogMetrics(run_a, {{"valid auc", 1, 0.7},
+                                         {"valid auc", 2, 0.8},
+                                         {"valid auc", 3, 0.85},
+                                         {"train loss", 1, 0.6},
+                                         {"train loss", 2, 0.5}})
                     .ok());
     EXPECT_TRUE(store->SetFinalMetrics(run_a, {{"valid auc", 0.85}}).ok());
     const std::string model_file = dir.Write("model.json", "{\"not\": \"checked by the store\"}");
@@ -142,8 +148,13 @@ TEST(DashboardApi, LineageOfAVersion) {
   const json no_run = Body(f.api->Lineage("churn", "3"));
   EXPECT_TRUE(no_run["run"].is_null());
   EXPECT_EQ(no_run["same_data"], json::array());
-  for (const auto& [name, version] : std::vector<std::pair<std::string, std::string>>{
-           {"churn", "4"}, {"churn", "0"}, {"churn", "x"}, {"churn", "1.5"}, {"nope", "1"}, {"churn", "99999999999"}}) {
+  for (const auto& [name, version] :
+       std::vector<std::pair<std::string, std::string>>{{"churn", "4"},
+                                                        {"churn", "0"},
+                                                        {"churn", "x"},
+                                                        {"churn", "1.5"},
+                                                        {"nope", "1"},
+                                                        {"churn", "99999999999"}}) {
     const UiResponse e = f.api->Lineage(name, version);
     EXPECT_EQ(e.status, 404) << name << "/" << version;
     EXPECT_TRUE(Body(e)["error"].is_string()) << e.body;
@@ -162,13 +173,15 @@ TEST(DashboardApi, DriftFromAServerThatIsDownIsA502) {
   Fixture f(DriftClient::Create("http://127.0.0.1:1/", 1.0).value());
   const UiResponse r = f.api->Drift();
   EXPECT_EQ(r.status, 502);
-  EXPECT_NE(Body(r)["error"].get<std::string>().find("cannot reach tessera serve at http://127.0.0.1:1"),
-            std::string::npos)
+  EXPECT_NE(
+      Body(r)["error"].get<std::string>().find("cannot reach tessera serve at http://127.0.0.1:1"),
+      std::string::npos)
       << r.body;
 }
 
 TEST(DriftClient, RefusesWhatIsNotAnHttpAddress) {
-  for (const char* bad : {"", "127.0.0.1:8080", "ftp://x:1", "http://", "http://host:1/drift", "https://x:1"}) {
+  for (const char* bad :
+       {"", "127.0.0.1:8080", "ftp://x:1", "http://", "http://host:1/drift", "https://x:1"}) {
     auto c = DriftClient::Create(bad);
     ASSERT_FALSE(c.ok()) << bad;
     EXPECT_NE(c.status().message().find("expected http://HOST:PORT"), std::string::npos);
