@@ -3,7 +3,8 @@
 // `tessera ui` over a registry made by the real binary and a running `tessera serve`. Each page
 // must finish ("ready") with no console message, page error, failed request or HTTP error; the
 // run page must draw its metric curves and the drift page its PSI bars (marks with a real size in
-// the SVG); a screenshot per page is saved under the build folder and its path printed.
+// the SVG); an unknown run shows the API's message; a screenshot per page is saved under the
+// build folder and its path printed.
 #include <unistd.h>
 
 #include <gtest/gtest.h>
@@ -58,6 +59,7 @@ TEST(UiBrowserTest, EveryPageLoadsCleanlyAndTheChartsDraw) {
       {{"name", "model"}, {"hash", "#/models/churn"}},
       {{"name", "lineage"}, {"hash", "#/models/churn/2"}},
       {{"name", "drift"}, {"hash", "#/drift"}},
+      {{"name", "unknown-run"}, {"hash", "#/runs/ffffffffffffffff"}},  // last: expected to fail
   });
   f.dir.Write("config.json",
               json{{"url", f.UiUrl()}, {"screenshot_dir", shots}, {"pages", pages}}.dump());
@@ -78,6 +80,7 @@ TEST(UiBrowserTest, EveryPageLoadsCleanlyAndTheChartsDraw) {
 
   for (const json& page : report["pages"]) {
     const std::string name = page["name"];
+    if (name == "unknown-run") continue;  // checked below
     SCOPED_TRACE(name + " (" + page["hash"].get<std::string>() + ")");
     EXPECT_EQ(page["state"], "ready") << page["problem"];
     EXPECT_EQ(page["problem"], "");
@@ -100,6 +103,16 @@ TEST(UiBrowserTest, EveryPageLoadsCleanlyAndTheChartsDraw) {
   ASSERT_EQ(drift["charts"].size(), 1u) << "the drift page drew no chart";
   // One bar per feature (28) plus the two threshold rules, at least.
   EXPECT_GE(drift["charts"][0]["svg_marks"].get<int>(), 30) << drift["charts"][0].dump();
+
+  // An unknown run: the page shows the API's message, and the only complaint is the 404 itself.
+  const json& unknown = report["pages"][6];
+  EXPECT_EQ(unknown["state"], "error");
+  EXPECT_EQ(unknown["problem"], "no run 'ffffffffffffffff' in the store");
+  EXPECT_EQ(unknown["page_errors"], json::array());
+  ASSERT_EQ(unknown["bad_responses"].size(), 1u) << unknown.dump();
+  EXPECT_EQ(unknown["bad_responses"][0], "404 " + f.UiUrl() + "/api/runs/ffffffffffffffff");
+  ASSERT_EQ(unknown["console"].size(), 1u) << unknown.dump();
+  EXPECT_NE(unknown["console"][0]["text"].get<std::string>().find("404"), std::string::npos);
 }
 
 }  // namespace

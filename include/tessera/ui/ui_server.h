@@ -20,7 +20,10 @@ namespace tessera::ui {
 struct UiServerOptions {
   std::string host = "127.0.0.1";  // the dashboard has no authentication: loopback by default
   int port = 8090;                 // 0: any free port
-  int threads = 4;
+  // Worker threads = connections served at once (cpp-httplib serves a keep-alive connection on one
+  // thread until it closes): a browser opens up to 6 per page, so fewer would make requests wait
+  // for another connection's idle timeout.
+  int threads = 16;
 };
 
 class UiServer {
