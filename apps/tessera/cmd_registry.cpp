@@ -7,6 +7,7 @@
 #include "cli_common.h"
 #include "commands.h"
 #include "tessera/models/model_file.h"
+#include "tessera/registry/registry_json.h"
 
 namespace tessera::cli {
 
@@ -38,29 +39,8 @@ std::map<std::string, std::string> ParseTags(const std::vector<std::string>& ite
   return tags;
 }
 
-nlohmann::json RunJson(const Run& r) {
-  nlohmann::json artifacts = nlohmann::json::array();
-  for (const auto& a : r.artifacts) artifacts.push_back({{"name", a.name}, {"sha256", a.sha256}, {"size", a.size}});
-  return {{"id", r.id},
-          {"kind", r.kind},
-          {"status", r.status},
-          {"started", r.started},
-          {"finished", r.finished},
-          {"duration_seconds", r.duration()},
-          {"host", r.host},
-          {"tessera_version", r.tessera_version},
-          {"command", r.command},
-          {"data_fingerprint", r.data_fingerprint},
-          {"params", r.params},
-          {"tags", r.tags},
-          {"metrics", r.metrics},
-          {"artifacts", artifacts}};
-}
-
-nlohmann::json VersionJson(const ModelVersion& v) {
-  return {{"name", v.name},       {"version", v.version}, {"run_id", v.run_id}, {"artifact", v.artifact},
-          {"description", v.description}, {"tags", v.tags}, {"aliases", v.aliases}, {"created", v.created}};
-}
+using registry::RunToJson;
+using registry::VersionToJson;
 
 // --- runs ---------------------------------------------------------------------------------
 
@@ -86,7 +66,7 @@ void RunsList(const RunsFlags& f) {
   const auto runs = Check(store->ListRuns(filter));
   if (f.json) {
     nlohmann::json out = nlohmann::json::array();
-    for (const auto& r : runs) out.push_back(RunJson(r));
+    for (const auto& r : runs) out.push_back(RunToJson(r));
     std::printf("%s\n", out.dump(2).c_str());
     return;
   }
@@ -103,7 +83,7 @@ void RunsShow(const RunsFlags& f) {
   auto store = Check(Store::Open(StoreDir(f.store)));
   const Run r = Check(store->GetRun(f.run));
   if (f.json) {
-    std::printf("%s\n", RunJson(r).dump(2).c_str());
+    std::printf("%s\n", RunToJson(r).dump(2).c_str());
     return;
   }
   std::printf("run          %s\nkind         %s\nstatus       %s\nstarted      %s\nduration     %.2f s\n", r.id.c_str(),
@@ -180,7 +160,7 @@ std::vector<ModelVersion> VersionsOf(Store& store, const std::string& ref) {
 void PrintVersions(const std::vector<ModelVersion>& versions, bool json) {
   if (json) {
     nlohmann::json out = nlohmann::json::array();
-    for (const auto& v : versions) out.push_back(VersionJson(v));
+    for (const auto& v : versions) out.push_back(VersionToJson(v));
     std::printf("%s\n", out.dump(2).c_str());
     return;
   }
@@ -215,7 +195,7 @@ void ModelsRegister(const ModelsFlags& f) {
     version = Check(store->GetVersion(f.name, version.version));
   }
   if (f.json) {
-    std::printf("%s\n", VersionJson(version).dump(2).c_str());
+    std::printf("%s\n", VersionToJson(version).dump(2).c_str());
     return;
   }
   std::printf("registered %s version %d (models:/%s/%d)%s\n", version.name.c_str(), version.version, version.name.c_str(),
@@ -254,10 +234,10 @@ void ModelsLineage(const ModelsFlags& f) {
   const auto versions = VersionsOf(*store, f.ref);
   nlohmann::json out = nlohmann::json::array();
   for (const auto& v : versions) {
-    nlohmann::json entry = {{"version", VersionJson(v)}};
+    nlohmann::json entry = {{"version", VersionToJson(v)}};
     auto run = store->GetRun(v.run_id);
     if (!v.run_id.empty() && run.ok()) {
-      entry["run"] = RunJson(*run);
+      entry["run"] = RunToJson(*run);
       nlohmann::json same = nlohmann::json::array();
       for (const auto& other : Check(store->VersionsTrainedOn(run->data_fingerprint)))
         same.push_back("models:/" + other.name + "/" + std::to_string(other.version));

@@ -24,6 +24,7 @@ struct ServeFlags {
   serve::HttpServerOptions http;
   int reload_interval_ms = 2000;
   size_t drift_window = 10000;
+  size_t micro_batch_rows = 0;  // 0: off
 };
 
 void RunServe(const ServeFlags& f) {
@@ -49,7 +50,9 @@ void RunServe(const ServeFlags& f) {
   serve::ModelReloader reloader(&source, &holder, reload);
   Check(reloader.LoadInitial());
   metrics = std::make_unique<serve::ServerMetrics>(serve::ScoreBuckets(holder.Get()->model()));
-  serve::Api api(&holder, metrics.get());
+  std::unique_ptr<serve::MicroBatcher> batcher;
+  if (f.micro_batch_rows > 0) batcher = std::make_unique<serve::MicroBatcher>(f.micro_batch_rows, metrics.get());
+  serve::Api api(&holder, metrics.get(), batcher.get());
   serve::HttpServer server(&api, metrics.get(), f.http);
   const int port = Check(server.Bind());
   std::printf("tessera serve: listening on http://%s:%d\n", f.http.host.c_str(), port);
@@ -104,6 +107,11 @@ void RegisterServe(CLI::App* app) {
       ->capture_default_str();
   cmd->add_option("--drift-window", f->drift_window, "Recent rows the drift (PSI) gauges are computed over")
       ->check(CLI::Range(size_t{1}, size_t{100000000}))
+      ->capture_default_str();
+  cmd->add_option("--micro-batch-rows", f->micro_batch_rows,
+                  "Predict concurrent requests together in batches of up to N rows (0 = each on its own; "
+                  "see docs/serving.md for when it helps)")
+      ->check(CLI::Range(size_t{0}, size_t{100000}))
       ->capture_default_str();
   AddStoreFlag(cmd, &f->store);
   cmd->callback([f] { RunServe(*f); });

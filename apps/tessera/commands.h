@@ -20,5 +20,6 @@ void RegisterEdge(CLI::App* app);      // tessera edge run
 void RegisterAutoMl(CLI::App* app);    // tessera automl
 void RegisterServe(CLI::App* app);     // tessera serve
 void RegisterMonitor(CLI::App* app);   // tessera monitor
+void RegisterUi(CLI::App* app);        // tessera ui
 
 }  // namespace tessera::cli

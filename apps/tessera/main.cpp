@@ -31,6 +31,7 @@ int main(int argc, char** argv) {
   tessera::cli::RegisterAutoMl(&app);
   tessera::cli::RegisterServe(&app);
   tessera::cli::RegisterMonitor(&app);
+  tessera::cli::RegisterUi(&app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

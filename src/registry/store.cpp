@@ -327,12 +327,32 @@ Result<std::vector<Run>> Store::ListRuns(const RunFilter& filter) {
   return runs;
 }
 
+Result<std::vector<std::string>> Store::RunIdsWithPrefix(const std::string& prefix, size_t limit) {
+  Statement s(db_, "SELECT id FROM runs WHERE id >= ? AND id < ? ORDER BY id LIMIT ?");
+  s.Bind(1, prefix).Bind(2, prefix + "\x7f").Bind(3, static_cast<int64_t>(limit));
+  std::vector<std::string> ids;
+  int rc;
+  while ((rc = s.Step()) == SQLITE_ROW) ids.push_back(s.Text(0));
+  if (rc != SQLITE_DONE) return s.Error("looking up run " + prefix);
+  return ids;
+}
+
 Result<std::vector<MetricPoint>> Store::MetricHistory(const std::string& run_id, const std::string& key) {
   Statement s(db_, "SELECT key, step, value FROM metric_points WHERE run_id = ? AND key = ? ORDER BY step");
   s.Bind(1, run_id).Bind(2, key);
   std::vector<MetricPoint> points;
   while (s.Step() == SQLITE_ROW) points.push_back({s.Text(0), s.Int(1), s.Double(2)});
   return points;
+}
+
+Result<std::vector<std::string>> Store::MetricKeys(const std::string& run_id) {
+  Statement s(db_, "SELECT DISTINCT key FROM metric_points WHERE run_id = ? ORDER BY key");
+  s.Bind(1, run_id);
+  std::vector<std::string> keys;
+  int rc;
+  while ((rc = s.Step()) == SQLITE_ROW) keys.push_back(s.Text(0));
+  if (rc != SQLITE_DONE) return s.Error("listing the metrics of run " + run_id);
+  return keys;
 }
 
 std::string Store::ArtifactPath(const std::string& sha256) const {

@@ -52,6 +52,10 @@ std::optional<DecodedRequest> Decode(std::string_view body, RequestFormat format
 
 }  // namespace
 
+std::vector<double> Api::PredictRaw(const ServedModel& model, const data::BinnedDataset& rows) const {
+  return batcher_ ? batcher_->PredictRaw(model, rows) : model.Predict(rows, true);
+}
+
 ApiResponse Api::Live() const { return {200, "{\"live\":true}"}; }
 
 ApiResponse Api::Ready() const {
@@ -89,7 +93,7 @@ ApiResponse Api::Infer(std::string_view name, std::string_view version, std::str
   V2Outputs outputs;
   outputs.names = request->outputs;
   if (outputs.names.empty()) outputs.names.emplace_back(kOutputPrediction);
-  outputs.raw_score = model->Predict(request->rows, true);
+  outputs.raw_score = PredictRaw(*model, request->rows);
   outputs.prediction = outputs.raw_score;
   model->model().Transform(&outputs.prediction);
   metrics_->RecordPredictions(rows, outputs.prediction, k);
@@ -104,7 +108,8 @@ ApiResponse Api::Predict(std::string_view body) const {
   std::optional<DecodedRequest> request = Decode(body, RequestFormat::kRecords, *model, &error);
   if (!request) return error;
   const size_t k = static_cast<size_t>(model->model().num_outputs());
-  std::vector<double> scores = model->Predict(request->rows, false);
+  std::vector<double> scores = PredictRaw(*model, request->rows);
+  model->model().Transform(&scores);
   metrics_->RecordPredictions(request->rows.num_rows(), scores, k);
   model->drift().Observe(request->rows);
   return {200, PredictionsBody(scores, k)};
@@ -129,6 +134,12 @@ ApiResponse Api::Explain(std::string_view body) const {
 ApiResponse Api::Metrics() const {
   auto model = models_->Get();
   return {200, metrics_->Render(model.get()), kPrometheusContentType};
+}
+
+ApiResponse Api::Drift() const {
+  auto model = models_->Get();
+  if (!model) return NotReady();
+  return {200, DriftBody(*model)};
 }
 
 }  // namespace tessera::serve

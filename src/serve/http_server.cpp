@@ -33,7 +33,7 @@ std::string HttpLayerError(const httplib::Request& req, int status, size_t max_b
     case 404:
       return "no route for " + req.method + " " + req.path +
              "; the routes are GET /v2/health/live, GET /v2/health/ready, GET /v2/models/{name}, "
-             "POST /v2/models/{name}/infer, POST /predict, POST /explain and GET /metrics";
+             "POST /v2/models/{name}/infer, POST /predict, POST /explain, GET /metrics and GET /drift";
     case 413:
       return "the request body is larger than the limit of " + std::to_string(max_body_bytes) +
              " bytes (tessera serve --max-body-bytes)";
@@ -93,6 +93,7 @@ void HttpServer::AddRoutes() {
                  return api->ModelReady(match(req, 1), match(req, 2));
                }));
   server_->Get("/metrics", timed(Route::kMetrics, [api](const httplib::Request&) { return api->Metrics(); }));
+  server_->Get("/drift", timed(Route::kDrift, [api](const httplib::Request&) { return api->Drift(); }));
 
   // Answers the HTTP layer gives by itself (404, 413, 400) get a JSON body and are counted; the
   // handlers' own error answers already have a body and pass through.

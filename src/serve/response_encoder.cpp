@@ -162,4 +162,39 @@ std::string ExplanationBody(const ServedModel& model, const std::vector<double>&
   return out;
 }
 
+std::string DriftBody(const ServedModel& model) {
+  const DriftMonitor& drift = model.drift();
+  const DriftMonitor::Snapshot snapshot = drift.Compute();
+  const ModelIdentity& id = model.identity();
+  std::string out = "{\"model_name\":";
+  AppendJsonString(&out, id.name);
+  out += ",\"model_version\":";
+  AppendJsonString(&out, id.version);
+  out += ",\"artifact\":";
+  AppendJsonString(&out, id.artifact);
+  out += drift.enabled() ? ",\"enabled\":true" : ",\"enabled\":false";
+  out += ",\"window\":" + std::to_string(drift.window()) + ",\"rows\":" + std::to_string(snapshot.rows);
+  out += ",\"thresholds\":{\"warn\":";
+  AppendJsonNumber(&out, kPsiWarn);
+  out += ",\"drift\":";
+  AppendJsonNumber(&out, kPsiDrift);
+  out += "},\"features\":[";
+  const size_t features = drift.enabled() ? model.inputs().num_features() : 0;
+  for (size_t f = 0; f < features; ++f) {
+    if (f) out += ',';
+    out += "{\"name\":";
+    AppendJsonString(&out, model.inputs().feature_name(f));
+    const bool known = f < snapshot.psi.size();
+    const double psi = known ? snapshot.psi[f] : 0;
+    out += ",\"psi\":";
+    if (known) AppendJsonNumber(&out, psi);
+    else out += "null";
+    out += ",\"verdict\":";
+    out += !known ? "\"no data\"" : psi >= kPsiDrift ? "\"drift\"" : psi >= kPsiWarn ? "\"warn\"" : "\"ok\"";
+    out += '}';
+  }
+  out += "]}";
+  return out;
+}
+
 }  // namespace tessera::serve

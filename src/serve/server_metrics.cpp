@@ -11,11 +11,13 @@ namespace {
 
 constexpr std::array<std::string_view, kRouteCount> kRouteLabels = {
     "/v2/health/live",         "/v2/health/ready", "/v2",      "/v2/models/{name}", "/v2/models/{name}/ready",
-    "/v2/models/{name}/infer", "/predict",         "/explain", "/metrics",          "other"};
+    "/v2/models/{name}/infer", "/predict",         "/explain", "/metrics",          "/drift",
+    "other"};
 
 const std::vector<double> kLatencyBuckets = {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01,
                                              0.025,  0.05,    0.1,    0.25,  0.5,    1,     2.5};
 const std::vector<double> kBatchBuckets = {1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000};
+const std::vector<double> kMicroBatchBuckets = {1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64, 128};
 
 std::string RouteLabels(size_t route) { return "route=\"" + EscapeLabelValue(kRouteLabels[route]) + "\""; }
 
@@ -27,6 +29,7 @@ Route ClassifyRoute(std::string_view path) {
   if (path == "/predict") return Route::kPredict;
   if (path == "/explain") return Route::kExplain;
   if (path == "/metrics") return Route::kMetrics;
+  if (path == "/drift") return Route::kDrift;
   if (path == "/v2/health/live") return Route::kLive;
   if (path == "/v2/health/ready") return Route::kReady;
   if (path == "/v2") return Route::kServerMetadata;
@@ -73,7 +76,9 @@ std::vector<double> ScoreBuckets(const models::gbdt::GbdtModel& model) {
 }
 
 ServerMetrics::ServerMetrics(std::vector<double> score_buckets)
-    : requests_(new StatusCounters[kRouteCount]), batch_rows_(kBatchBuckets), scores_(std::move(score_buckets)) {
+    : requests_(new StatusCounters[kRouteCount]), batch_rows_(kBatchBuckets),
+      scores_(std::move(score_buckets)),
+      micro_batch_requests_(kMicroBatchBuckets) {
   for (size_t r = 0; r < kRouteCount; ++r) {
     for (auto& counter : requests_[r]) counter.store(0, std::memory_order_relaxed);
     latency_.push_back(std::make_unique<Histogram>(kLatencyBuckets));
@@ -95,6 +100,10 @@ void ServerMetrics::RecordPredictions(size_t rows, const std::vector<double>& sc
   }
   for (size_t r = 0; r + outputs <= scores.size(); r += outputs)
     scores_.Observe(*std::max_element(scores.begin() + static_cast<long>(r), scores.begin() + static_cast<long>(r + outputs)));
+}
+
+void ServerMetrics::RecordMicroBatch(size_t requests, size_t) {
+  micro_batch_requests_.Observe(static_cast<double>(requests));
 }
 
 void ServerMetrics::RecordReload(bool accepted) { (accepted ? reloads_accepted_ : reloads_refused_).fetch_add(1); }
@@ -119,6 +128,11 @@ std::string ServerMetrics::Render(const ServedModel* model) const {
   AppendHeader(&out, "tessera_prediction_score", "histogram",
                "Predicted scores (probability of the top class for multiclass models).");
   scores_.Render(&out, "tessera_prediction_score", "");
+  if (micro_batch_requests_.count() > 0) {
+    AppendHeader(&out, "tessera_micro_batch_requests", "histogram",
+                 "Requests predicted together in one batch (tessera serve --micro-batch-rows).");
+    micro_batch_requests_.Render(&out, "tessera_micro_batch_requests", "");
+  }
   AppendHeader(&out, "tessera_model_reloads_total", "counter", "New model versions loaded (accepted) or refused.");
   AppendSample(&out, "tessera_model_reloads_total", "result=\"accepted\"", static_cast<double>(reloads_accepted_.load()));
   AppendSample(&out, "tessera_model_reloads_total", "result=\"refused\"", static_cast<double>(reloads_refused_.load()));

@@ -356,7 +356,8 @@ TEST_F(ServeTest, MetricsCountRequestsAndShowDrift) {
 
 // Clients hammer /predict while the alias moves to a new version, then to a broken one (refused,
 // the old one keeps serving), then SIGHUP loads it once it is repaired: no request fails.
-TEST(ServeReload, AliasMovesUnderLoadWithoutFailedRequests) {
+// `flags`: more server flags (the micro-batcher).
+void AliasMovesUnderLoadWithoutFailedRequests(const std::string& flags) {
   TempDir dir;
   TrainModel(dir, "m1.json", 3);
   TrainModel(dir, "m2.json", 12);
@@ -366,7 +367,7 @@ TEST(ServeReload, AliasMovesUnderLoadWithoutFailedRequests) {
   auto v3 = RunTessera(dir, "models register churn --model m3.json --json");
   ASSERT_EQ(v3.exit_code, 0) << v3.err;
   const std::string sha = json::parse(v3.out)["artifact"];
-  ServeProcess server(dir, "--model models:/churn@champion --reload-interval-ms 100 --threads 16");
+  ServeProcess server(dir, "--model models:/churn@champion --reload-interval-ms 100 --threads 16 " + flags);
   ASSERT_TRUE(server.started()) << server.log();
 
   Csv one = ReadCsv(dir.Path("train.csv"), 1);
@@ -436,6 +437,13 @@ TEST(ServeReload, AliasMovesUnderLoadWithoutFailedRequests) {
   EXPECT_NE(metrics.find("tessera_model_reloads_total{result=\"accepted\"} 2\n"), std::string::npos) << metrics;
   EXPECT_NE(metrics.find("tessera_model_reloads_total{result=\"refused\"} 1\n"), std::string::npos) << metrics;
   EXPECT_EQ(server.Stop(), 0) << server.log();
+}
+
+TEST(ServeReload, AliasMovesUnderLoadWithoutFailedRequests) { AliasMovesUnderLoadWithoutFailedRequests(""); }
+
+// The same through the micro-batcher: a batch never mixes versions, and the metrics still count.
+TEST(ServeReload, AliasMovesUnderLoadWithMicroBatching) {
+  AliasMovesUnderLoadWithoutFailedRequests("--micro-batch-rows 16");
 }
 
 // Debian's Prometheus scrapes the server every second; its query API then returns the counter.

@@ -1,5 +1,6 @@
-// Runs `tessera serve` as a child process for integration tests: starts it with --port 0, reads
-// the address it prints on stdout, and stops it (SIGTERM, then SIGKILL if it hangs) at the end.
+// Runs `tessera serve` (or `tessera ui`, which prints the same first line) as a child process for
+// integration tests: starts it with --port 0, reads the address it prints on stdout, and stops it
+// (SIGTERM, then SIGKILL if it hangs) at the end.
 #pragma once
 
 #include <signal.h>
@@ -19,16 +20,17 @@ namespace tessera::testing {
 
 class ServeProcess {
  public:
-  // `args`: what follows `tessera serve`, split at spaces; runs in `dir`, stderr to dir/<log>.
-  ServeProcess(const TempDir& dir, const std::string& args, const std::string& log = "serve.log")
+  // `args`: what follows `tessera <command>`, split at spaces; runs in `dir`, stderr to dir/<log>.
+  ServeProcess(const TempDir& dir, const std::string& args, const std::string& log = "serve.log",
+               const std::string& command = "serve")
       : log_(dir.Path(log)) {
-    std::vector<std::string> words = {TESSERA_BINARY, "serve"};
+    std::vector<std::string> words = {TESSERA_BINARY, command};
     std::istringstream in(args);
     for (std::string w; in >> w;) words.push_back(w);
     if (args.find("--port") == std::string::npos) words.insert(words.end(), {"--port", "0"});
     const std::string out = log_ + ".stdout";
     process_ = std::make_unique<ChildProcess>(words, out, log_, dir.path().string());
-    // The first line is "tessera serve: listening on http://HOST:PORT".
+    // The first line is "tessera serve: listening on http://HOST:PORT" (or "tessera ui: ...").
     std::string line;
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
     while ((line = ReadFile(out)).find('\n') == std::string::npos && std::chrono::steady_clock::now() < deadline &&

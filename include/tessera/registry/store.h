@@ -94,7 +94,11 @@ class Store {
   Status FinishRun(const std::string& run_id, const std::string& status);  // "finished" or "failed"
   Result<Run> GetRun(const std::string& run_id);  // an unambiguous prefix of the id is enough
   Result<std::vector<Run>> ListRuns(const RunFilter& filter);
+  // Ids of the runs whose id starts with `prefix`, at most `limit` of them, sorted.
+  Result<std::vector<std::string>> RunIdsWithPrefix(const std::string& prefix, size_t limit);
   Result<std::vector<MetricPoint>> MetricHistory(const std::string& run_id, const std::string& key);
+  // The keys the run logged per-step points under, sorted (run_id: a full id).
+  Result<std::vector<std::string>> MetricKeys(const std::string& run_id);
 
   // Artifacts.
   Result<ArtifactRef> PutArtifactFile(const std::string& path, const std::string& name);

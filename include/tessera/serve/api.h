@@ -9,6 +9,7 @@
 //   POST /predict                                        MLflow-style inference
 //   POST /explain                                        SHAP contributions per row
 //   GET  /metrics                                        Prometheus exposition
+//   GET  /drift                                          drift window as JSON (for tessera ui)
 //
 // Thread-safe: any number of request threads may call at once.
 #pragma once
@@ -16,6 +17,7 @@
 #include <string>
 #include <string_view>
 
+#include "tessera/serve/micro_batcher.h"
 #include "tessera/serve/model_holder.h"
 #include "tessera/serve/server_metrics.h"
 
@@ -29,8 +31,9 @@ struct ApiResponse {
 
 class Api {
  public:
-  // Both must outlive the Api.
-  Api(const ModelHolder* models, ServerMetrics* metrics) : models_(models), metrics_(metrics) {}
+  // All must outlive the Api; `batcher` null predicts each request on its own thread.
+  Api(const ModelHolder* models, ServerMetrics* metrics, MicroBatcher* batcher = nullptr)
+      : models_(models), metrics_(metrics), batcher_(batcher) {}
 
   ApiResponse Live() const;
   ApiResponse Ready() const;
@@ -42,10 +45,15 @@ class Api {
   ApiResponse Predict(std::string_view body) const;
   ApiResponse Explain(std::string_view body) const;
   ApiResponse Metrics() const;
+  ApiResponse Drift() const;
 
  private:
+  // Raw scores of decoded rows, through the micro-batcher when there is one.
+  std::vector<double> PredictRaw(const ServedModel& model, const data::BinnedDataset& rows) const;
+
   const ModelHolder* models_;
   ServerMetrics* metrics_;
+  MicroBatcher* batcher_;
 };
 
 }  // namespace tessera::serve

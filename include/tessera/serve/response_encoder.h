@@ -40,6 +40,13 @@ std::string V2MetadataBody(const ServedModel& model);
 std::string ExplanationBody(const ServedModel& model, const std::vector<double>& shap,
                             const std::vector<double>& raw_scores, size_t rows);
 
+// GET /drift: {"model_name", "model_version", "artifact", "enabled", "window", "rows",
+// "thresholds": {"warn": 0.1, "drift": 0.25}, "features": [{"name", "psi", "verdict"}]} where
+// psi is null and verdict "no data" until rows arrive; verdict "drift" at PSI >= 0.25, "warn" at
+// >= 0.1, else "ok" (the thresholds of tessera monitor).
+inline constexpr double kPsiWarn = 0.1, kPsiDrift = 0.25;
+std::string DriftBody(const ServedModel& model);
+
 // Appends a JSON number (null when not finite).
 void AppendJsonNumber(std::string* out, double value);
 // Appends a JSON string literal (invalid UTF-8 replaced).

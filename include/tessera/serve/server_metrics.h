@@ -21,8 +21,10 @@ namespace tessera::serve {
 class ServedModel;
 
 // The routes, as the "route" label names them.
-enum class Route { kLive, kReady, kServerMetadata, kModelMetadata, kModelReady, kInfer, kPredict, kExplain, kMetrics, kOther };
-inline constexpr size_t kRouteCount = 10;
+enum class Route {
+  kLive, kReady, kServerMetadata, kModelMetadata, kModelReady, kInfer, kPredict, kExplain, kMetrics, kDrift, kOther
+};
+inline constexpr size_t kRouteCount = 11;
 std::string_view RouteLabel(Route route);
 // The route a request path belongs to (kOther for paths no route serves).
 Route ClassifyRoute(std::string_view path);
@@ -41,6 +43,8 @@ class ServerMetrics {
   // Rows in one prediction request, and their scores (rows x outputs).
   void RecordPredictions(size_t rows, const std::vector<double>& scores, size_t outputs);
   void RecordReload(bool accepted);
+  // One batch of the micro-batcher: the requests it coalesced (and their rows).
+  void RecordMicroBatch(size_t requests, size_t rows);
 
   // The exposition text; `model` (may be null) adds its identity and drift gauges.
   std::string Render(const ServedModel* model) const;
@@ -52,6 +56,7 @@ class ServerMetrics {
   std::vector<std::unique_ptr<Histogram>> latency_;  // per route
   Histogram batch_rows_;
   Histogram scores_;
+  Histogram micro_batch_requests_;
   std::atomic<uint64_t> reloads_accepted_{0}, reloads_refused_{0};
 };
 
