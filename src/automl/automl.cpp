@@ -41,7 +41,7 @@ constexpr size_t kEnsemblePool = 10;
 constexpr size_t kCrossValidateRows = 10000;
 constexpr int kAutoFolds = 5;
 constexpr int kEnsembleAdditions = 25;
-constexpr size_t kEnsembleRefitReserve = 2;
+constexpr size_t kEnsembleRefitReserve = 1;
 
 // A configuration under evaluation: its models per fold, grown rung by rung.
 struct Candidate {
@@ -51,6 +51,7 @@ struct Candidate {
   std::vector<GbdtModel> fold_models;
   std::vector<std::vector<double>> valid_raw;  // raw scores of fold_models on their validation rows
   double seconds_per_round = 0;  // of one fold's training, for the refit estimate
+  double metric_seconds = 0;     // one evaluation of the metric on every fold, for the ensemble estimate
 };
 
 class Search {
@@ -195,12 +196,17 @@ const Candidate* Search::Best() const {
 }
 
 double Search::RefitReserveSeconds() const {
-  if (!options_.refit) return 0;
-  std::vector<const Candidate*> ranked = Ranked();
-  // An ensemble refits its members: keep time for the few best.
-  ranked.resize(std::min(ranked.size(), options_.ensemble ? kEnsembleRefitReserve : size_t{1}));
-  double seconds = 0;
-  for (const Candidate* c : ranked) seconds += RefitSeconds(*c);
+  const Candidate* best = Best();
+  double seconds = best && options_.refit ? RefitSeconds(*best) : 0;
+  if (options_.ensemble) {
+    // Ensemble selection evaluates the metric pool x additions times, alone on one thread: the
+    // quickest evaluation seen (trials side by side slow each other down) is its cost.
+    double metric_seconds = INFINITY;
+    for (const auto& c : candidates_)
+      if (c.metric_seconds > 0) metric_seconds = std::min(metric_seconds, c.metric_seconds);
+    if (!std::isfinite(metric_seconds)) metric_seconds = 0;
+    seconds += 1.25 * static_cast<double>(kEnsemblePool * kEnsembleAdditions) * metric_seconds;
+  }
   return seconds;
 }
 
@@ -228,7 +234,7 @@ bool Search::SearchTimeIsUp() const {
 }
 
 Status Search::Train(Candidate& c, int rounds) {
-  double scores = 0, fit = 0, predict = 0, predict_rows = 0;
+  double scores = 0, fit = 0, predict = 0, predict_rows = 0, metric_seconds = 0;
   int rounds_sum = 0;
   bool converged = true, short_of_rounds = false;
   for (size_t f = 0; f < folds_.size(); ++f) {
@@ -256,9 +262,11 @@ Status Search::Train(Candidate& c, int rounds) {
     if (f < c.valid_raw.size()) c.valid_raw[f] = std::move(raw);
     else c.valid_raw.push_back(std::move(raw));
     predict_rows += static_cast<double>(fold_valid_[f].num_rows());
+    const auto e0 = Clock::now();
     TESSERA_ASSIGN_OR_RETURN(const double score,
                              metrics::Evaluate(metric_, fold_valid_[f].labels(), preds,
                                                static_cast<size_t>(model.num_outputs()), fold_valid_[f].weights()));
+    metric_seconds += Seconds(Clock::now() - e0);
     scores += score;
     const int trained = static_cast<int>(model.num_iterations());
     rounds_sum += trained;
@@ -270,6 +278,7 @@ Status Search::Train(Candidate& c, int rounds) {
   }
   const double k = static_cast<double>(folds_.size());
   c.result.score = scores / k;
+  c.metric_seconds = metric_seconds;
   c.result.rounds = static_cast<int>(std::lround(rounds_sum / k));
   c.result.fit_seconds += fit;
   c.result.predict_ms_per_1k_rows = predict_rows > 0 ? 1e6 * predict / predict_rows : 0;
@@ -372,6 +381,7 @@ Status Search::ShareResults(const std::vector<Job>& wave, const std::vector<size
                     {"rounds", c.result.rounds}, {"fit_seconds", c.result.fit_seconds},
                     {"predict_ms", c.result.predict_ms_per_1k_rows}, {"converged", c.result.converged},
                     {"stopped_by_budget", c.result.stopped_by_budget}, {"seconds_per_round", c.seconds_per_round},
+                    {"metric_seconds", c.metric_seconds},
                     {"valid_raw", c.valid_raw}});
   }
   TESSERA_ASSIGN_OR_RETURN(const std::vector<std::string> gathered, world_.AllGather(sent.dump()));
@@ -391,6 +401,7 @@ Status Search::ShareResults(const std::vector<Job>& wave, const std::vector<size
       c.result.converged = r.at("converged").get<bool>();
       c.result.stopped_by_budget = r.at("stopped_by_budget").get<bool>();
       c.seconds_per_round = r.at("seconds_per_round").get<double>();
+      c.metric_seconds = r.at("metric_seconds").get<double>();
       c.valid_raw = r.at("valid_raw").get<std::vector<std::vector<double>>>();
     }
   }
@@ -461,62 +472,65 @@ Result<AutoMlResult> Search::Run() {
   if (options_.ensemble && pool.size() >= 2) {
     TESSERA_ASSIGN_OR_RETURN(ensemble, Ensemble(pool));
   }
-  if (ensemble) {
-    // Members with weight: refit them all on every row if the budget allows, else no ensemble.
+  // The best alone is refit first (the search kept time for it), then the ensemble's other
+  // members while the budget lasts; an ensemble short of a member falls back to the best.
+  std::optional<GbdtModel> best_refit;
+  if (options_.refit) {
+    TESSERA_ASSIGN_OR_RETURN(GbdtModel refit, Refit(*best));
+    // A refit the budget cut short would be a worse model than the trial's: keep the trial's.
+    if (static_cast<int>(refit.num_iterations()) == std::max(1, best->result.rounds) || !have_trial_model)
+      best_refit = std::move(refit);
+  }
+  if (ensemble && (best_refit || !options_.refit)) {
     std::vector<const Candidate*> members;
     std::vector<double> weights;
-    double refit_seconds = 0;
     for (size_t m = 0; m < pool.size(); ++m) {
       if (ensemble->weights[m] <= 0) continue;
       members.push_back(pool[m]);
       weights.push_back(ensemble->weights[m]);
-      refit_seconds += RefitSeconds(*pool[m]);
     }
-    const double left = options_.time_budget_seconds - Seconds(Clock::now() - options_.start);
-    if (options_.refit && options_.time_budget_seconds > 0 && refit_seconds > left) {
-      result.warnings.push_back("an ensemble validated better, but refitting its members did not fit in the budget");
-    } else {
-      std::vector<GbdtModel> fitted;
-      for (const Candidate* c : members) {
-        if (!options_.refit) {
-          fitted.push_back(c->fold_models[0]);
-          continue;
-        }
-        TESSERA_ASSIGN_OR_RETURN(GbdtModel model, Refit(*c));
-        if (static_cast<int>(model.num_iterations()) != std::max(1, c->result.rounds)) break;  // budget ran out
-        fitted.push_back(std::move(model));
+    std::vector<GbdtModel> fitted;
+    for (const Candidate* c : members) {
+      if (!options_.refit) {
+        fitted.push_back(c->fold_models[0]);
+        continue;
       }
-      if (fitted.size() == members.size()) {
-        std::vector<models::gbdt::BlendMember> blend;
-        for (size_t m = 0; m < members.size(); ++m) blend.push_back({&fitted[m], weights[m]});
-        TESSERA_ASSIGN_OR_RETURN(result.model, models::gbdt::BlendModels(blend));
-        result.refit = options_.refit;
-        TrialResult row;
-        row.trial = candidates_.size();
-        row.family = "ensemble";
-        row.strategy = "caruana";
-        row.score = higher_is_better_ ? -ensemble->loss : ensemble->loss;
-        for (size_t m = 0; m < members.size(); ++m) {
-          char weight[32];
-          std::snprintf(weight, sizeof weight, "%.4g", weights[m]);
-          row.params["trial " + std::to_string(members[m]->result.trial)] = weight;
-          row.rounds += members[m]->result.rounds;
-          row.fit_seconds += members[m]->result.fit_seconds;
-        }
-        result.leaderboard.insert(result.leaderboard.begin(), row);
-        result.ensemble = true;
-        return result;
+      if (c == best) {
+        fitted.push_back(*best_refit);
+        continue;
       }
-      result.warnings.push_back("an ensemble validated better, but the budget ended while refitting its members");
+      const double left = options_.time_budget_seconds - Seconds(Clock::now() - options_.start);
+      if (options_.time_budget_seconds > 0 && RefitSeconds(*c) > left) break;
+      TESSERA_ASSIGN_OR_RETURN(GbdtModel model, Refit(*c));
+      if (static_cast<int>(model.num_iterations()) != std::max(1, c->result.rounds)) break;  // budget ran out
+      fitted.push_back(std::move(model));
     }
+    if (fitted.size() == members.size()) {
+      std::vector<models::gbdt::BlendMember> blend;
+      for (size_t m = 0; m < members.size(); ++m) blend.push_back({&fitted[m], weights[m]});
+      TESSERA_ASSIGN_OR_RETURN(result.model, models::gbdt::BlendModels(blend));
+      result.refit = options_.refit;
+      TrialResult row;
+      row.trial = candidates_.size();
+      row.family = "ensemble";
+      row.strategy = "caruana";
+      row.score = higher_is_better_ ? -ensemble->loss : ensemble->loss;
+      for (size_t m = 0; m < members.size(); ++m) {
+        char weight[32];
+        std::snprintf(weight, sizeof weight, "%.4g", weights[m]);
+        row.params["trial " + std::to_string(members[m]->result.trial)] = weight;
+        row.rounds += members[m]->result.rounds;
+        row.fit_seconds += members[m]->result.fit_seconds;
+      }
+      result.leaderboard.insert(result.leaderboard.begin(), row);
+      result.ensemble = true;
+      return result;
+    }
+    result.warnings.push_back("an ensemble validated better, but refitting its members did not fit in the budget");
   }
-  if (options_.refit) {
-    TESSERA_ASSIGN_OR_RETURN(GbdtModel refit, Refit(*best));
-    // A refit the budget cut short would be a worse model than the trial's: keep the trial's.
-    if (static_cast<int>(refit.num_iterations()) == std::max(1, best->result.rounds) || !have_trial_model) {
-      result.model = std::move(refit);
-      result.refit = true;
-    }
+  if (best_refit) {
+    result.model = std::move(*best_refit);
+    result.refit = true;
   }
   return result;
 }

@@ -36,9 +36,14 @@ UnitPoint BlendSampler::Random() {
 
 UnitPoint BlendSampler::Propose(const std::vector<Observation>& history) {
   ++proposals_;
-  if (history.empty()) {
+  if (proposals_ == 1) {
     last_strategy_ = "start";
     return space_.Start();
+  }
+  // More proposals before any result (the rest of the first wave) explore.
+  if (history.empty()) {
+    last_strategy_ = "random";
+    return Random();
   }
   // Odd proposals search locally, even ones globally.
   if (proposals_ % 2 == 0) {

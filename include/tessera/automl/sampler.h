@@ -1,5 +1,6 @@
 // Where the search looks next, in the unit cube of a SearchSpace, in the spirit of FLAML's
-// BlendSearch: the first trial is the low-cost start; then proposals alternate between a local
+// BlendSearch: the first trial is the low-cost start (other proposals made before any result
+// are random); then proposals alternate between a local
 // search around the best point so far (CFO: a step in a random direction, then the opposite
 // direction, onwards after a success, the step halving after repeated failures) and a global one (TPE: Parzen estimators
 // of the good and the other points, the candidate with the best density ratio). Deterministic

@@ -77,6 +77,18 @@ TEST(BlendSampler, StartsCheapIsDeterministicAndFindsTheBowl) {
   EXPECT_LT(best, 0.1);
 }
 
+TEST(BlendSampler, OnlyTheFirstProposalIsTheStartTheRestOfAWaveExplores) {
+  SearchSpace space = GbdtSearchSpace(100000);
+  BlendSampler sampler(space, 1);
+  const UnitPoint first = sampler.Propose({});
+  EXPECT_EQ(first, space.Start());
+  EXPECT_STREQ(sampler.last_strategy(), "start");
+  const UnitPoint second = sampler.Propose({}), third = sampler.Propose({});
+  EXPECT_STREQ(sampler.last_strategy(), "random");
+  EXPECT_NE(second, first);
+  EXPECT_NE(third, second);
+}
+
 TEST(BlendSampler, LocalSearchGoesOnwardsAfterASuccessNotBack) {
   SearchSpace space = GbdtSearchSpace(100000);
   BlendSampler sampler(space, 9);
