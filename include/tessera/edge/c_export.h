@@ -19,10 +19,12 @@
 
 namespace tessera::edge {
 
-// How trees become code: nested if/else per tree, or one table of nodes walked by a loop.
-enum class CLayout { kAuto, kBranches, kArrays };
+// How trees become code: nested if/else per tree, one table of nodes walked by a loop tree by
+// tree, or one table walked eight trees at a time without branches (lockstep).
+enum class CLayout { kAuto, kBranches, kArrays, kLockstep };
 std::string_view ToString(CLayout layout);
-std::optional<CLayout> CLayoutFromString(std::string_view name);  // "auto", "branches", "arrays"
+// "auto", "branches", "arrays", "lockstep"
+std::optional<CLayout> CLayoutFromString(std::string_view name);
 
 struct CExportOptions {
   bool quantize = false;            // int16 bins in, int32 fixed-point scores out, no floats
