@@ -186,6 +186,11 @@ Status Generator::Check() {
     return Status::UserError("a tree is " + std::to_string(depth) + " levels deep: nested branches deeper than " +
                              std::to_string(kMaxBranchDepth) +
                              " break some C compilers' nesting limits; use --layout arrays");
+  size_t total_leaves = 0;
+  for (const Tree& tree : m_.trees()) total_leaves += tree.num_leaves();
+  if (o_.layout == CLayout::kLockstep && total_leaves >= (size_t{1} << 24))
+    return Status::UserError("lockstep keeps leaf numbers in float thresholds, exact below 2^24 leaves; this model has " +
+                             std::to_string(total_leaves) + ": use --layout branches or arrays");
   // Auto: lockstep, the fastest on the host for 100 and 500 trees (docs/edge.md), whatever the depth.
   if (o_.layout == CLayout::kAuto) r_.layout = CLayout::kLockstep;
   if (r_.layout != CLayout::kBranches && total_nodes == 0) {
@@ -456,6 +461,12 @@ void Generator::EmitArrays(std::string* out) {
   }
 }
 
+// The C expression for the value of the leaf tree t reached (in reached[t]).
+std::string LeafOf(const LockstepCode& ls) {
+  std::string e = ls.leaf_of_entry;
+  return e.replace(e.find('@'), 1, "reached[t]");
+}
+
 LockstepCode Generator::Lockstep() {
   LockstepInput in;
   in.model = &m_;
@@ -511,7 +522,7 @@ void Generator::EmitFloatPredictor(std::string* out) {
   if (lockstep) *out += ls.fill + "  " + ls.walk + "(v, reached);\n";
   for (size_t k = 0; k < k_; ++k) *out += "  raw[" + std::to_string(k) + "] = " + CDoubleLiteral(m_.init_score()[k]) + ";\n";
   if (lockstep) {
-    *out += "  for (t = 0u; t < " + M_ + "_NUM_TREES; ++t) raw[t % " + M_ + "_NUM_OUTPUTS] += " + ls.leaf_table + "[reached[t]];\n";
+    *out += "  for (t = 0u; t < " + M_ + "_NUM_TREES; ++t) raw[t % " + M_ + "_NUM_OUTPUTS] += " + LeafOf(ls) + ";\n";
   } else if (arrays) {
     *out += "  for (t = 0u; t < " + M_ + "_NUM_TREES; ++t) raw[t % " + M_ + "_NUM_OUTPUTS] += walk(roots[t], x" + cat_arg + ");\n";
   } else {
@@ -648,7 +659,7 @@ void Generator::EmitQuantizedPredictor(std::string* out) {
             " reached[" + M_ + "_NUM_TREES + 1u];\n  uint32_t t;\n" + ls.fill + "  " + ls.walk + "(v, reached);\n";
   for (size_t k = 0; k < k_; ++k) *out += "  out[" + std::to_string(k) + "] = " + I(q_->init()[k]) + ";\n";
   if (lockstep) {
-    *out += "  for (t = 0u; t < " + M_ + "_NUM_TREES; ++t) out[t % " + M_ + "_NUM_OUTPUTS] += " + ls.leaf_table + "[reached[t]];\n";
+    *out += "  for (t = 0u; t < " + M_ + "_NUM_TREES; ++t) out[t % " + M_ + "_NUM_OUTPUTS] += " + LeafOf(ls) + ";\n";
   } else if (arrays) {
     *out += "  for (t = 0u; t < " + M_ + "_NUM_TREES; ++t) out[t % " + M_ + "_NUM_OUTPUTS] += qwalk(qroots[t], b);\n";
   } else {

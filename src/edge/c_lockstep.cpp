@@ -36,11 +36,16 @@ LockstepCode EmitLockstep(const LockstepInput& in) {
   const std::string M = in.macro_prefix;
   LockstepCode code;
 
-  // Value slots: 0 holds 1 (leaves compare it with 0 and so always go "right", to themselves);
-  // the others are made as nodes need them. Key: (feature, kind, bitset offset); kind 0 =
+  size_t total_leaves = 0;
+  for (const Tree& tree : trees) total_leaves += tree.num_leaves();
+  // Quantized values are bins (uint16), unless leaf numbers need more (see the leaf entries).
+  const std::string value_t = !in.quantize ? "float" : total_leaves > 65535 ? "uint32_t" : "uint16_t";
+  // Value slots: 0 holds what makes every leaf's test go "right", to itself (1.0 above the
+  // negative thresholds of float leaves; the largest value above the leaf numbers of quantized
+  // ones); the others are made as nodes need them. Key: (feature, kind, bitset offset); kind 0 =
   // numeric, missing right; 1 = numeric, missing left; 2 = categorical.
   std::map<std::tuple<size_t, int, uint32_t>, size_t> slots;
-  std::string fill = in.quantize ? "  v[0] = 1u;\n" : "  v[0] = 1.0f;\n";
+  std::string fill = !in.quantize ? "  v[0] = 1.0f;\n" : total_leaves > 65535 ? "  v[0] = 4294967295u;\n" : "  v[0] = 65535u;\n";
   bool neg_inf = false;
   auto slot_of = [&](size_t t, size_t i) -> size_t {
     const TreeNode& n = trees[t].nodes()[i];
@@ -53,10 +58,10 @@ LockstepCode EmitLockstep(const LockstepInput& in) {
     const std::string fs = std::to_string(f);
     if (in.quantize) {
       const std::string b = "b[" + fs + "]";
-      if (kind == 0) fill += v + "(uint16_t)(" + b + " == 0u ? 65535u : " + b + ");\n";
+      if (kind == 0) fill += v + "(" + value_t + ")(" + b + " == 0u ? 65535u : " + b + ");\n";
       else if (kind == 1) fill += v + b + ";\n";
       else
-        fill += v + "(uint16_t)(" + b + " < " + U(mappers[f].num_bins()) + " && ((cat_sets[" + U(off) + " + (" + b +
+        fill += v + "(" + value_t + ")(" + b + " < " + U(mappers[f].num_bins()) + " && ((cat_sets[" + U(off) + " + (" + b +
                 " >> 5)] >> (" + b + " & 31u)) & 1u) ? 0u : 1u);\n";
     } else {
       const std::string x = "x[" + fs + "]";
@@ -82,7 +87,6 @@ LockstepCode EmitLockstep(const LockstepInput& in) {
   std::vector<std::string> rows, values, roots_of(trees.size());
   std::vector<int> depth(trees.size());
   const std::string zero = in.quantize ? "0u" : "0.0f";
-  const std::string no_value = in.quantize ? "0" : "0.0";
   size_t first_leaf = std::string::npos;  // where padding chains wait
   size_t max_jump = 0;
   for (size_t t = 0; t < trees.size(); ++t) {
@@ -102,7 +106,9 @@ LockstepCode EmitLockstep(const LockstepInput& in) {
       }
       if (c < 0) {
         if (first_leaf == std::string::npos) first_leaf = at;
-        rows.push_back("{" + zero + ", 0u, -1}");
+        // The leaf's number in the threshold: -(number + 1) for floats, the number for bins.
+        const size_t number = values.size();
+        rows.push_back("{" + (in.quantize ? U(number) : "-" + std::to_string(number + 1) + ".0f") + ", 0u, -1}");
         values.push_back(in.leaf_literal(t, static_cast<size_t>(~c)));
         continue;
       }
@@ -112,7 +118,6 @@ LockstepCode EmitLockstep(const LockstepInput& in) {
         threshold = in.quantize ? U(n.threshold_bin)
                                 : in.float_literal(mappers[static_cast<size_t>(n.feature)].thresholds()[n.threshold_bin - 1]);
       rows.push_back("{" + threshold + ", " + U(slot_of(t, static_cast<size_t>(c))) + ", @}");
-      values.push_back(no_value);
       stack.push_back({n.right, at});
       stack.push_back({n.left, std::string::npos});
     }
@@ -145,7 +150,6 @@ LockstepCode EmitLockstep(const LockstepInput& in) {
     max_steps = std::max(max_steps, steps);
   }
 
-  const std::string value_t = in.quantize ? "uint16_t" : "float";
   const std::string leaf_t = in.quantize ? "int32_t" : "double";
   const std::string go = in.quantize ? "v[slot] > t" : "!(v[slot] <= t)";
   std::string& d = code.definitions;
@@ -153,13 +157,13 @@ LockstepCode EmitLockstep(const LockstepInput& in) {
        " * next entry), walked eight trees at a time for as many steps as the deepest of the eight,\n"
        " * with no branch on the data. A node sends a row to its right child (jump + 1 entries on)\n"
        " * when " + go + ", else to the next entry; v[] holds the values the trees test (see its filling). A leaf\n"
-       " * tests v[0] = 1 against 0 and leads to itself. */\n";
+       " * tests v[0] against its own number and leads to itself. */\n";
   if (neg_inf) d += "static const union { uint32_t u; float f; } neg_inf = {0xff800000u}; /* -infinity */\n";
   const std::string jump_t = max_jump <= 32767 ? "int16_t" : "int32_t";
   d += "struct lnode {\n  " + value_t + " t;\n  " + slot_t + " slot;\n  " + jump_t + " jump; /* right child - this - 1 */\n};\n";
   d += "static const struct lnode lnodes[" + std::to_string(entries) + "] = {\n";
   AppendRows(&d, rows, 4);
-  d += "};\n/* The value of each leaf entry (0 for the others). */\n";
+  d += "};\n/* The leaves' values, by leaf number (a leaf entry's threshold holds its number). */\n";
   d += "static const " + leaf_t + " lvalues[" + std::to_string(values.size()) + "] = {\n";
   AppendRows(&d, values, in.quantize ? 8 : 6);
   d += "};\n/* Groups of eight trees: their roots, which tree each is, and the steps to walk. */\n";
@@ -174,7 +178,7 @@ LockstepCode EmitLockstep(const LockstepInput& in) {
   d += "};\n\n";
 
   code.walk = "lwalk";
-  code.leaf_table = "lvalues";
+  code.leaf_of_entry = in.quantize ? "lvalues[lnodes[@].t]" : "lvalues[(uint32_t)-lnodes[@].t - 1u]";
   code.reached_type = idx_t;
   d += "static void lwalk(const " + value_t + " *v, " + idx_t + " *reached) {\n  uint32_t g, s;\n";
   d += "  for (g = 0u; g < " + U(groups) + "; ++g) {\n";

@@ -3,7 +3,8 @@
 // no branch on the data, so that eight independent chains of loads overlap. Each test is one
 // comparison `!(v[slot] <= threshold)` against a per-row vector `v` of the values the trees test:
 // a feature as it is (missing goes right), the feature with NaN replaced by -inf (missing goes
-// left), each categorical split's answer (0 left, 1 right), and a 0 that leaves compare with.
+// left), each categorical split's answer (0 left, 1 right), and the value that sends every leaf
+// to itself.
 #pragma once
 
 #include <cstdint>
@@ -27,13 +28,14 @@ struct LockstepInput {
 
 struct LockstepCode {
   // Tables and `static void <walk>(const <value> *v, <reached_type> *reached)`: reached[t] =
-  // the entry (an index into the leaf table) that tree t's walk ends at; reached[NUM_TREES] is
-  // scratch.
+  // the leaf entry that tree t's walk ends at; reached[NUM_TREES] is scratch.
   std::string definitions;
   // Statements that fill `v[]` from x[] and c[] (float) or b[] (quantized); `v` is declared.
   std::string fill;
   std::string walk;          // the walk function's name
-  std::string leaf_table;    // the leaf values' table, indexed by reached[t]
+  // The value of the leaf entry `@` (replace it with e.g. "reached[t]"): the leaf's number is
+  // kept in the entry's threshold (float: -(number + 1); quantized: the number).
+  std::string leaf_of_entry;
   std::string reached_type;  // uint16_t or uint32_t
   size_t value_slots = 0;    // size of v[]
 };

@@ -55,7 +55,6 @@ uint64_t TreeLearner::NodeDraw(const Leaf& leaf, size_t feature, uint64_t purpos
 }
 
 std::vector<bool> TreeLearner::NodeFeatures(const Leaf& leaf, const std::vector<bool>& feature_used) const {
-  if (params_.feature_fraction_bynode >= 1.0) return feature_used;
   // The `keep` usable features with the smallest draws (ties to the lower feature).
   std::vector<std::pair<uint64_t, size_t>> drawn;
   for (size_t f = 0; f < feature_used.size(); ++f)
@@ -87,10 +86,12 @@ void TreeLearner::FindBestSplits(std::span<Leaf* const> leaves, const HistBin* s
   const size_t nf = layout_.num_features(), nl = leaves.size();
   std::vector<SplitInfo> found(nf * nl);
   std::vector<bool> can(nl);
-  std::vector<std::vector<bool>> node_features(nl);
+  // feature_fraction_bynode: each leaf's own subset of the tree's features.
+  const bool by_node = params_.feature_fraction_bynode < 1.0;
+  std::vector<std::vector<bool>> node_features(by_node ? nl : 0);
   for (size_t l = 0; l < nl; ++l) {
     can[l] = CanSplit(*leaves[l]);
-    if (can[l]) node_features[l] = NodeFeatures(*leaves[l], feature_used);
+    if (can[l] && by_node) node_features[l] = NodeFeatures(*leaves[l], feature_used);
   }
   ParallelFor(nf, threads_, [&](size_t fb, size_t fe, size_t) {
     for (size_t f = fb; f < fe; ++f) {
@@ -102,7 +103,7 @@ void TreeLearner::FindBestSplits(std::span<Leaf* const> leaves, const HistBin* s
       }
       if (!feature_used[f]) continue;
       for (size_t l = 0; l < nl; ++l)
-        if (can[l] && node_features[l][f]) found[f * nl + l] = FindFeatureSplit(*leaves[l], f, scale);
+        if (can[l] && (!by_node || node_features[l][f])) found[f * nl + l] = FindFeatureSplit(*leaves[l], f, scale);
     }
   }, 4);
   for (size_t l = 0; l < nl; ++l) {

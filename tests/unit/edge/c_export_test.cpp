@@ -204,14 +204,16 @@ TEST(CExport, LockstepGroupsTreesByDepthAndPadsTheLastGroup) {
   EXPECT_NE(r->source.find("    1u, 2u, 3u, 4u, 5u, 6u, 7u, 8u,\n    9u, 0u, TESSERA_NUM_TREES"), std::string::npos) << r->source;
   // Each tree in pre-order, leaves included (32 entries): tree 0 is its root (bin <= 2 goes on to
   // entry 1, else jumps 3 + 1 to leaf entry 4), then the node at entry 1 (missing goes left: slot
-  // 2, which holds x with NaN as -inf) and its leaves at entries 2 and 3, which jump to themselves.
+  // 2, which holds x with NaN as -inf) and its leaves at entries 2 and 3, which jump to themselves
+  // and hold their leaf numbers (0, 1; 2 for entry 4) as -(number + 1).
   EXPECT_NE(r->source.find("lnodes[32]"), std::string::npos);
-  EXPECT_NE(r->source.find("    {1.5f, 1u, 3}, {0.5f, 2u, 1}, {0.0f, 0u, -1}, {0.0f, 0u, -1},\n    {0.0f, 0u, -1},"),
+  EXPECT_NE(r->source.find("    {1.5f, 1u, 3}, {0.5f, 2u, 1}, {-1.0f, 0u, -1}, {-2.0f, 0u, -1},\n    {-3.0f, 0u, -1},"),
             std::string::npos) << r->source;
   // Roots: the stumps at 5, 8, ..., 29; the padding chains wait at the first leaf (entry 2).
   EXPECT_NE(r->source.find("    5u, 8u, 11u, 14u, 17u, 20u, 23u, 26u, 29u, 0u, 2u, 2u,\n"), std::string::npos);
   EXPECT_NE(r->source.find("n7 += 1u + ((0u - (uint32_t)(!(v[lnodes[n7].slot] <= lnodes[n7].t))) & (uint32_t)lnodes[n7].jump);"), std::string::npos);
   EXPECT_NE(r->source.find("reached[tr[7]] = (uint16_t)n7;"), std::string::npos);
+  EXPECT_NE(r->source.find("raw[t % TESSERA_NUM_OUTPUTS] += lvalues[(uint32_t)-lnodes[reached[t]].t - 1u];"), std::string::npos);
 }
 
 TEST(CExport, DeepTreesNeedNoNesting) {
