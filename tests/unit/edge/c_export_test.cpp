@@ -185,6 +185,17 @@ TEST(CExport, IdentityLinkNeedsNoMathAndQuantizedCodeNoFloats) {
   EXPECT_NE(lockstep->source.find("v[1] = x[0] != x[0] ? neg_inf.f : x[0];"), std::string::npos) << lockstep->source;
 }
 
+TEST(CExport, DefaultLayoutIsLockstepUpTo300Trees) {
+  // bench/edge: lockstep is faster than branches at 100 trees, slower at 500.
+  for (const auto& [trees, expected] : std::vector<std::pair<int, CLayout>>{{300, CLayout::kLockstep}, {301, CLayout::kBranches}}) {
+    json list = json::array();
+    for (int i = 0; i < trees; ++i) list.push_back(NumericStump(0.01 * i, -0.01 * i));
+    auto r = GenerateC(Model(Doc("binary", list)), {});
+    ASSERT_TRUE(r.ok()) << r.status().message();
+    EXPECT_EQ(r->layout, expected) << trees;
+  }
+}
+
 TEST(CExport, LockstepGroupsTreesByDepthAndPadsTheLastGroup) {
   // Ten trees: nine stumps (depth 1) and a two-level tree (depth 2) first. Sorted by depth, the
   // stumps 1..8 fill the first group and the rest (stump 9, then tree 0) the second, padded
