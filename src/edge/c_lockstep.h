@@ -18,11 +18,12 @@ namespace tessera::edge {
 
 struct LockstepInput {
   const models::gbdt::GbdtModel* model = nullptr;
-  bool quantize = false;                              // bins (uint16) instead of floats
-  std::string macro_prefix;                           // "TESSERA"
-  std::vector<int> cat_slot;                          // float code: each feature's slot in c[] (-1: none)
-  const std::vector<std::vector<uint32_t>>* set_offset = nullptr;  // per tree and node: bitset offset
-  std::function<std::string(float)> float_literal;    // a float constant (notes HUGE_VALF use)
+  bool quantize = false;      // bins (uint16) instead of floats
+  std::string macro_prefix;   // "TESSERA"
+  std::vector<int> cat_slot;  // float code: each feature's slot in c[] (-1: none)
+  const std::vector<std::vector<uint32_t>>* set_offset =
+      nullptr;                                      // per tree and node: bitset offset
+  std::function<std::string(float)> float_literal;  // a float constant (notes HUGE_VALF use)
   std::function<std::string(size_t tree, size_t leaf)> leaf_literal;
 };
 
@@ -32,7 +33,7 @@ struct LockstepCode {
   std::string definitions;
   // Statements that fill `v[]` from x[] and c[] (float) or b[] (quantized); `v` is declared.
   std::string fill;
-  std::string walk;          // the walk function's name
+  std::string walk;  // the walk function's name
   // The value of the leaf entry `@` (replace it with e.g. "reached[t]"): the leaf's number is
   // kept in the entry's threshold (float: -(number + 1); quantized: the number).
   std::string leaf_of_entry;

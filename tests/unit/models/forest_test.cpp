@@ -6,11 +6,11 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
-#include <cstdlib>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
-#include <set>
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "required_tool.h"
 #include "synthetic_binned.h"
@@ -37,8 +37,10 @@ GbdtParams Params(const Settings& settings) {
 }
 
 Settings Forest(Settings more = {}) {
-  Settings s = {{"boosting", "rf"},    {"bagging_fraction", "0.632"}, {"bagging_freq", "1"}, {"feature_fraction", "0.8"},
-                {"num_leaves", "31"},  {"num_iterations", "12"},       {"seed", "9"}};
+  Settings s = {{"boosting", "rf"},    {"bagging_fraction", "0.632"},
+                {"bagging_freq", "1"}, {"feature_fraction", "0.8"},
+                {"num_leaves", "31"},  {"num_iterations", "12"},
+                {"seed", "9"}};
   for (const auto& [k, v] : more) s[k] = v;
   return s;
 }
@@ -63,15 +65,24 @@ TEST(ForestParams, FollowLightGbmRulesWithClearErrors) {
   EXPECT_NE(none.find("bagging_fraction < 1"), std::string::npos) << none;
   EXPECT_NE(none.find("feature_fraction < 1"), std::string::npos) << none;
   // A fraction without a frequency draws nothing (the existing rule, named first).
-  EXPECT_NE(ErrorOf({{"boosting", "rf"}, {"bagging_fraction", "0.5"}}).find("bagging_freq"), std::string::npos);
+  EXPECT_NE(ErrorOf({{"boosting", "rf"}, {"bagging_fraction", "0.5"}}).find("bagging_freq"),
+            std::string::npos);
   // A frequency with the whole data, and no feature subsets: still refused.
-  EXPECT_NE(ErrorOf({{"boosting_type", "rf"}, {"bagging_freq", "1"}}).find("boosting=rf needs"), std::string::npos);
+  EXPECT_NE(ErrorOf({{"boosting_type", "rf"}, {"bagging_freq", "1"}}).find("boosting=rf needs"),
+            std::string::npos);
   EXPECT_EQ(ErrorOf({{"boosting_type", "rf"}, {"feature_fraction", "0.5"}}), "");
-  EXPECT_EQ(ErrorOf({{"boosting", "random_forest"}, {"bagging_fraction", "0.5"}, {"bagging_freq", "2"}}), "");
+  EXPECT_EQ(
+      ErrorOf({{"boosting", "random_forest"}, {"bagging_fraction", "0.5"}, {"bagging_freq", "2"}}),
+      "");
   const std::string dart = ErrorOf({{"boosting", "dart"}});
-  EXPECT_NE(dart.find("boosting=dart is out of range; expected gbdt or rf"), std::string::npos) << dart;
-  EXPECT_NE(ErrorOf({{"extra_trees", "yes"}}).find("extra_trees=yes is out of range; expected true or false"), std::string::npos);
-  EXPECT_NE(ErrorOf({{"feature_fraction_bynode", "0"}}).find("feature_fraction_bynode=0 is out of range"), std::string::npos);
+  EXPECT_NE(dart.find("boosting=dart is out of range; expected gbdt or rf"), std::string::npos)
+      << dart;
+  EXPECT_NE(ErrorOf({{"extra_trees", "yes"}})
+                .find("extra_trees=yes is out of range; expected true or false"),
+            std::string::npos);
+  EXPECT_NE(
+      ErrorOf({{"feature_fraction_bynode", "0"}}).find("feature_fraction_bynode=0 is out of range"),
+      std::string::npos);
   // Extra trees are also a boosting option, as in LightGBM.
   EXPECT_EQ(ErrorOf({{"extra_trees", "true"}}), "");
   EXPECT_EQ(Params(Forest({{"extra_trees", "true"}})).family_name(), "extra_trees");
@@ -88,7 +99,8 @@ TEST(ForestParams, RefusesCheckpointsAndInitModelsOfTheOtherKind) {
   from_boosted.init_model = &*boosted;
   auto mixed = TrainGbdt(ds, Params(Forest()), from_boosted);
   ASSERT_FALSE(mixed.ok());
-  EXPECT_NE(mixed.status().message().find("--init-model is a boosted model (boosting=gbdt)"), std::string::npos)
+  EXPECT_NE(mixed.status().message().find("--init-model is a boosted model (boosting=gbdt)"),
+            std::string::npos)
       << mixed.status().message();
   auto forest = TrainGbdt(ds, Params(Forest({{"num_iterations", "3"}})));
   ASSERT_TRUE(forest.ok());
@@ -96,19 +108,22 @@ TEST(ForestParams, RefusesCheckpointsAndInitModelsOfTheOtherKind) {
   from_forest.init_model = &*forest;
   auto boosted_on_forest = TrainGbdt(ds, Params({{"num_iterations", "3"}}), from_forest);
   ASSERT_FALSE(boosted_on_forest.ok());
-  EXPECT_NE(boosted_on_forest.status().message().find("is a random forest (boosting=rf)"), std::string::npos);
+  EXPECT_NE(boosted_on_forest.status().message().find("is a random forest (boosting=rf)"),
+            std::string::npos);
   TrainOptions checkpoints;
   checkpoints.checkpoint_every = 2;
   checkpoints.on_checkpoint = [](const GbdtModel&, const TrainingState&) { return Status::Ok(); };
   auto checkpointed = TrainGbdt(ds, Params(Forest()), checkpoints);
   ASSERT_FALSE(checkpointed.ok());
-  EXPECT_NE(checkpointed.status().message().find("checkpoints are not supported with boosting=rf"), std::string::npos);
+  EXPECT_NE(checkpointed.status().message().find("checkpoints are not supported with boosting=rf"),
+            std::string::npos);
 }
 
 TEST(Forest, SameModelForAnyThreadCount) {
   TempDir dir;
   auto ds = tessera::testing::SyntheticBinned(dir, 20000, 22, false, 2);
-  for (const Settings& extra : {Settings{}, Settings{{"extra_trees", "true"}, {"feature_fraction_bynode", "0.5"}}}) {
+  for (const Settings& extra :
+       {Settings{}, Settings{{"extra_trees", "true"}, {"feature_fraction_bynode", "0.5"}}}) {
     Settings s = Forest(extra);
     s["num_threads"] = "1";
     auto one = TrainGbdt(ds, Params(s));
@@ -133,7 +148,9 @@ TEST(Forest, OutputIsTheAverageOfTreesFitAtTheStartScore) {
   ASSERT_EQ(alone.num_leaves(), first.num_leaves());
   ASSERT_GT(alone.num_leaves(), 10u);
   for (size_t l = 0; l < alone.num_leaves(); ++l)
-    EXPECT_NEAR(first.leaf_value(static_cast<int>(l)) * 8, alone.leaf_value(static_cast<int>(l)), 1e-12) << l;
+    EXPECT_NEAR(first.leaf_value(static_cast<int>(l)) * 8, alone.leaf_value(static_cast<int>(l)),
+                1e-12)
+        << l;
   // Boosting would fit later trees to residuals, whose leaves shrink; a forest's trees all fit
   // the same gradients, so their leaves are alike in size (each about the first's), yet the trees
   // differ (other bags and features).
@@ -156,11 +173,12 @@ TEST(Forest, OutputIsTheAverageOfTreesFitAtTheStartScore) {
   double mean_abs = 0;
   for (size_t i = 0; i < ds.num_rows(); ++i) mean_abs += std::abs(raw[i] - eight->init_score()[0]);
   EXPECT_GT(mean_abs / static_cast<double>(ds.num_rows()), 0.05);
-  EXPECT_LT(mean_abs / static_cast<double>(ds.num_rows()), 2 * [&] {
-    double s = 0;
-    for (size_t i = 0; i < ds.num_rows(); ++i) s += std::abs(raw_one[i] - one->init_score()[0]);
-    return s / static_cast<double>(ds.num_rows());
-  }());
+  EXPECT_LT(
+      mean_abs / static_cast<double>(ds.num_rows()), 2 * [&] {
+        double s = 0;
+        for (size_t i = 0; i < ds.num_rows(); ++i) s += std::abs(raw_one[i] - one->init_score()[0]);
+        return s / static_cast<double>(ds.num_rows());
+      }());
 }
 
 TEST(Forest, GrowingFromAnInitModelEqualsTrainingAtOnce) {
@@ -170,7 +188,8 @@ TEST(Forest, GrowingFromAnInitModelEqualsTrainingAtOnce) {
   for (const Settings& extra : {Settings{}, Settings{{"extra_trees", "true"}}}) {
     auto all = TrainGbdt(ds, Params(Forest(extra)));
     Settings first_half = Forest(extra), second_half = Forest(extra);
-    first_half["num_iterations"] = "7", second_half["num_iterations"] = "5", second_half["metric"] = "auc";
+    first_half["num_iterations"] = "7", second_half["num_iterations"] = "5",
+    second_half["metric"] = "auc";
     auto half = TrainGbdt(ds, Params(first_half));
     ASSERT_TRUE(all.ok() && half.ok());
     TrainOptions grow;
@@ -212,13 +231,15 @@ TEST(Forest, ModelFileNamesTheFamilyAndLoadsBack) {
   bad["model"]["forest"]["averaged_trees"] = 11;
   auto refused = ModelFromJson(bad, "bad.json");
   ASSERT_FALSE(refused.ok());
-  EXPECT_NE(refused.status().message().find("averaged_trees"), std::string::npos) << refused.status().message();
+  EXPECT_NE(refused.status().message().find("averaged_trees"), std::string::npos)
+      << refused.status().message();
 }
 
 TEST(Forest, ShapValuesAddUpToTheForestsScore) {
   TempDir dir;
   auto ds = tessera::testing::SyntheticBinned(dir, 3000, 27, false, 2);
-  auto rf = TrainGbdt(ds, Params(Forest({{"num_iterations", "20"}, {"feature_fraction_bynode", "0.6"}})));
+  auto rf =
+      TrainGbdt(ds, Params(Forest({{"num_iterations", "20"}, {"feature_fraction_bynode", "0.6"}})));
   ASSERT_TRUE(rf.ok());
   const size_t nf = ds.num_features();
   const auto shap = explain::ShapValues(*rf, ds, 2);
@@ -264,7 +285,8 @@ TEST(Forest, HeldOutAucCloseToScikitLearn) {
   const std::string script = dir.Write("forests.py", kSklearnScript);
   const std::string cmd = "/usr/bin/python3 '" + script + "' '" + dir.path().string() + "'";
   ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
-  const nlohmann::json sklearn = nlohmann::json::parse(tessera::testing::ReadFile(dir.Path("auc.json")));
+  const nlohmann::json sklearn =
+      nlohmann::json::parse(tessera::testing::ReadFile(dir.Path("auc.json")));
   data::IngestOptions io;
   io.schema.label = "label";
   auto train = data::IngestBinned({dir.Path("train.csv")}, io);
@@ -273,13 +295,19 @@ TEST(Forest, HeldOutAucCloseToScikitLearn) {
   ASSERT_TRUE(test.ok()) << test.status().message();
   // ExtraTrees draws no bag (bootstrap=False); ours draws one only as LightGBM's rule needs
   // (feature_fraction_bynode alone does not count), so a light one.
-  const Settings common = {{"boosting", "rf"},       {"num_iterations", "100"},           {"num_leaves", "255"},
-                           {"min_data_in_leaf", "5"}, {"feature_fraction_bynode", "0.25"}, {"bagging_freq", "1"},
-                           {"min_sum_hessian_in_leaf", "0"}, {"seed", "3"}};
+  const Settings common = {{"boosting", "rf"},
+                           {"num_iterations", "100"},
+                           {"num_leaves", "255"},
+                           {"min_data_in_leaf", "5"},
+                           {"feature_fraction_bynode", "0.25"},
+                           {"bagging_freq", "1"},
+                           {"min_sum_hessian_in_leaf", "0"},
+                           {"seed", "3"}};
   Settings rf = common, et = common;
   rf["bagging_fraction"] = "0.632";
   et["bagging_fraction"] = "0.95", et["extra_trees"] = "true";
-  for (const auto& [family, settings] : std::vector<std::pair<std::string, Settings>>{{"random_forest", rf}, {"extra_trees", et}}) {
+  for (const auto& [family, settings] :
+       std::vector<std::pair<std::string, Settings>>{{"random_forest", rf}, {"extra_trees", et}}) {
     auto model = TrainGbdt(*train, Params(settings));
     ASSERT_TRUE(model.ok()) << model.status().message();
     const double ours = metrics::Auc(test->labels(), model->Predict(*test));
@@ -295,7 +323,8 @@ TEST(Forest, HeldOutAucCloseToScikitLearn) {
 TEST(ExtraTreesSplit, TriesOneRandomCutBetweenTheOccupiedBins) {
   GradientScale scale = GradientScale::Of(1, 1);
   // Bins 0 (missing) and 1, 2, 7 empty: rows in value bins 3..6. The best cut is after bin 4.
-  HistBin hist[9] = {{0, 0, 0}, {0, 0, 0}, {0, 0, 0}, {-4, 4, 4}, {-4, 4, 4}, {4, 4, 4}, {4, 4, 4}, {0, 0, 0}, {0, 0, 0}};
+  HistBin hist[9] = {{0, 0, 0}, {0, 0, 0}, {0, 0, 0}, {-4, 4, 4}, {-4, 4, 4},
+                     {4, 4, 4}, {4, 4, 4}, {0, 0, 0}, {0, 0, 0}};
   HistBin total;
   for (auto& h : hist) total += h;
   GbdtParams p;
@@ -320,8 +349,10 @@ TEST(ExtraTreesSplit, TriesOneRandomCutBetweenTheOccupiedBins) {
   HistBin cat_total;
   for (auto& h : cats) cat_total += h;
   p.min_data_per_group = 1, p.cat_smooth = 0, p.cat_l2 = 0;
-  EXPECT_EQ(FindBestCategoricalSplit(cats, 5, cat_total, scale, p, uint64_t{0}).left_bins.size(), 1u);
-  EXPECT_EQ(FindBestCategoricalSplit(cats, 5, cat_total, scale, p, uint64_t{1}).left_bins.size(), 2u);
+  EXPECT_EQ(FindBestCategoricalSplit(cats, 5, cat_total, scale, p, uint64_t{0}).left_bins.size(),
+            1u);
+  EXPECT_EQ(FindBestCategoricalSplit(cats, 5, cat_total, scale, p, uint64_t{1}).left_bins.size(),
+            2u);
 }
 
 }  // namespace
