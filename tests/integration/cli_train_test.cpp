@@ -80,8 +80,10 @@ TEST(CliTrain, RandomForestAndExtraTreesEndToEnd) {
   EXPECT_EQ(nlohmann::json::parse(more.out)["iterations"], 60);
   EXPECT_EQ(nlohmann::json::parse(testing::ReadFile(dir.Path("rf60.json")))["model"]["forest"]["averaged_trees"], 60);
 
-  auto et = RunTessera(dir, "train --data train.csv --label label -o et.json -q" + forest + " -p extra_trees=true");
+  EXPECT_EQ(nlohmann::json::parse(rf.out)["family"], "random_forest");
+  auto et = RunTessera(dir, "train --data train.csv --label label -o et.json --no-track" + forest + " -p extra_trees=true");
   ASSERT_EQ(et.exit_code, 0) << et.err;
+  EXPECT_NE(et.out.find("trained 40 iterations (40 trees, a forest of extra trees, averaged)"), std::string::npos) << et.out;
   EXPECT_EQ(nlohmann::json::parse(testing::ReadFile(dir.Path("et.json")))["model"]["forest"]["kind"], "extra_trees");
   auto predict = RunTessera(dir, "predict -m et.json --data test.csv -o et.csv -q");
   EXPECT_EQ(predict.exit_code, 0) << predict.err;
