@@ -354,7 +354,7 @@ Result<GbdtModel> GbdtTrainer::Run() {
       for (size_t k = 0; k < K; ++k) scores[i * K + k] = model.init_score_[k];
   }
   // Validation scores: the start score plus the trees' sum (a forest's metrics divide the sum by
-  // the number of trees, see ForestScores).
+  // the number of trees, see forest_scores).
   std::vector<std::vector<double>> valid_scores;
   for (const auto* v : options_.valid) {
     valid_scores.push_back(from && !forest ? from->PredictRaw(*v, threads_) : std::vector<double>(v->num_rows() * K));
@@ -490,7 +490,12 @@ Result<GbdtModel> GbdtTrainer::Run() {
       }
       new_trees.push_back(std::move(tree));
     }
-    if (!any_split) break;  // no leaf can split any more: further trees would all be constant
+    if (!any_split) {
+      // Boosting: no leaf can split any more, further trees would all be constant. A forest: this
+      // bag gave no split; a constant tree would only pull the average towards the start score.
+      if (forest) continue;
+      break;
+    }
     for (size_t k = 0; k < K; ++k) {
       for (size_t v = 0; v < options_.valid.size(); ++v)
         AddTree(new_trees[k], *options_.valid[v], k, K, valid_scores[v].data(), threads_);

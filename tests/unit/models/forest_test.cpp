@@ -209,6 +209,35 @@ TEST(Forest, GrowingFromAnInitModelEqualsTrainingAtOnce) {
   }
 }
 
+TEST(Forest, BagsThatCannotSplitAddNoTree) {
+  TempDir dir;
+  // 60 rows, bags of about 21 and leaves of at least 10: some bags are too small to split. Their
+  // one-leaf trees are left out (they would pull the average towards the start score), and the
+  // forest goes on with the next bag (boosting would stop there).
+  auto ds = tessera::testing::SyntheticBinned(dir, 60, 28);
+  auto rf = TrainGbdt(ds, Params(Forest({{"num_iterations", "30"},
+                                         {"bagging_fraction", "0.35"},
+                                         {"min_data_in_leaf", "10"},
+                                         {"min_sum_hessian_in_leaf", "0"}})));
+  ASSERT_TRUE(rf.ok()) << rf.status().message();
+  EXPECT_GT(rf->trees().size(), 0u);
+  EXPECT_LT(rf->trees().size(), 30u);
+  for (const Tree& t : rf->trees()) EXPECT_GT(t.num_leaves(), 1u);
+  EXPECT_EQ(GbdtModelToJson(*rf)["forest"]["averaged_trees"], rf->trees().size());
+  // Trees come after the first bag that could not split: forests of 1, 2, ... iterations find it.
+  size_t first_skipped = 0;
+  for (int k = 1; k <= 30 && first_skipped == 0; ++k) {
+    auto shorter = TrainGbdt(ds, Params(Forest({{"num_iterations", std::to_string(k)},
+                                                {"bagging_fraction", "0.35"},
+                                                {"min_data_in_leaf", "10"},
+                                                {"min_sum_hessian_in_leaf", "0"}})));
+    ASSERT_TRUE(shorter.ok());
+    if (shorter->trees().size() < static_cast<size_t>(k)) first_skipped = static_cast<size_t>(k);
+  }
+  ASSERT_GT(first_skipped, 0u);
+  EXPECT_GT(rf->trees().size(), first_skipped - 1);  // boosting's rule would have stopped there
+}
+
 TEST(Forest, ModelFileNamesTheFamilyAndLoadsBack) {
   TempDir dir;
   auto ds = tessera::testing::SyntheticBinned(dir, 3000, 26, false, 1);
