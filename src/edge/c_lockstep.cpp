@@ -12,8 +12,9 @@ using data::BinMapper;
 using models::gbdt::Tree;
 using models::gbdt::TreeNode;
 
-// Trees walked together: eight independent chains of loads keep a core's load ports busy.
-constexpr size_t kChains = 8;
+// Trees walked together: independent chains of loads that keep a core's load ports busy. Ten
+// measured fastest on x86-64 (bench/edge, 100 and 500 trees: 6, 8, 10, 12 and 16 tried).
+constexpr size_t kChains = 10;
 
 std::string U(uint64_t v) {
   return std::to_string(v) + "u";
@@ -142,7 +143,7 @@ LockstepCode EmitLockstep(const LockstepInput& in) {
   code.value_slots = slots.size() + 1;
   const std::string slot_t = IndexType(code.value_slots);
 
-  // Groups of eight trees of similar depth (each group walks as deep as its deepest tree);
+  // Groups of kChains trees of similar depth (each group walks as deep as its deepest tree);
   // short groups are padded with a leaf whose result goes to reached[NUM_TREES].
   std::vector<size_t> order(trees.size());
   for (size_t t = 0; t < trees.size(); ++t) order[t] = t;
@@ -174,8 +175,10 @@ LockstepCode EmitLockstep(const LockstepInput& in) {
   d +=
       "/* Lockstep layout: the trees as one table of nodes in pre-order (a node's left child is "
       "the\n"
-      " * next entry), walked eight trees at a time for as many steps as the deepest of the "
-      "eight,\n"
+      " * next entry), walked " +
+      std::to_string(kChains) +
+      " trees at a time for as many steps as the deepest of "
+      "them,\n"
       " * with no branch on the data. A node sends a row to its right child (jump + 1 entries on)\n"
       " * when " +
       go +
@@ -192,7 +195,8 @@ LockstepCode EmitLockstep(const LockstepInput& in) {
       "};\n/* The leaves' values, by leaf number (a leaf entry's threshold holds its number). */\n";
   d += "static const " + leaf_t + " lvalues[" + std::to_string(values.size()) + "] = {\n";
   AppendRows(&d, values, in.quantize ? 8 : 6);
-  d += "};\n/* Groups of eight trees: their roots, which tree each is, and the steps to walk. */\n";
+  d += "};\n/* Groups of " + std::to_string(kChains) +
+       " trees: their roots, which tree each is, and the steps to walk. */\n";
   const std::string tree_t = IndexType(trees.size());
   d += "static const " + idx_t + " lgroup_roots[" + std::to_string(group_roots.size()) + "] = {\n";
   AppendRows(&d, group_roots, 12);
@@ -210,8 +214,8 @@ LockstepCode EmitLockstep(const LockstepInput& in) {
   code.reached_type = idx_t;
   d += "static void lwalk(const " + value_t + " *v, " + idx_t + " *reached) {\n  uint32_t g, s;\n";
   d += "  for (g = 0u; g < " + U(groups) + "; ++g) {\n";
-  d += "    const " + idx_t + " *r = &lgroup_roots[g * 8u];\n";
-  d += "    const " + tree_t + " *tr = &lgroup_trees[g * 8u];\n";
+  d += "    const " + idx_t + " *r = &lgroup_roots[g * " + U(kChains) + "];\n";
+  d += "    const " + tree_t + " *tr = &lgroup_trees[g * " + U(kChains) + "];\n";
   std::string decl = "    uint32_t ", step, store;
   for (size_t j = 0; j < kChains; ++j) {
     const std::string n = "n" + std::to_string(j), J = std::to_string(j);

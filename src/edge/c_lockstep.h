@@ -1,6 +1,6 @@
 // The "lockstep" layout of the C export (internal to src/edge): every tree a table of nodes
-// whose leaves lead to themselves, walked eight trees at a time for a fixed number of steps with
-// no branch on the data, so that eight independent chains of loads overlap. Each test is one
+// whose leaves lead to themselves, walked ten trees at a time for a fixed number of steps with
+// no branch on the data, so that ten independent chains of loads overlap. Each test is one
 // comparison `!(v[slot] <= threshold)` against a per-row vector `v` of the values the trees test:
 // a feature as it is (missing goes right), the feature with NaN replaced by -inf (missing goes
 // left), each categorical split's answer (0 left, 1 right), and the value that sends every leaf

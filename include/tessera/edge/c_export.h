@@ -20,7 +20,7 @@
 namespace tessera::edge {
 
 // How trees become code: nested if/else per tree, one table of nodes walked by a loop tree by
-// tree, or one table walked eight trees at a time without branches (lockstep).
+// tree, or one table walked ten trees at a time without branches (lockstep).
 enum class CLayout { kAuto, kBranches, kArrays, kLockstep };
 std::string_view ToString(CLayout layout);
 // "auto", "branches", "arrays", "lockstep"

@@ -197,33 +197,36 @@ TEST(CExport, DefaultLayoutIsLockstepUpTo300Trees) {
 }
 
 TEST(CExport, LockstepGroupsTreesByDepthAndPadsTheLastGroup) {
-  // Ten trees: nine stumps (depth 1) and a two-level tree (depth 2) first. Sorted by depth, the
-  // stumps 1..8 fill the first group and the rest (stump 9, then tree 0) the second, padded
-  // with six entries that send their leaf to reached[NUM_TREES].
+  // Twelve trees: a two-level tree (depth 2) first, then eleven stumps (depth 1). Sorted by
+  // depth, stumps 1..10 fill the first group of ten and the rest (stump 11, then tree 0) the
+  // second, padded with eight walks that stay on a leaf and write to reached[NUM_TREES].
   json deep = {{"nodes",
                 {{{"feature", 0}, {"default_left", false}, {"left", 1}, {"right", -3}, {"threshold_bin", 2}},
                  {{"feature", 0}, {"default_left", true}, {"left", -1}, {"right", -2}, {"threshold_bin", 1}}}},
                {"leaf_values", {1.0, 2.0, 3.0}}};
   json trees = json::array({deep});
-  for (int i = 0; i < 9; ++i) trees.push_back(NumericStump(0.1 * i, -0.1 * i));
+  for (int i = 0; i < 11; ++i) trees.push_back(NumericStump(0.1 * i, -0.1 * i));
   CExportOptions o;
   o.layout = CLayout::kLockstep;
   auto r = GenerateC(Model(Doc("regression", trees)), o);
   ASSERT_TRUE(r.ok()) << r.status().message();
   EXPECT_EQ(r->layout, CLayout::kLockstep);
   EXPECT_NE(r->source.find("lgroup_steps[2] = {\n    1u, 2u\n}"), std::string::npos) << r->source;
-  EXPECT_NE(r->source.find("    1u, 2u, 3u, 4u, 5u, 6u, 7u, 8u,\n    9u, 0u, TESSERA_NUM_TREES"), std::string::npos) << r->source;
-  // Each tree in pre-order, leaves included (32 entries): tree 0 is its root (bin <= 2 goes on to
+  EXPECT_NE(r->source.find("    1u, 2u, 3u, 4u, 5u, 6u, 7u, 8u,\n    9u, 10u, 11u, 0u, TESSERA_NUM_TREES"), std::string::npos)
+      << r->source;
+  // Each tree in pre-order, leaves included (38 entries): tree 0 is its root (bin <= 2 goes on to
   // entry 1, else jumps 3 + 1 to leaf entry 4), then the node at entry 1 (missing goes left: slot
   // 2, which holds x with NaN as -inf) and its leaves at entries 2 and 3, which jump to themselves
   // and hold their leaf numbers (0, 1; 2 for entry 4) as -(number + 1).
-  EXPECT_NE(r->source.find("lnodes[32]"), std::string::npos);
+  EXPECT_NE(r->source.find("lnodes[38]"), std::string::npos);
   EXPECT_NE(r->source.find("    {1.5f, 1u, 3}, {0.5f, 2u, 1}, {-1.0f, 0u, -1}, {-2.0f, 0u, -1},\n    {-3.0f, 0u, -1},"),
             std::string::npos) << r->source;
-  // Roots: the stumps at 5, 8, ..., 29; the padding chains wait at the first leaf (entry 2).
-  EXPECT_NE(r->source.find("    5u, 8u, 11u, 14u, 17u, 20u, 23u, 26u, 29u, 0u, 2u, 2u,\n"), std::string::npos);
-  EXPECT_NE(r->source.find("n7 += 1u + ((0u - (uint32_t)(!(v[lnodes[n7].slot] <= lnodes[n7].t))) & (uint32_t)lnodes[n7].jump);"), std::string::npos);
-  EXPECT_NE(r->source.find("reached[tr[7]] = (uint16_t)n7;"), std::string::npos);
+  // Roots: the stumps at 5, 8, ..., 35, tree 0 at 0; the padding walks wait at the first leaf (2).
+  EXPECT_NE(r->source.find("    5u, 8u, 11u, 14u, 17u, 20u, 23u, 26u, 29u, 32u, 35u, 0u,\n    2u, 2u,"), std::string::npos);
+  EXPECT_NE(r->source.find("n9 += 1u + ((0u - (uint32_t)(!(v[lnodes[n9].slot] <= lnodes[n9].t))) & (uint32_t)lnodes[n9].jump);"),
+            std::string::npos);
+  EXPECT_NE(r->source.find("reached[tr[9]] = (uint16_t)n9;"), std::string::npos);
+  EXPECT_EQ(r->source.find("n10"), std::string::npos);  // ten walks
   EXPECT_NE(r->source.find("raw[t % TESSERA_NUM_OUTPUTS] += lvalues[(uint32_t)-lnodes[reached[t]].t - 1u];"), std::string::npos);
 }
 
