@@ -131,8 +131,8 @@ void RegisterExport(CLI::App* app) {
   cmd->add_option("--model,-m", f->model, "Model file")->required();
   cmd->add_option("-o,--output", f->output, "Output directory (created if missing)")->required();
   cmd->add_flag("--quantize", f->quantize, "Integer-only predictor: int16 bins in, int32 fixed-point scores out");
-  cmd->add_option("--layout", f->layout, "Trees as nested branches, node arrays, or auto")
-      ->check(CLI::IsMember({"auto", "branches", "arrays"}));
+  cmd->add_option("--layout", f->layout, "Trees as nested branches, node arrays, node arrays walked in lockstep, or auto")
+      ->check(CLI::IsMember({"auto", "branches", "arrays", "lockstep"}));
   cmd->add_option("--prefix", f->prefix, "Prefix of the generated names (several models in one program)");
   cmd->add_option("--cc", f->compiler, "C compiler for the size report (default: cc, gcc or clang)");
   cmd->add_flag("--no-size", f->no_size, "Skip compiling for the code size report");

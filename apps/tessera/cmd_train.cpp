@@ -201,14 +201,18 @@ void RunTrain(const TrainFlags& f) {
     Check(tracker->Finish(final_metrics, {{"model", f.output}}));
   }
   summary["model"] = f.output;
+  summary["family"] = model.params().family_name();  // gbdt, random_forest or extra_trees
   summary["read_seconds"] = read_seconds;
   summary["train_seconds"] = train_seconds;
   if (f.json) {
     std::printf("%s\n", summary.dump(2).c_str());
   } else {
-    std::printf("trained %zu iterations (%zu trees) on %zu rows x %zu features in %.2fs (reading %.2fs)\n",
-                model.num_iterations(), model.trees().size(), static_cast<size_t>(total_rows), train.num_features(), train_seconds,
-                read_seconds);
+    const std::string family = model.params().family_name();
+    std::printf("trained %zu iterations (%zu trees%s) on %zu rows x %zu features in %.2fs (reading %.2fs)\n",
+                model.num_iterations(), model.trees().size(),
+                family == "gbdt" ? "" : (", a " + std::string(family == "extra_trees" ? "forest of extra trees" : "random forest") +
+                                         ", averaged").c_str(),
+                static_cast<size_t>(total_rows), train.num_features(), train_seconds, read_seconds);
     if (summary.contains("best_iteration")) std::printf("best iteration: %d\n", summary["best_iteration"].get<int>());
     for (const auto& [name, value] : summary["valid_metrics"].items()) std::printf("%s: %.6g\n", name.c_str(), value.get<double>());
     std::printf("model written to %s\n", f.output.c_str());

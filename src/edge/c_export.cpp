@@ -7,6 +7,7 @@
 #include <cstring>
 #include <functional>
 
+#include "c_lockstep.h"
 #include "tessera/edge/quantized_predictor.h"
 
 namespace tessera::edge {
@@ -21,6 +22,10 @@ using models::gbdt::TreeNode;
 // Deeper trees get the node-array layout: nested blocks that deep exceed some compilers' limits
 // (clang stops at 256 nested brackets; C99 promises only 127 nested blocks).
 constexpr int kMaxBranchDepth = 100;
+
+// The largest model (in trees) for which the default layout is lockstep rather than branches:
+// between the two sizes measured (lockstep faster at 100 trees, slower at 500).
+constexpr size_t kMaxLockstepTrees = 300;
 
 enum class Link { kIdentity, kSigmoid, kSoftmax, kExp };
 
@@ -98,6 +103,7 @@ class Generator {
   void EmitFloatPredictor(std::string* out);
   void EmitQuantizedPredictor(std::string* out);
   void EmitArrays(std::string* out);
+  LockstepCode Lockstep();
 
   const GbdtModel& m_;
   const CExportOptions& o_;
@@ -184,8 +190,18 @@ Status Generator::Check() {
     return Status::UserError("a tree is " + std::to_string(depth) + " levels deep: nested branches deeper than " +
                              std::to_string(kMaxBranchDepth) +
                              " break some C compilers' nesting limits; use --layout arrays");
-  if (o_.layout == CLayout::kAuto) r_.layout = depth > kMaxBranchDepth ? CLayout::kArrays : CLayout::kBranches;
-  if (r_.layout == CLayout::kArrays && total_nodes == 0) {
+  size_t total_leaves = 0;
+  for (const Tree& tree : m_.trees()) total_leaves += tree.num_leaves();
+  if (o_.layout == CLayout::kLockstep && total_leaves >= (size_t{1} << 24))
+    return Status::UserError("lockstep keeps leaf numbers in float thresholds, exact below 2^24 leaves; this model has " +
+                             std::to_string(total_leaves) + ": use --layout branches or arrays");
+  // Auto, by measurement (docs/edge.md, bench/edge): lockstep up to kMaxLockstepTrees trees (1.6
+  // times faster than nested branches at 100 trees), nested branches above (0.93 times at 500:
+  // boosting's later trees are small and their branches predictable), lockstep again for trees
+  // too deep to nest.
+  if (o_.layout == CLayout::kAuto)
+    r_.layout = m_.trees().size() <= kMaxLockstepTrees || depth > kMaxBranchDepth ? CLayout::kLockstep : CLayout::kBranches;
+  if (r_.layout != CLayout::kBranches && total_nodes == 0) {
     r_.layout = CLayout::kBranches;  // no node to put in a table
     r_.notes.push_back("the trees have no splits: layout branches");
   }
@@ -453,9 +469,29 @@ void Generator::EmitArrays(std::string* out) {
   }
 }
 
+// The C expression for the value of the leaf tree t reached (in reached[t]).
+std::string LeafOf(const LockstepCode& ls) {
+  std::string e = ls.leaf_of_entry;
+  return e.replace(e.find('@'), 1, "reached[t]");
+}
+
+LockstepCode Generator::Lockstep() {
+  LockstepInput in;
+  in.model = &m_;
+  in.quantize = o_.quantize;
+  in.macro_prefix = M_;
+  in.cat_slot = cat_slot_;
+  in.set_offset = &set_offset_;
+  in.float_literal = [this](float v) { return FloatLit(v); };
+  in.leaf_literal = [this](size_t t, size_t l) { return LeafLit(t, l); };
+  return EmitLockstep(in);
+}
+
 void Generator::EmitFloatPredictor(std::string* out) {
   const auto& trees = m_.trees();
   const bool arrays = r_.layout == CLayout::kArrays;
+  const bool lockstep = r_.layout == CLayout::kLockstep;
+  LockstepCode ls;
   const std::string cat_param = cats_.empty() ? "" : ", const uint16_t *c";
   const std::string cat_arg = cats_.empty() ? "" : ", c";
   std::vector<std::string> core_calls;
@@ -463,6 +499,10 @@ void Generator::EmitFloatPredictor(std::string* out) {
   if (arrays) {
     EmitArrays(out);
     core_calls.push_back("walk");
+  } else if (lockstep) {
+    ls = Lockstep();
+    *out += ls.definitions;
+    core_calls.push_back(ls.walk);
   } else {
     *out += "/* One function per tree: the value of the leaf a row reaches. */\n";
     for (size_t t = 0; t < trees.size(); ++t) {
@@ -483,9 +523,15 @@ void Generator::EmitFloatPredictor(std::string* out) {
   *out += "static void predict_raw(const float *x, double *raw) {\n";
   if (!cats_.empty()) *out += "  uint16_t c[" + std::to_string(cats_.size()) + "];\n";
   if (arrays) *out += "  uint32_t t;\n";
+  if (lockstep)
+    *out += "  float v[" + std::to_string(ls.value_slots) + "]; /* the values the trees test */\n  " + ls.reached_type +
+            " reached[" + M_ + "_NUM_TREES + 1u];\n  uint32_t t;\n";
   for (size_t s = 0; s < cats_.size(); ++s) *out += "  " + CatBinStatement(cats_[s], "c[" + std::to_string(s) + "]", "x", "(uint16_t)");
+  if (lockstep) *out += ls.fill + "  " + ls.walk + "(v, reached);\n";
   for (size_t k = 0; k < k_; ++k) *out += "  raw[" + std::to_string(k) + "] = " + CDoubleLiteral(m_.init_score()[k]) + ";\n";
-  if (arrays) {
+  if (lockstep) {
+    *out += "  for (t = 0u; t < " + M_ + "_NUM_TREES; ++t) raw[t % " + M_ + "_NUM_OUTPUTS] += " + LeafOf(ls) + ";\n";
+  } else if (arrays) {
     *out += "  for (t = 0u; t < " + M_ + "_NUM_TREES; ++t) raw[t % " + M_ + "_NUM_OUTPUTS] += walk(roots[t], x" + cat_arg + ");\n";
   } else {
     for (size_t t = 0; t < trees.size(); ++t)
@@ -593,9 +639,15 @@ void Generator::EmitQuantizedPredictor(std::string* out) {
   *out += binning;
 
   std::vector<std::string> calls;
+  const bool lockstep = r_.layout == CLayout::kLockstep;
+  LockstepCode ls;
   if (arrays) {
     EmitArrays(out);
     calls.push_back("qwalk");
+  } else if (lockstep) {
+    ls = Lockstep();
+    *out += ls.definitions;
+    calls.push_back(ls.walk);
   } else {
     *out += "/* One function per tree: the fixed-point value of the leaf a row reaches. */\n";
     for (size_t t = 0; t < trees.size(); ++t) {
@@ -610,8 +662,13 @@ void Generator::EmitQuantizedPredictor(std::string* out) {
   *out += "void " + P_ + "_predict_quantized(const int16_t *bins, int32_t *out) {\n"
           "  const uint16_t *b = (const uint16_t *)bins;\n";
   if (arrays) *out += "  uint32_t t;\n";
+  if (lockstep)
+    *out += "  uint16_t v[" + std::to_string(ls.value_slots) + "]; /* the values the trees test */\n  " + ls.reached_type +
+            " reached[" + M_ + "_NUM_TREES + 1u];\n  uint32_t t;\n" + ls.fill + "  " + ls.walk + "(v, reached);\n";
   for (size_t k = 0; k < k_; ++k) *out += "  out[" + std::to_string(k) + "] = " + I(q_->init()[k]) + ";\n";
-  if (arrays) {
+  if (lockstep) {
+    *out += "  for (t = 0u; t < " + M_ + "_NUM_TREES; ++t) out[t % " + M_ + "_NUM_OUTPUTS] += " + LeafOf(ls) + ";\n";
+  } else if (arrays) {
     *out += "  for (t = 0u; t < " + M_ + "_NUM_TREES; ++t) out[t % " + M_ + "_NUM_OUTPUTS] += qwalk(qroots[t], b);\n";
   } else {
     for (size_t t = 0; t < trees.size(); ++t)
@@ -746,6 +803,7 @@ std::string_view ToString(CLayout layout) {
     case CLayout::kAuto: return "auto";
     case CLayout::kBranches: return "branches";
     case CLayout::kArrays: return "arrays";
+    case CLayout::kLockstep: return "lockstep";
   }
   return "auto";
 }
@@ -754,6 +812,7 @@ std::optional<CLayout> CLayoutFromString(std::string_view name) {
   if (name == "auto") return CLayout::kAuto;
   if (name == "branches") return CLayout::kBranches;
   if (name == "arrays") return CLayout::kArrays;
+  if (name == "lockstep") return CLayout::kLockstep;
   return std::nullopt;
 }
 

@@ -88,6 +88,24 @@ TEST(CliDistributed, PartFilesGiveTheSingleProcessModelForAnyRankCount) {
   EXPECT_EQ(testing::ReadFile(dir.Path("p4.csv")), testing::ReadFile(dir.Path("p1.csv")));
 }
 
+TEST(CliDistributed, ForestsGiveTheSingleProcessModel) {
+  TESSERA_REQUIRE_MPI();
+  TempDir dir;
+  ASSERT_EQ(RunTessera(dir, "gen -o all.csv --rows 3000 --seed 13 --categoricals 2 --missing 0.05").exit_code, 0);
+  SplitCsv(dir, "all.csv", 2, "part-");
+  // Extra trees draw thresholds and per-node features from hashes of (seed, tree, node,
+  // feature); the bag from global row numbers: the ranks must grow the single process's trees.
+  const std::string params =
+      " --label label --no-track -q -p boosting=rf -p extra_trees=true -p num_iterations=20 -p num_leaves=15"
+      " -p bagging_fraction=0.7 -p bagging_freq=1 -p feature_fraction_bynode=0.6 -p seed=5";
+  auto single = RunTessera(dir, "train --data all.csv -o single.json" + params + " -p num_threads=2");
+  ASSERT_EQ(single.exit_code, 0) << single.err;
+  auto run = MpiRunTessera(dir, 2, "train --data 'part-*.csv' -o dist.json" + params + " -p num_threads=1");
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_EQ(WithoutTrainingInfo(dir.Path("dist.json")), WithoutTrainingInfo(dir.Path("single.json")));
+  EXPECT_EQ(WithoutTrainingInfo(dir.Path("dist.json"))["model"]["forest"]["kind"], "extra_trees");
+}
+
 TEST(CliDistributed, OneCsvSplitByBytesWithTextLabels) {
   TESSERA_REQUIRE_MPI();
   TempDir dir;

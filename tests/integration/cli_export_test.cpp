@@ -283,6 +283,10 @@ class CliExport : public ::testing::Test {
     ExpectFloatMatch(*multiclass_, Build(*multiclass_, "--layout arrays", target), target.name + " multiclass arrays");
     ExpectQuantizedMatch(*multiclass_, Build(*multiclass_, "--quantize --layout arrays", target),
                          target.name + " multiclass --quantize arrays");
+    // The default layout is lockstep; branches too.
+    ExpectFloatMatch(*binary_, Build(*binary_, "--layout branches", target), target.name + " binary branches");
+    ExpectQuantizedMatch(*multiclass_, Build(*multiclass_, "--quantize --layout branches", target),
+                         target.name + " multiclass --quantize branches");
   }
 
   static TempDir* dir_;
@@ -301,6 +305,9 @@ TEST_F(CliExport, HostGccMatchesTheEngine) {
   ExpectFloatMatch(*binary_, Build(*binary_, "--layout arrays", Host()), "host binary arrays");
   ExpectQuantizedMatch(*binary_, Build(*binary_, "--quantize --layout arrays", Host()), "host binary --quantize arrays");
   ExpectFloatMatch(*multiclass_, Build(*multiclass_, "--layout branches", Host()), "host multiclass branches");
+  ExpectFloatMatch(*multiclass_, Build(*multiclass_, "--layout lockstep", Host()), "host multiclass lockstep");
+  ExpectQuantizedMatch(*binary_, Build(*binary_, "--quantize --layout branches", Host()), "host binary --quantize branches");
+  ExpectQuantizedMatch(*multiclass_, Build(*multiclass_, "--quantize", Host()), "host multiclass --quantize lockstep");
 }
 
 TEST_F(CliExport, HostGccMatchesTheEngineForOtherLinks) {
@@ -311,6 +318,25 @@ TEST_F(CliExport, HostGccMatchesTheEngineForOtherLinks) {
                                                       ".json -p num_iterations=15 -p num_leaves=7 -q");
     ExpectFloatMatch(m, Build(m, "", Host()), "host " + objective);
     ExpectQuantizedMatch(m, Build(m, "--quantize", Host()), "host " + objective + " --quantize");
+    ExpectFloatMatch(m, Build(m, "--layout branches", Host()), "host " + objective + " branches");
+  }
+}
+
+TEST_F(CliExport, HostGccMatchesTheEngineForForests) {
+  if (!HaveTool("gcc")) TESSERA_MISSING_TOOL("gcc is not installed (scripts/bootstrap installs build-essential)");
+  // A random forest and extra trees: their leaves hold averages (divided by the tree count), the
+  // rest of the code is any model's.
+  for (const std::string extra : {"false", "true"}) {
+    const std::string path = "forest_" + extra + ".json";
+    const TrainedModel m = Train(path, "train --data train.csv --label label --ignore class --categorical code -o " + path +
+                                           " -p boosting=rf -p bagging_fraction=0.632 -p bagging_freq=1 -p feature_fraction=0.7"
+                                           " -p num_iterations=30 -p num_leaves=31 -p extra_trees=" + extra + " -q");
+    ASSERT_TRUE(m.model.params().random_forest());
+    for (const std::string layout : {"branches", "lockstep"}) {
+      ExpectFloatMatch(m, Build(m, "--layout " + layout, Host()), "host forest " + layout + " extra_trees=" + extra);
+      ExpectQuantizedMatch(m, Build(m, "--quantize --layout " + layout, Host()),
+                           "host forest --quantize " + layout + " extra_trees=" + extra);
+    }
   }
 }
 
@@ -375,7 +401,7 @@ TEST_F(CliExport, ReportsCodeSizeAndStack) {
   auto r = RunTessera(*dir_, "export -m binary.json -o sized --json");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   auto j = nlohmann::json::parse(r.out);
-  EXPECT_EQ(j["layout"], "branches");
+  EXPECT_EQ(j["layout"], "lockstep");  // the default
   EXPECT_EQ(j["outputs"], 1);
   ASSERT_TRUE(j["code_size"]["measured"].get<bool>()) << j.dump();
   EXPECT_GT(j["code_size"]["text"].get<int>(), 1000);

@@ -56,6 +56,45 @@ TEST(CliTrain, TrainPredictEvalOnSyntheticData) {
   EXPECT_EQ(nlohmann::json::parse(more.out)["iterations"], 60);
 }
 
+TEST(CliTrain, RandomForestAndExtraTreesEndToEnd) {
+  TempDir dir;
+  ASSERT_EQ(RunTessera(dir, "gen -o train.csv --rows 6000 --seed 1").exit_code, 0);
+  ASSERT_EQ(RunTessera(dir, "gen -o test.csv --rows 2000 --seed 2").exit_code, 0);
+  const std::string forest = " --param boosting=rf --param bagging_fraction=0.632 --param bagging_freq=1 "
+                             "--param feature_fraction=0.7 -p num_iterations=40 -p num_leaves=63 -p metric=auc";
+  auto rf = RunTessera(dir, "train --data train.csv --label label --valid test.csv -o rf.json --json -q" + forest);
+  ASSERT_EQ(rf.exit_code, 0) << rf.err;
+  const double auc = nlohmann::json::parse(rf.out)["valid_metrics"]["valid_0 auc"].get<double>();
+  EXPECT_GT(auc, 0.65);
+  const auto doc = nlohmann::json::parse(testing::ReadFile(dir.Path("rf.json")));
+  EXPECT_EQ(doc["model"]["forest"]["kind"], "random_forest");
+  EXPECT_EQ(doc["model"]["params"]["boosting"], "rf");
+  // The saved forest predicts what training measured: eval gives the same AUC.
+  auto eval = RunTessera(dir, "eval -m rf.json --data test.csv --json -q");
+  ASSERT_EQ(eval.exit_code, 0) << eval.err;
+  EXPECT_NEAR(nlohmann::json::parse(eval.out)["auc"].get<double>(), auc, 1e-9);
+  // Growing the forest: 20 more trees, averaged with the first 40.
+  auto more = RunTessera(dir, "train --data train.csv --label label --init-model rf.json -o rf60.json --json -q" + forest +
+                                  " -p num_iterations=20");
+  ASSERT_EQ(more.exit_code, 0) << more.err;
+  EXPECT_EQ(nlohmann::json::parse(more.out)["iterations"], 60);
+  EXPECT_EQ(nlohmann::json::parse(testing::ReadFile(dir.Path("rf60.json")))["model"]["forest"]["averaged_trees"], 60);
+
+  EXPECT_EQ(nlohmann::json::parse(rf.out)["family"], "random_forest");
+  auto et = RunTessera(dir, "train --data train.csv --label label -o et.json --no-track" + forest + " -p extra_trees=true");
+  ASSERT_EQ(et.exit_code, 0) << et.err;
+  EXPECT_NE(et.out.find("trained 40 iterations (40 trees, a forest of extra trees, averaged)"), std::string::npos) << et.out;
+  EXPECT_EQ(nlohmann::json::parse(testing::ReadFile(dir.Path("et.json")))["model"]["forest"]["kind"], "extra_trees");
+  auto predict = RunTessera(dir, "predict -m et.json --data test.csv -o et.csv -q");
+  EXPECT_EQ(predict.exit_code, 0) << predict.err;
+
+  // Without subsets a forest is refused, naming the parameters to set.
+  auto bad = RunTessera(dir, "train --data train.csv --label label -o bad.json -q -p boosting=rf");
+  EXPECT_EQ(bad.exit_code, 1);
+  EXPECT_NE(bad.err.find("bagging_fraction"), std::string::npos) << bad.err;
+  EXPECT_FALSE(std::filesystem::exists(dir.Path("bad.json")));
+}
+
 TEST(CliTrain, TextLabelsAndMulticlass) {
   TempDir dir;
   std::string text = "a,b,species\n";

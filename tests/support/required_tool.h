@@ -21,6 +21,11 @@ inline bool HavePythonXgboost() {
   return have;
 }
 
+inline bool HavePythonSklearn() {
+  static const bool have = std::system("/usr/bin/python3 -c 'import sklearn' > /dev/null 2>&1") == 0;
+  return have;
+}
+
 }  // namespace tessera::testing
 
 // Ends the test: skipped, or failed when tools are required. Use only in functions returning void.
@@ -38,4 +43,10 @@ inline bool HavePythonXgboost() {
   do {                                                                                                         \
     if (!::tessera::testing::HavePythonXgboost())                                                              \
       TESSERA_MISSING_TOOL("/usr/bin/python3 cannot import xgboost (scripts/bootstrap installs python3-xgboost)"); \
+  } while (0)
+
+#define TESSERA_REQUIRE_SKLEARN()                                                                              \
+  do {                                                                                                         \
+    if (!::tessera::testing::HavePythonSklearn())                                                              \
+      TESSERA_MISSING_TOOL("/usr/bin/python3 cannot import sklearn (scripts/bootstrap installs python3-sklearn)"); \
   } while (0)

@@ -19,14 +19,17 @@
 
 namespace tessera::edge {
 
-// How trees become code: nested if/else per tree, or one table of nodes walked by a loop.
-enum class CLayout { kAuto, kBranches, kArrays };
+// How trees become code: nested if/else per tree, one table of nodes walked by a loop tree by
+// tree, or one table walked ten trees at a time without branches (lockstep).
+enum class CLayout { kAuto, kBranches, kArrays, kLockstep };
 std::string_view ToString(CLayout layout);
-std::optional<CLayout> CLayoutFromString(std::string_view name);  // "auto", "branches", "arrays"
+// "auto", "branches", "arrays", "lockstep"
+std::optional<CLayout> CLayoutFromString(std::string_view name);
 
 struct CExportOptions {
   bool quantize = false;            // int16 bins in, int32 fixed-point scores out, no floats
-  CLayout layout = CLayout::kAuto;  // kAuto: branches, unless a tree is too deep for them
+  // kAuto: lockstep up to 300 trees (or when a tree is too deep to nest), branches above.
+  CLayout layout = CLayout::kAuto;
   std::string prefix = "tessera";   // names: <prefix>_predict, <PREFIX>_NUM_FEATURES, ...
   std::string model_name;           // shown in the files' head comment (e.g. the model file)
 };

@@ -9,6 +9,7 @@
 
 #include "tessera/core/byte_codec.h"
 #include "tessera/core/fixed_point.h"
+#include "tessera/core/hash_mix.h"
 #include "tessera/core/parallel.h"
 #include "tessera/data/bin_rows.h"
 #include "tessera/dist/agreement.h"
@@ -20,12 +21,7 @@ namespace tessera::models::gbdt {
 
 namespace {
 
-// splitmix64's finaliser: a well-mixed 64-bit hash of x.
-uint64_t Mix(uint64_t x) {
-  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
-  x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
-  return x ^ (x >> 31);
-}
+uint64_t Mix(uint64_t x) { return Mix64(x); }
 
 uint64_t RoundingKey(uint64_t seed, int iteration, size_t output) {
   return Mix(Mix(seed + 0x632BE59BD9B4E019ull) + static_cast<uint64_t>(iteration) * 0x9E3779B97F4A7C15ull + output) << 20;
@@ -255,9 +251,16 @@ Status GbdtTrainer::CheckInputs(std::unique_ptr<Objective>* objective, std::vect
     TESSERA_RETURN_IF_ERROR((*objective)->CheckLabels(v->labels()).WithContext("validation data"));
   }
   const int outputs = (*objective)->num_outputs();
-  if (const GbdtModel* init = options_.init_model)
+  if (const GbdtModel* init = options_.init_model) {
     if (init->num_outputs() != outputs || init->params().objective != params_.objective)
       return Status::UserError("--init-model was trained for another objective or number of classes");
+    if (init->params().random_forest() != params_.random_forest())
+      return Status::UserError("--init-model is a " + std::string(init->params().random_forest() ? "random forest (boosting=rf)" : "boosted model (boosting=gbdt)") +
+                               "; continue it with the same boosting=" + init->params().boosting);
+  }
+  if (params_.random_forest() && (options_.resume_model || options_.checkpoint_every > 0))
+    return Status::UserError("checkpoints are not supported with boosting=rf (a forest's trees are averaged at the end); "
+                             "train without --checkpoint-every");
   if (const GbdtModel* resume = options_.resume_model) {
     if (options_.init_model) return Status::UserError("a resumed run cannot also start from --init-model");
     // The same parameters (the thread count aside) and the same bins, or it is another run.
@@ -322,7 +325,19 @@ Result<GbdtModel> GbdtTrainer::Run() {
   // them, are the uninterrupted run's to the bit.
   const GbdtModel* from = options_.resume_model ? options_.resume_model : options_.init_model;
   std::vector<double> scores;
-  if (from) {
+  const bool forest = params_.random_forest();
+  if (from && forest) {
+    // A forest to grow: its trees' leaves back to their own values (the saved ones are divided
+    // by the number of trees); every tree fits the gradients at the start score.
+    model.init_score_ = from->init_score();
+    model.trees_ = from->trees();
+    const double trees_before = static_cast<double>(from->num_iterations());
+    for (Tree& t : model.trees_)
+      for (size_t l = 0; l < t.num_leaves(); ++l) t.set_leaf_value(static_cast<int>(l), t.leaf_value(static_cast<int>(l)) * trees_before);
+    scores.resize(n * K);
+    for (size_t i = 0; i < n; ++i)
+      for (size_t k = 0; k < K; ++k) scores[i * K + k] = model.init_score_[k];
+  } else if (from) {
     model.init_score_ = from->init_score();
     model.trees_ = from->trees();
     scores = from->PredictRaw(train_, threads_);
@@ -338,13 +353,23 @@ Result<GbdtModel> GbdtTrainer::Run() {
     for (size_t i = 0; i < n; ++i)
       for (size_t k = 0; k < K; ++k) scores[i * K + k] = model.init_score_[k];
   }
+  // Validation scores: the start score plus the trees' sum (a forest's metrics divide the sum by
+  // the number of trees, see forest_scores).
   std::vector<std::vector<double>> valid_scores;
   for (const auto* v : options_.valid) {
-    valid_scores.push_back(from ? from->PredictRaw(*v, threads_) : std::vector<double>(v->num_rows() * K));
-    if (!from)
+    valid_scores.push_back(from && !forest ? from->PredictRaw(*v, threads_) : std::vector<double>(v->num_rows() * K));
+    if (!from || forest)
       for (size_t i = 0; i < v->num_rows(); ++i)
         for (size_t k = 0; k < K; ++k) valid_scores.back()[i * K + k] = model.init_score_[k];
+    if (from && forest)
+      for (size_t t = 0; t < model.trees_.size(); ++t) AddTree(model.trees_[t], *v, t % K, K, valid_scores.back().data(), threads_);
   }
+  // A forest's scores after `trees` trees per output: start + (sum - start) / trees.
+  auto forest_scores = [&](std::vector<double> summed, size_t trees) {
+    for (size_t i = 0; i < summed.size(); ++i)
+      summed[i] = model.init_score_[i % K] + (summed[i] - model.init_score_[i % K]) / static_cast<double>(trees);
+    return summed;
+  };
 
   TreeLearner learner(train_, params_, world_);
   int64_t global_rows = static_cast<int64_t>(n);
@@ -408,10 +433,13 @@ Result<GbdtModel> GbdtTrainer::Run() {
     TESSERA_RETURN_IF_ERROR(draw_bag(resumed.iteration - resumed.iteration % params_.bagging_freq));
   for (int it = resumed.iteration; it < params_.num_iterations; ++it) {
     const dist::CommStats comm_before = world_.stats();
-    if (bagging && it % params_.bagging_freq == 0) TESSERA_RETURN_IF_ERROR(draw_bag(it));
+    // A forest grown from an init model draws as the trees after its own would have (or it would
+    // repeat them); boosting keeps its numbering (the gradients differ anyway).
+    const int draw_it = forest ? static_cast<int>(first_iteration) + it : it;
+    if (bagging && it % params_.bagging_freq == 0) TESSERA_RETURN_IF_ERROR(draw_bag(draw_it));
     std::vector<bool> feature_used(nf, true);
     if (params_.feature_fraction < 1.0) {
-      std::mt19937_64 rng(params_.seed * 0xD1B54A32D192ED03ull + static_cast<uint64_t>(it) + 7);
+      std::mt19937_64 rng(params_.seed * 0xD1B54A32D192ED03ull + static_cast<uint64_t>(draw_it) + 7);
       std::vector<size_t> order(nf);
       for (size_t f = 0; f < nf; ++f) order[f] = f;
       std::shuffle(order.begin(), order.end(), rng);
@@ -430,18 +458,23 @@ Result<GbdtModel> GbdtTrainer::Run() {
       TESSERA_ASSIGN_OR_RETURN(const GradientScale scale, AgreeOnScale(bag, global_bag, grad, hess, k, K));
       // The hessians' random rounding is keyed by (seed, iteration, class, global row): any thread
       // count and any split of the rows between ranks draws the same numbers.
-      const uint64_t key = RoundingKey(params_.seed, it, k);
+      const uint64_t key = RoundingKey(params_.seed, draw_it, k);
       ParallelFor(n, threads_, [&](size_t b, size_t e, size_t) {
         row_ids.ForEach(b, e, [&](uint64_t i, uint64_t global) {
           pairs[i] = scale.Quantize(grad[i * K + k], hess[i * K + k], UnitHash(key + global));
         });
       }, 4096);
-      TESSERA_ASSIGN_OR_RETURN(Tree tree, learner.Grow(bag, pairs, scale, feature_used));
+      const uint64_t tree_key = Mix(key ^ 0x7EE5EEDull);
+      TESSERA_ASSIGN_OR_RETURN(Tree tree, learner.Grow(bag, pairs, scale, feature_used, tree_key));
       any_split |= tree.num_leaves() > 1;
       if (K == 1 && !distributed)  // objectives that renew leaves train in one process only (checked above)
         for (size_t l = 0; l < tree.num_leaves(); ++l)
           if (auto v = objective->RenewLeaf(learner.leaf_rows(static_cast<int>(l)), train_.labels(), train_.weights(), scores))
             tree.set_leaf_value(static_cast<int>(l), *v);
+      if (forest) {  // no learning rate, and the scores stay at the start: nothing more to do
+        new_trees.push_back(std::move(tree));
+        continue;
+      }
       for (size_t l = 0; l < tree.num_leaves(); ++l)
         tree.set_leaf_value(static_cast<int>(l), tree.leaf_value(static_cast<int>(l)) * params_.learning_rate);
       // In-bag rows know their leaf from the learner; the others walk the tree.
@@ -457,7 +490,12 @@ Result<GbdtModel> GbdtTrainer::Run() {
       }
       new_trees.push_back(std::move(tree));
     }
-    if (!any_split) break;  // no leaf can split any more: further trees would all be constant
+    if (!any_split) {
+      // Boosting: no leaf can split any more, further trees would all be constant. A forest: this
+      // bag gave no split; a constant tree would only pull the average towards the start score.
+      if (forest) continue;
+      break;
+    }
     for (size_t k = 0; k < K; ++k) {
       for (size_t v = 0; v < options_.valid.size(); ++v)
         AddTree(new_trees[k], *options_.valid[v], k, K, valid_scores[v].data(), threads_);
@@ -472,12 +510,13 @@ Result<GbdtModel> GbdtTrainer::Run() {
     for (size_t v = 0; evaluate && v < options_.valid.size(); ++v) {
       std::string vname = v < options_.valid_names.size() ? options_.valid_names[v] : "valid_" + std::to_string(v);
       const data::BinnedDataset& vd = *options_.valid[v];
+      const std::vector<double> scored = forest ? forest_scores(valid_scores[v], model.trees_.size() / K) : valid_scores[v];
       if (!distributed) {
         for (const auto& m : metric_names)
-          report.metrics.push_back({vname + " " + m, Metric(m, vd.labels(), vd.weights(), valid_scores[v], *objective, K)});
+          report.metrics.push_back({vname + " " + m, Metric(m, vd.labels(), vd.weights(), scored, *objective, K)});
         continue;
       }
-      TESSERA_ASSIGN_OR_RETURN(GatheredValidation g, GatherValidation(world_, vd, valid_rows(v), valid_scores[v], K));
+      TESSERA_ASSIGN_OR_RETURN(GatheredValidation g, GatherValidation(world_, vd, valid_rows(v), scored, K));
       for (const auto& m : metric_names)
         report.metrics.push_back({vname + " " + m, Metric(m, g.labels, g.weights, g.scores, *objective, K)});
     }
@@ -515,6 +554,13 @@ Result<GbdtModel> GbdtTrainer::Run() {
     if (options_.should_stop && options_.should_stop()) break;
   }
   if (best_iteration > 0 && params_.early_stopping_rounds > 0) model.trees_.resize(static_cast<size_t>(best_iteration) * K);
+  if (forest) {
+    // The forest's output is the trees' average: each leaf divided by the number of trees, so
+    // that the model is an ordinary sum of trees for prediction, SHAP and export.
+    const double trees = static_cast<double>(model.trees_.size() / K);
+    for (Tree& t : model.trees_)
+      for (size_t l = 0; l < t.num_leaves(); ++l) t.set_leaf_value(static_cast<int>(l), t.leaf_value(static_cast<int>(l)) / trees);
+  }
 
   model.objective_ = std::move(objective);
   nlohmann::json info;
@@ -601,13 +647,16 @@ std::vector<int32_t> GbdtModel::PredictLeaf(const data::BinnedDataset& ds, int t
 nlohmann::json GbdtModelToJson(const GbdtModel& m) {
   nlohmann::json trees = nlohmann::json::array();
   for (const auto& t : m.trees_) trees.push_back(t.ToJson(m.reference_.mappers()));
-  return {{"family", "gbdt"},
+  nlohmann::json j = {{"family", "gbdt"},
           {"objective", m.params_.objective},
           {"num_outputs", m.num_outputs_},
           {"init_score", m.init_score_},
           {"params", m.params_.ToJson()},
           {"training", m.training_info_},
           {"trees", trees}};
+  // What a user sees: a random forest or extra trees, whose leaves are already averaged.
+  if (m.params_.random_forest()) j["forest"] = {{"kind", m.params_.family_name()}, {"averaged_trees", m.num_iterations()}};
+  return j;
 }
 
 Result<GbdtModel> GbdtModelFromJson(const nlohmann::json& j, data::BinnedDataset reference) {
@@ -630,6 +679,8 @@ Result<GbdtModel> GbdtModelFromJson(const nlohmann::json& j, data::BinnedDataset
     m.trees_.push_back(std::move(tree).value());
   }
   if (m.trees_.size() % static_cast<size_t>(m.num_outputs_) != 0) return bad("the tree count must be a multiple of num_outputs");
+  if (m.params_.random_forest() && j.contains("forest") && j["forest"].value("averaged_trees", size_t{0}) != m.num_iterations())
+    return bad("forest.averaged_trees does not match the number of trees (the leaves are averages over all of them)");
   m.reference_ = std::move(reference);
   m.training_info_ = j.value("training", nlohmann::json::object());
   return m;

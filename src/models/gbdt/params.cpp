@@ -49,6 +49,14 @@ Setter Real(std::vector<std::string> names, double GbdtParams::*field, double lo
           }};
 }
 
+Setter Bool(std::vector<std::string> names, bool GbdtParams::*field) {
+  return {std::move(names), [=](const std::string& key, const std::string& value, GbdtParams* p) -> Status {
+            if (value != "true" && value != "false") return RangeError(key, value, "true or false");
+            p->*field = value == "true";
+            return Status::Ok();
+          }};
+}
+
 const std::vector<Setter>& Setters() {
   static const std::vector<Setter> kSetters = [] {
     constexpr long kMaxInt = std::numeric_limits<int>::max();
@@ -65,6 +73,7 @@ const std::vector<Setter>& Setters() {
         Real({"bagging_fraction", "subsample", "sub_row"}, &GbdtParams::bagging_fraction, 0, 1, true),
         Int({"bagging_freq", "subsample_freq"}, &GbdtParams::bagging_freq, 0, kMaxInt),
         Real({"feature_fraction", "colsample_bytree", "sub_feature"}, &GbdtParams::feature_fraction, 0, 1, true),
+        Real({"feature_fraction_bynode", "colsample_bynode", "sub_feature_bynode"}, &GbdtParams::feature_fraction_bynode, 0, 1, true),
         Int({"max_bin", "max_bins"}, &GbdtParams::max_bin, 2, 65535),
         Int({"max_cat_threshold"}, &GbdtParams::max_cat_threshold, 1, 65535),
         Real({"cat_smooth"}, &GbdtParams::cat_smooth, 0, 1e300),
@@ -107,9 +116,12 @@ const std::vector<Setter>& Setters() {
                    }
                    return Status::Ok();
                  }});
-    s.push_back({{"boost_from_average"}, [](const std::string& key, const std::string& value, GbdtParams* p) -> Status {
-                   if (value != "true" && value != "false") return RangeError(key, value, "true or false");
-                   p->boost_from_average = value == "true";
+    s.push_back(Bool({"boost_from_average"}, &GbdtParams::boost_from_average));
+    s.push_back(Bool({"extra_trees", "extra_tree"}, &GbdtParams::extra_trees));
+    s.push_back({{"boosting", "boosting_type", "boost"}, [](const std::string& key, const std::string& value, GbdtParams* p) -> Status {
+                   if (value == "gbdt" || value == "gbrt" || value == "gbtree") p->boosting = "gbdt";
+                   else if (value == "rf" || value == "random_forest") p->boosting = "rf";
+                   else return RangeError(key, value, "gbdt or rf (random forest)");
                    return Status::Ok();
                  }});
     return s;
@@ -142,7 +154,16 @@ Status ValidateGbdtParams(const GbdtParams& p) {
     return Status::UserError("num_class=" + std::to_string(p.num_class) + " is only for objective=multiclass");
   if (p.bagging_fraction < 1.0 && p.bagging_freq == 0)
     return Status::UserError("bagging_fraction < 1 has no effect without bagging_freq > 0 (LightGBM's rule); set bagging_freq=1");
+  if (p.random_forest() && !(p.bagging_freq > 0 && p.bagging_fraction < 1.0) && !(p.feature_fraction < 1.0))
+    return Status::UserError(
+        "boosting=rf needs random subsets, or every tree would be the same (LightGBM's rule): set bagging_fraction < 1 "
+        "with bagging_freq > 0 (e.g. bagging_fraction=0.632 bagging_freq=1), or feature_fraction < 1");
   return Status::Ok();
+}
+
+std::string GbdtParams::family_name() const {
+  if (!random_forest()) return "gbdt";
+  return extra_trees ? "extra_trees" : "random_forest";
 }
 
 nlohmann::json GbdtParams::ToJson() const {
@@ -170,7 +191,10 @@ nlohmann::json GbdtParams::ToJson() const {
           {"seed", seed},
           {"early_stopping_rounds", early_stopping_rounds},
           {"metrics", metrics},
-          {"boost_from_average", boost_from_average}};
+          {"boost_from_average", boost_from_average},
+          {"boosting", boosting},
+          {"extra_trees", extra_trees},
+          {"feature_fraction_bynode", feature_fraction_bynode}};
 }
 
 Result<GbdtParams> GbdtParamsFromJson(const nlohmann::json& j) {

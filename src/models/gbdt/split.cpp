@@ -33,7 +33,7 @@ double LeafValue(double g, double h, double lambda_l1, double lambda_l2) {
 }
 
 SplitInfo FindBestNumericSplit(const HistBin* hist, uint32_t num_bins, const HistBin& total, const GradientScale& scale,
-                               const GbdtParams& p) {
+                               const GbdtParams& p, std::optional<uint64_t> random_draw) {
   SplitInfo best;
   if (num_bins < 3) return best;  // missing + one value bin: nothing to cut
   const SideCheck check{scale, p};
@@ -54,9 +54,21 @@ SplitInfo FindBestNumericSplit(const HistBin* hist, uint32_t num_bins, const His
     best.left = left;
     best.right = right;
   };
+  // Extra trees: one threshold drawn uniformly between the node's lowest and highest occupied
+  // value bins (as Geurts et al. draw between the node's minimum and maximum), so that both
+  // sides hold rows.
+  uint32_t only = 0;
+  if (random_draw) {
+    uint32_t lo = 1, hi = num_bins - 1;
+    while (lo < num_bins && hist[lo].n == 0) ++lo;
+    while (hi > lo && hist[hi].n == 0) --hi;
+    if (hi <= lo) return best;  // one value (or none) in this node
+    only = lo + static_cast<uint32_t>(*random_draw % (hi - lo));
+  }
   HistBin cum;
   for (uint32_t t = 1; t + 1 < num_bins; ++t) {
     cum += hist[t];
+    if (only != 0 && t != only) continue;
     consider(cum, t, false);
     if (missing.n > 0) {
       HistBin with_missing = cum;
@@ -68,7 +80,7 @@ SplitInfo FindBestNumericSplit(const HistBin* hist, uint32_t num_bins, const His
 }
 
 SplitInfo FindBestCategoricalSplit(const HistBin* hist, uint32_t num_bins, const HistBin& total,
-                                   const GradientScale& scale, const GbdtParams& p) {
+                                   const GradientScale& scale, const GbdtParams& p, std::optional<uint64_t> random_draw) {
   SplitInfo best;
   best.categorical = true;
   // Categories with enough rows, ordered by their mean gradient (smoothed).
@@ -82,11 +94,14 @@ SplitInfo FindBestCategoricalSplit(const HistBin* hist, uint32_t num_bins, const
   const double l2 = p.lambda_l2 + p.cat_l2;
   const double parent = LeafScore(scale.Grad(total.g), scale.Hess(total.h), p.lambda_l1, l2);
   const size_t max_left = std::min<size_t>(static_cast<size_t>(p.max_cat_threshold), (cats.size() + 1) / 2);
+  // Extra trees: one prefix length drawn (both ends are still tried).
+  const size_t only = random_draw ? 1 + static_cast<size_t>(*random_draw % max_left) : 0;
   for (int direction = 0; direction < 2; ++direction) {
     HistBin left;
     for (size_t k = 0; k < max_left; ++k) {
       uint32_t b = direction == 0 ? cats[k] : cats[cats.size() - 1 - k];
       left += hist[b];
+      if (only != 0 && k + 1 != only) continue;
       HistBin right = total;
       right -= left;
       if (!check.Ok(left) || !check.Ok(right)) continue;

@@ -1,8 +1,10 @@
 #include "tessera/models/gbdt/tree_learner.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 
+#include "tessera/core/hash_mix.h"
 #include "tessera/core/parallel.h"
 
 namespace tessera::models::gbdt {
@@ -48,11 +50,30 @@ Status TreeLearner::BuildHistogram(std::span<const uint32_t> rows, bool all_rows
   return world_.AllReduceSum(std::span<int64_t>(reinterpret_cast<int64_t*>(hist), 2 * layout_.total_bins()));
 }
 
+uint64_t TreeLearner::NodeDraw(const Leaf& leaf, size_t feature, uint64_t purpose) const {
+  return Mix64(Mix64(Mix64(tree_key_ + purpose) + leaf.id) + feature);
+}
+
+std::vector<bool> TreeLearner::NodeFeatures(const Leaf& leaf, const std::vector<bool>& feature_used) const {
+  // The `keep` usable features with the smallest draws (ties to the lower feature).
+  std::vector<std::pair<uint64_t, size_t>> drawn;
+  for (size_t f = 0; f < feature_used.size(); ++f)
+    if (feature_used[f]) drawn.push_back({NodeDraw(leaf, f, 0x5EA7u), f});
+  const size_t keep = std::max<size_t>(
+      1, static_cast<size_t>(std::round(params_.feature_fraction_bynode * static_cast<double>(drawn.size()))));
+  std::vector<bool> used(feature_used.size(), false);
+  if (drawn.empty()) return used;
+  std::partial_sort(drawn.begin(), drawn.begin() + static_cast<long>(std::min(keep, drawn.size())), drawn.end());
+  for (size_t i = 0; i < std::min(keep, drawn.size()); ++i) used[drawn[i].second] = true;
+  return used;
+}
+
 SplitInfo TreeLearner::FindFeatureSplit(const Leaf& leaf, size_t f, const GradientScale& scale) const {
   const HistBin* h = leaf.hist.data() + layout_.offset(f);
+  const std::optional<uint64_t> draw = params_.extra_trees ? std::optional<uint64_t>(NodeDraw(leaf, f, 0xE7u)) : std::nullopt;
   SplitInfo s = ds_.mappers()[f].kind() == data::BinMapper::Kind::kCategorical
-                    ? FindBestCategoricalSplit(h, layout_.num_bins(f), leaf.total, scale, params_)
-                    : FindBestNumericSplit(h, layout_.num_bins(f), leaf.total, scale, params_);
+                    ? FindBestCategoricalSplit(h, layout_.num_bins(f), leaf.total, scale, params_, draw)
+                    : FindBestNumericSplit(h, layout_.num_bins(f), leaf.total, scale, params_, draw);
   s.feature = static_cast<int>(f);
   return s;
 }
@@ -65,7 +86,13 @@ void TreeLearner::FindBestSplits(std::span<Leaf* const> leaves, const HistBin* s
   const size_t nf = layout_.num_features(), nl = leaves.size();
   std::vector<SplitInfo> found(nf * nl);
   std::vector<bool> can(nl);
-  for (size_t l = 0; l < nl; ++l) can[l] = CanSplit(*leaves[l]);
+  // feature_fraction_bynode: each leaf's own subset of the tree's features.
+  const bool by_node = params_.feature_fraction_bynode < 1.0;
+  std::vector<std::vector<bool>> node_features(by_node ? nl : 0);
+  for (size_t l = 0; l < nl; ++l) {
+    can[l] = CanSplit(*leaves[l]);
+    if (can[l] && by_node) node_features[l] = NodeFeatures(*leaves[l], feature_used);
+  }
   ParallelFor(nf, threads_, [&](size_t fb, size_t fe, size_t) {
     for (size_t f = fb; f < fe; ++f) {
       if (subtract_from_second) {
@@ -76,7 +103,7 @@ void TreeLearner::FindBestSplits(std::span<Leaf* const> leaves, const HistBin* s
       }
       if (!feature_used[f]) continue;
       for (size_t l = 0; l < nl; ++l)
-        if (can[l]) found[f * nl + l] = FindFeatureSplit(*leaves[l], f, scale);
+        if (can[l] && (!by_node || node_features[l][f])) found[f * nl + l] = FindFeatureSplit(*leaves[l], f, scale);
     }
   }, 4);
   for (size_t l = 0; l < nl; ++l) {
@@ -151,7 +178,9 @@ size_t TreeLearner::Partition(const Range& range, const SplitInfo& split) {
 }
 
 Result<Tree> TreeLearner::Grow(std::span<const uint32_t> rows, std::span<const GradPair> grads, const GradientScale& scale,
-                       const std::vector<bool>& feature_used) {
+                               const std::vector<bool>& feature_used, uint64_t tree_key) {
+  tree_key_ = tree_key;
+  uint64_t next_id = 1;  // the root is node 0
   const size_t total_bins = layout_.total_bins();
   order_.assign(rows.begin(), rows.end());
   ranges_.assign(1, Range{0, order_.size()});
@@ -204,6 +233,9 @@ Result<Tree> TreeLearner::Grow(std::span<const uint32_t> rows, std::span<const G
 
     // The parent's slot becomes the left child; the right child is appended.
     Leaf right;
+    right.id = next_id + 1;
+    parent.id = next_id;
+    next_id += 2;
     right.depth = parent.depth + 1;
     right.total = split.right;
     parent.depth += 1;

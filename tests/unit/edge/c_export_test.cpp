@@ -151,7 +151,9 @@ TEST(CExport, PrefixNamesEverythingAndMustBeAnIdentifier) {
 
 TEST(CExport, IdentityLinkNeedsNoMathAndQuantizedCodeNoFloats) {
   const auto model = Model(Doc("regression", {NumericStump(0.1, 0.2), NumericStump(-1, 3)}));
-  auto plain = GenerateC(model, {});
+  CExportOptions branches;
+  branches.layout = CLayout::kBranches;
+  auto plain = GenerateC(model, branches);
   ASSERT_TRUE(plain.ok());
   EXPECT_EQ(plain->source.find("math.h"), std::string::npos);
   EXPECT_FALSE(plain->needs_libm);
@@ -159,7 +161,7 @@ TEST(CExport, IdentityLinkNeedsNoMathAndQuantizedCodeNoFloats) {
 
   CExportOptions o;
   o.quantize = true;
-  for (CLayout layout : {CLayout::kBranches, CLayout::kArrays}) {
+  for (CLayout layout : {CLayout::kBranches, CLayout::kArrays, CLayout::kLockstep}) {
     o.layout = layout;
     auto q = GenerateC(model, o);
     ASSERT_TRUE(q.ok()) << q.status().message();
@@ -174,9 +176,61 @@ TEST(CExport, IdentityLinkNeedsNoMathAndQuantizedCodeNoFloats) {
   }
   EXPECT_NE(GenerateC(Model(Doc("binary", {NumericStump(0.1, 0.2)})), {})->source.find("#include <math.h>"),
             std::string::npos);
+  // Lockstep's -infinity for missing values that go left needs no <math.h> either.
+  o.quantize = false;
+  o.layout = CLayout::kLockstep;
+  auto lockstep = GenerateC(model, o);
+  ASSERT_TRUE(lockstep.ok());
+  EXPECT_EQ(lockstep->source.find("math.h"), std::string::npos);
+  EXPECT_NE(lockstep->source.find("v[1] = x[0] != x[0] ? neg_inf.f : x[0];"), std::string::npos) << lockstep->source;
 }
 
-TEST(CExport, DeepTreesGetNodeArrays) {
+TEST(CExport, DefaultLayoutIsLockstepUpTo300Trees) {
+  // bench/edge: lockstep is faster than branches at 100 trees, slower at 500.
+  for (const auto& [trees, expected] : std::vector<std::pair<int, CLayout>>{{300, CLayout::kLockstep}, {301, CLayout::kBranches}}) {
+    json list = json::array();
+    for (int i = 0; i < trees; ++i) list.push_back(NumericStump(0.01 * i, -0.01 * i));
+    auto r = GenerateC(Model(Doc("binary", list)), {});
+    ASSERT_TRUE(r.ok()) << r.status().message();
+    EXPECT_EQ(r->layout, expected) << trees;
+  }
+}
+
+TEST(CExport, LockstepGroupsTreesByDepthAndPadsTheLastGroup) {
+  // Twelve trees: a two-level tree (depth 2) first, then eleven stumps (depth 1). Sorted by
+  // depth, stumps 1..10 fill the first group of ten and the rest (stump 11, then tree 0) the
+  // second, padded with eight walks that stay on a leaf and write to reached[NUM_TREES].
+  json deep = {{"nodes",
+                {{{"feature", 0}, {"default_left", false}, {"left", 1}, {"right", -3}, {"threshold_bin", 2}},
+                 {{"feature", 0}, {"default_left", true}, {"left", -1}, {"right", -2}, {"threshold_bin", 1}}}},
+               {"leaf_values", {1.0, 2.0, 3.0}}};
+  json trees = json::array({deep});
+  for (int i = 0; i < 11; ++i) trees.push_back(NumericStump(0.1 * i, -0.1 * i));
+  CExportOptions o;
+  o.layout = CLayout::kLockstep;
+  auto r = GenerateC(Model(Doc("regression", trees)), o);
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(r->layout, CLayout::kLockstep);
+  EXPECT_NE(r->source.find("lgroup_steps[2] = {\n    1u, 2u\n}"), std::string::npos) << r->source;
+  EXPECT_NE(r->source.find("    1u, 2u, 3u, 4u, 5u, 6u, 7u, 8u,\n    9u, 10u, 11u, 0u, TESSERA_NUM_TREES"), std::string::npos)
+      << r->source;
+  // Each tree in pre-order, leaves included (38 entries): tree 0 is its root (bin <= 2 goes on to
+  // entry 1, else jumps 3 + 1 to leaf entry 4), then the node at entry 1 (missing goes left: slot
+  // 2, which holds x with NaN as -inf) and its leaves at entries 2 and 3, which jump to themselves
+  // and hold their leaf numbers (0, 1; 2 for entry 4) as -(number + 1).
+  EXPECT_NE(r->source.find("lnodes[38]"), std::string::npos);
+  EXPECT_NE(r->source.find("    {1.5f, 1u, 3}, {0.5f, 2u, 1}, {-1.0f, 0u, -1}, {-2.0f, 0u, -1},\n    {-3.0f, 0u, -1},"),
+            std::string::npos) << r->source;
+  // Roots: the stumps at 5, 8, ..., 35, tree 0 at 0; the padding walks wait at the first leaf (2).
+  EXPECT_NE(r->source.find("    5u, 8u, 11u, 14u, 17u, 20u, 23u, 26u, 29u, 32u, 35u, 0u,\n    2u, 2u,"), std::string::npos);
+  EXPECT_NE(r->source.find("n9 += 1u + ((0u - (uint32_t)(!(v[lnodes[n9].slot] <= lnodes[n9].t))) & (uint32_t)lnodes[n9].jump);"),
+            std::string::npos);
+  EXPECT_NE(r->source.find("reached[tr[9]] = (uint16_t)n9;"), std::string::npos);
+  EXPECT_EQ(r->source.find("n10"), std::string::npos);  // ten walks
+  EXPECT_NE(r->source.find("raw[t % TESSERA_NUM_OUTPUTS] += lvalues[(uint32_t)-lnodes[reached[t]].t - 1u];"), std::string::npos);
+}
+
+TEST(CExport, DeepTreesNeedNoNesting) {
   // A chain 120 splits deep: each node sends bin 1 left to a leaf, the rest on.
   json nodes = json::array();
   std::vector<double> leaves;
@@ -193,11 +247,17 @@ TEST(CExport, DeepTreesGetNodeArrays) {
   auto refused = GenerateC(model, o);
   ASSERT_FALSE(refused.ok());
   EXPECT_NE(refused.status().message().find("use --layout arrays"), std::string::npos);
-  o.layout = CLayout::kAuto;
+  o.layout = CLayout::kArrays;
   auto r = GenerateC(model, o);
   ASSERT_TRUE(r.ok()) << r.status().message();
   EXPECT_EQ(r->layout, CLayout::kArrays);
   EXPECT_NE(r->source.find("static const struct node nodes[120]"), std::string::npos);
+  // The default, lockstep, has no nesting: its one group walks 120 steps.
+  o.layout = CLayout::kAuto;
+  auto deep = GenerateC(model, o);
+  ASSERT_TRUE(deep.ok()) << deep.status().message();
+  EXPECT_EQ(deep->layout, CLayout::kLockstep);
+  EXPECT_NE(deep->source.find("lgroup_steps[1] = {\n    120u\n}"), std::string::npos);
 }
 
 TEST(CExport, QuantizeRefusesBinsBeyondInt16) {

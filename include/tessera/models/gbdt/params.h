@@ -41,6 +41,20 @@ struct GbdtParams {
   int early_stopping_rounds = 0;     // 0 = off
   std::vector<std::string> metrics;  // empty = the objective's default
   bool boost_from_average = true;
+  // "gbdt" (boosting) or "rf" (random forest: every tree fits the gradients at the start score,
+  // no learning rate, and the model's output is the trees' average; needs bagging or
+  // feature_fraction < 1, as LightGBM).
+  std::string boosting = "gbdt";
+  // Extremely randomised trees: each node tries one random threshold per feature (a hash of
+  // seed, tree, node and feature) instead of the best one.
+  bool extra_trees = false;
+  // Fraction of the tree's features tried at each node (drawn per node, as a random forest's
+  // max_features); 1 = all.
+  double feature_fraction_bynode = 1.0;
+
+  bool random_forest() const { return boosting == "rf"; }
+  // "gbdt", "random_forest" or "extra_trees" (a forest of extremely randomised trees).
+  std::string family_name() const;
 
   nlohmann::json ToJson() const;
 };

@@ -2,10 +2,14 @@
 // Numeric features try every bin boundary with missing values sent left and then right (the
 // learned default direction). Categorical features order their categories by gradient
 // statistics and try the best prefix from either end (many-vs-many, as LightGBM does).
+// Extra trees (a random draw given): numeric features try one threshold drawn between the node's lowest and
+// highest occupied bins, with missing values sent either way; categorical features keep the gradient order and cut it
+// at one random prefix length, taken from either end.
 // Pure functions of their inputs; thread-safe.
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 #include "tessera/models/gbdt/histogram.h"
@@ -32,9 +36,11 @@ double LeafValue(double g, double h, double lambda_l1, double lambda_l2);
 // Best split of `feature` whose histogram is hist[0..num_bins) for a node with totals `total`.
 // Returns an invalid split when no cut satisfies the constraints or gains more than
 // min_gain_to_split.
+// With `random_draw` (extra trees), only the cut that the draw picks is tried.
 SplitInfo FindBestNumericSplit(const HistBin* hist, uint32_t num_bins, const HistBin& total, const GradientScale& scale,
-                               const GbdtParams& params);
+                               const GbdtParams& params, std::optional<uint64_t> random_draw = std::nullopt);
 SplitInfo FindBestCategoricalSplit(const HistBin* hist, uint32_t num_bins, const HistBin& total,
-                                   const GradientScale& scale, const GbdtParams& params);
+                                   const GradientScale& scale, const GbdtParams& params,
+                                   std::optional<uint64_t> random_draw = std::nullopt);
 
 }  // namespace tessera::models::gbdt

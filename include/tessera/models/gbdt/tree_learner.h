@@ -7,6 +7,9 @@
 // fixed-point bins, exact), so every rank sees the histograms of all rows, finds the same splits
 // and grows the same tree, while partitioning only its own rows. The learner knows only the
 // Collective interface.
+// Random choices inside a tree (extra-trees thresholds, per-node feature subsets) are hashes of
+// the tree's key, the node's number (0 for the root, then 1, 2, ... as children are made) and
+// the feature: the same for any thread count and on every rank.
 // One learner per training run; not thread-safe (it uses many threads inside).
 #pragma once
 
@@ -29,9 +32,10 @@ class TreeLearner {
 
   // Grows a tree on `rows` (sorted row ids) with fixed-point gradients (the scale agreed by all
   // ranks). Leaf values are raw (before the learning rate). Afterwards leaf_rows(leaf) lists the
-  // rows of this rank that reached each leaf. Fails only when the ranks cannot communicate.
+  // rows of this rank that reached each leaf. `tree_key` seeds the tree's random choices (extra
+  // trees, feature_fraction_bynode). Fails only when the ranks cannot communicate.
   Result<Tree> Grow(std::span<const uint32_t> rows, std::span<const GradPair> grads, const GradientScale& scale,
-            const std::vector<bool>& feature_used);
+                    const std::vector<bool>& feature_used, uint64_t tree_key = 0);
 
   std::span<const uint32_t> leaf_rows(int leaf) const {
     const Range& r = ranges_[static_cast<size_t>(leaf)];
@@ -47,11 +51,16 @@ class TreeLearner {
     HistBin total;
     SplitInfo best;
     int depth = 0;
+    uint64_t id = 0;  // the node's number in its tree, for random draws
   };
   bool CanSplit(const Leaf& leaf) const;
   // hist = the histogram of `rows` (none: an all-zero histogram), summed over all ranks.
   Status BuildHistogram(std::span<const uint32_t> rows, bool all_rows, std::span<const GradPair> grads, HistBin* hist);
   SplitInfo FindFeatureSplit(const Leaf& leaf, size_t feature, const GradientScale& scale) const;
+  // A hash of (tree key, node, feature, purpose): the node's random draw for that feature.
+  uint64_t NodeDraw(const Leaf& leaf, size_t feature, uint64_t purpose) const;
+  // feature_fraction_bynode: the features (of those the tree may use) this node tries.
+  std::vector<bool> NodeFeatures(const Leaf& leaf, const std::vector<bool>& feature_used) const;
   // Sets each leaf's best split. With `subtract_from_second`, leaves[1]'s histogram is first set
   // to subtract_from_second - leaves[0]'s (it may be leaves[1]'s own buffer).
   void FindBestSplits(std::span<Leaf* const> leaves, const HistBin* subtract_from_second, const GradientScale& scale,
@@ -69,6 +78,7 @@ class TreeLearner {
   std::vector<uint32_t> order_, left_scratch_, right_scratch_;
   std::vector<std::vector<HistBin>> free_hists_;
   std::vector<Range> ranges_;
+  uint64_t tree_key_ = 0;
 };
 
 }  // namespace tessera::models::gbdt
