@@ -23,9 +23,9 @@ using models::gbdt::TreeNode;
 // (clang stops at 256 nested brackets; C99 promises only 127 nested blocks).
 constexpr int kMaxBranchDepth = 100;
 
-// The largest model (in trees) for which the default layout is lockstep rather than branches:
+// The largest quantized model (in trees) whose default layout is lockstep rather than branches:
 // between the two sizes measured (lockstep faster at 100 trees, slower at 500).
-constexpr size_t kMaxLockstepTrees = 300;
+constexpr size_t kMaxQuantizedLockstepTrees = 300;
 
 enum class Link { kIdentity, kSigmoid, kSoftmax, kExp };
 
@@ -195,12 +195,14 @@ Status Generator::Check() {
   if (o_.layout == CLayout::kLockstep && total_leaves >= (size_t{1} << 24))
     return Status::UserError("lockstep keeps leaf numbers in float thresholds, exact below 2^24 leaves; this model has " +
                              std::to_string(total_leaves) + ": use --layout branches or arrays");
-  // Auto, by measurement (docs/edge.md, bench/edge): lockstep up to kMaxLockstepTrees trees (1.6
-  // times faster than nested branches at 100 trees), nested branches above (0.93 times at 500:
-  // boosting's later trees are small and their branches predictable), lockstep again for trees
-  // too deep to nest.
+  // Auto, by measurement (docs/edge.md, bench/edge): lockstep for float code (1.8 times faster
+  // than nested branches at 100 trees, 1.06 at 500); for quantized code lockstep up to
+  // kMaxQuantizedLockstepTrees trees (1.34 times at 100, 0.82 at 500: integer compares make
+  // branches cheaper), and for trees too deep to nest.
   if (o_.layout == CLayout::kAuto)
-    r_.layout = m_.trees().size() <= kMaxLockstepTrees || depth > kMaxBranchDepth ? CLayout::kLockstep : CLayout::kBranches;
+    r_.layout = !o_.quantize || m_.trees().size() <= kMaxQuantizedLockstepTrees || depth > kMaxBranchDepth
+                    ? CLayout::kLockstep
+                    : CLayout::kBranches;
   if (r_.layout != CLayout::kBranches && total_nodes == 0) {
     r_.layout = CLayout::kBranches;  // no node to put in a table
     r_.notes.push_back("the trees have no splits: layout branches");

@@ -28,7 +28,7 @@ std::optional<CLayout> CLayoutFromString(std::string_view name);
 
 struct CExportOptions {
   bool quantize = false;            // int16 bins in, int32 fixed-point scores out, no floats
-  // kAuto: lockstep up to 300 trees (or when a tree is too deep to nest), branches above.
+  // kAuto: lockstep; quantized, branches above 300 trees (unless a tree is too deep to nest).
   CLayout layout = CLayout::kAuto;
   std::string prefix = "tessera";   // names: <prefix>_predict, <PREFIX>_NUM_FEATURES, ...
   std::string model_name;           // shown in the files' head comment (e.g. the model file)

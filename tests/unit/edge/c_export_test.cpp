@@ -8,6 +8,7 @@
 #include <limits>
 #include <nlohmann/json.hpp>
 #include <random>
+#include <tuple>
 
 #include "tessera/edge/c_export.h"
 #include "tessera/edge/quantized_predictor.h"
@@ -185,14 +186,18 @@ TEST(CExport, IdentityLinkNeedsNoMathAndQuantizedCodeNoFloats) {
   EXPECT_NE(lockstep->source.find("v[1] = x[0] != x[0] ? neg_inf.f : x[0];"), std::string::npos) << lockstep->source;
 }
 
-TEST(CExport, DefaultLayoutIsLockstepUpTo300Trees) {
-  // bench/edge: lockstep is faster than branches at 100 trees, slower at 500.
-  for (const auto& [trees, expected] : std::vector<std::pair<int, CLayout>>{{300, CLayout::kLockstep}, {301, CLayout::kBranches}}) {
+TEST(CExport, DefaultLayoutIsLockstepButBranchesForLargeQuantizedModels) {
+  // bench/edge: lockstep is faster than branches for float code at 100 and 500 trees, for
+  // quantized code at 100 trees but not at 500.
+  for (const auto& [trees, quantize, expected] : std::vector<std::tuple<int, bool, CLayout>>{
+           {301, false, CLayout::kLockstep}, {300, true, CLayout::kLockstep}, {301, true, CLayout::kBranches}}) {
     json list = json::array();
     for (int i = 0; i < trees; ++i) list.push_back(NumericStump(0.01 * i, -0.01 * i));
-    auto r = GenerateC(Model(Doc("binary", list)), {});
+    CExportOptions o;
+    o.quantize = quantize;
+    auto r = GenerateC(Model(Doc("binary", list)), o);
     ASSERT_TRUE(r.ok()) << r.status().message();
-    EXPECT_EQ(r->layout, expected) << trees;
+    EXPECT_EQ(r->layout, expected) << trees << " trees, quantize " << quantize;
   }
 }
 
