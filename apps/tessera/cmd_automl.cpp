@@ -151,6 +151,9 @@ void RegisterAutoMl(CLI::App* app) {
                   "Trials side by side, one thread each: 0 = on small data, 1 = never, 2 = always")
       ->capture_default_str()
       ->check(CLI::Range(0, 2));
+  cmd->add_option("--families", f->options.families, "Model families to search: gbdt, random_forest, extra_trees")
+      ->delimiter(',')
+      ->capture_default_str();
   cmd->add_option("--seed", f->options.seed, "Seed of the search and of the models")->capture_default_str();
   cmd->add_flag("--no-ensemble", f->no_ensemble, "Keep the best single configuration, never an ensemble");
   cmd->add_flag("--no-refit", f->no_refit, "Keep the best trial's model instead of refitting on all rows");

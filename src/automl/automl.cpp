@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <cmath>
+#include <memory>
 #include <optional>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -40,12 +42,15 @@ constexpr size_t kEnsemblePool = 10;
 // Tables up to this many rows are cross-validated with this many folds unless told otherwise.
 constexpr size_t kCrossValidateRows = 10000;
 constexpr int kAutoFolds = 5;
+// Proposals asked for before taking one whose settings were (nearly) tried already.
+constexpr int kProposalAttempts = 8;
 constexpr int kEnsembleAdditions = 25;
 constexpr size_t kEnsembleRefitReserve = 1;
 
 // A configuration under evaluation: its models per fold, grown rung by rung.
 struct Candidate {
   TrialResult result;
+  size_t family = 0;  // index into Search::families_
   UnitPoint point;
   GbdtParams params;
   std::vector<GbdtModel> fold_models;
@@ -53,6 +58,30 @@ struct Candidate {
   double seconds_per_round = 0;  // of one fold's training, for the refit estimate
   double metric_seconds = 0;     // one evaluation of the metric on every fold, for the ensemble estimate
 };
+
+// A model family in the search: its space, the settings every configuration of it has, and its
+// own sampler and history (points of different spaces are not comparable).
+struct Family {
+  std::string name;
+  SearchSpace space;
+  std::map<std::string, std::string> fixed;
+  std::unique_ptr<BlendSampler> sampler;
+  std::vector<Observation> history;
+  double best_loss = INFINITY;
+  std::set<std::string> tried;  // CoarseKey of every configuration proposed
+};
+
+// Settings with numbers cut to two significant digits: configurations that differ less are
+// the same trial for the search's purposes.
+std::string CoarseKey(const std::map<std::string, std::string>& settings) {
+  std::string key;
+  for (const auto& [name, value] : settings) {
+    char coarse[32];
+    std::snprintf(coarse, sizeof coarse, "%.2g", std::strtod(value.c_str(), nullptr));
+    key += name + "=" + coarse + ";";
+  }
+  return key;
+}
 
 class Search {
  public:
@@ -68,8 +97,10 @@ class Search {
     size_t candidate;
     int rounds;
   };
-  std::vector<Job> PlanWave(BlendSampler& sampler, const SearchSpace& space, const std::vector<Observation>& history);
-  void Record(Candidate& c, std::vector<Observation>& history);
+  Status SetUpFamilies();
+  size_t NextFamily();
+  std::vector<Job> PlanWave();
+  void Record(Candidate& c);
   int Owner(size_t candidate) const { return candidates_[candidate].result.rank; }
   // After a wave: every rank gets the results (and errors) of the jobs the others trained.
   Status ShareResults(const std::vector<Job>& wave, const std::vector<size_t>& mine, std::vector<Status>* statuses);
@@ -109,6 +140,8 @@ class Search {
   int workers_ = 1;              // trials trained at once by one rank
   int trial_threads_ = 1;        // threads inside each trial
   double refit_reserve_ = 0;     // frozen while a wave trains (trainings read it concurrently)
+  std::vector<std::unique_ptr<Family>> families_;
+  size_t new_configurations_ = 0;
 };
 
 Status Search::Prepare() {
@@ -241,7 +274,9 @@ Status Search::Train(Candidate& c, int rounds) {
     GbdtParams params = c.params;
     const int have = f < c.fold_models.size() ? static_cast<int>(c.fold_models[f].num_iterations()) : 0;
     params.num_iterations = std::max(1, rounds - have);
-    params.early_stopping_rounds = std::max(10, rounds / 4);
+    // A forest's score only wobbles as trees are added (they never make it worse on average):
+    // it grows to its rung's size, and successive halving decides how far.
+    params.early_stopping_rounds = params.random_forest() ? 0 : std::max(10, rounds / 4);
     models::gbdt::TrainOptions train_options;
     train_options.valid = {&fold_valid_[f]};
     train_options.valid_names = {"valid"};
@@ -346,8 +381,7 @@ Result<std::optional<EnsembleSelection>> Search::Ensemble(const std::vector<cons
 // The next wave: promotions first (ASHA), then new configurations, up to kWaveSize jobs, all
 // decided from the results before the wave, so that the search does not depend on which trial
 // of a wave finishes first, nor on the thread count.
-std::vector<Search::Job> Search::PlanWave(BlendSampler& sampler, const SearchSpace& space,
-                                          const std::vector<Observation>& history) {
+std::vector<Search::Job> Search::PlanWave() {
   std::vector<Job> wave;
   std::vector<bool> taken(candidates_.size(), false);
   while (wave.size() < wave_size_) {
@@ -359,10 +393,19 @@ std::vector<Search::Job> Search::PlanWave(BlendSampler& sampler, const SearchSpa
   while (wave.size() < wave_size_ &&
          (options_.max_trials == 0 || candidates_.size() < options_.max_trials)) {
     Candidate c;
-    c.point = sampler.Propose(history);
+    c.family = NextFamily();
+    Family& family = *families_[c.family];
+    // A converged local search proposes nearly the same settings again and again: ask again
+    // (local and global proposals alternate) for settings not tried yet, a few times.
+    for (int attempt = 0; attempt < kProposalAttempts; ++attempt) {
+      c.point = family.sampler->Propose(family.history);
+      if (family.tried.insert(CoarseKey(ToSettings(family.space.Decode(c.point), family.space))).second) break;
+    }
     c.result.trial = candidates_.size();
-    c.result.strategy = sampler.last_strategy();
-    c.result.params = ToSettings(space.Decode(c.point), space);
+    c.result.family = family.name;
+    c.result.strategy = family.sampler->last_strategy();
+    c.result.params = ToSettings(family.space.Decode(c.point), family.space);
+    for (const auto& [key, value] : family.fixed) c.result.params[key] = value;
     c.result.rung = -1;  // not scored yet
     c.result.rank = static_cast<int>(c.result.trial % static_cast<size_t>(world_.size()));
     c.params = base_;
@@ -370,6 +413,43 @@ std::vector<Search::Job> Search::PlanWave(BlendSampler& sampler, const SearchSpa
     candidates_.push_back(std::move(c));
   }
   return wave;
+}
+
+// Every family's cheap start comes first. Then, of every four new configurations, two go to the
+// family with the best score so far and one to each of the next two (a family that trails still
+// gets a look, as FLAML keeps trying every learner), in a fixed order so the search stays
+// deterministic.
+size_t Search::NextFamily() {
+  const size_t k = new_configurations_++;
+  const size_t n = families_.size();
+  if (k < n) return k;
+  std::vector<size_t> ranked(n);
+  for (size_t f = 0; f < n; ++f) ranked[f] = f;
+  std::stable_sort(ranked.begin(), ranked.end(),
+                   [&](size_t a, size_t b) { return families_[a]->best_loss < families_[b]->best_loss; });
+  static constexpr size_t kPattern[4] = {0, 1, 0, 2};
+  return ranked[std::min(kPattern[k % 4], n - 1)];
+}
+
+Status Search::SetUpFamilies() {
+  const size_t rows = fold_train_[0].num_rows();
+  for (size_t i = 0; i < options_.families.size(); ++i) {
+    const std::string& name = options_.families[i];
+    auto family = std::make_unique<Family>(Family{name, GbdtSearchSpace(rows), {}, nullptr, {}, INFINITY, {}});
+    if (name == "random_forest" || name == "extra_trees") {
+      family->space = ForestSearchSpace(rows);
+      family->fixed = {{"boosting", "rf"}, {"bagging_fraction", "0.632"}, {"bagging_freq", "1"}};
+      if (name == "extra_trees") family->fixed["extra_trees"] = "true";
+    } else if (name != "gbdt") {
+      return Status::UserError("automl: unknown model family '" + name + "' (expected gbdt, random_forest, extra_trees)");
+    }
+    for (size_t j = 0; j < i; ++j)
+      if (families_[j]->name == name) return Status::UserError("automl: model family '" + name + "' named twice");
+    family->sampler = std::make_unique<BlendSampler>(family->space, options_.seed + 1000003 * i);
+    families_.push_back(std::move(family));
+  }
+  if (families_.empty()) return Status::UserError("automl: no model family to search");
+  return Status::Ok();
 }
 
 Status Search::ShareResults(const std::vector<Job>& wave, const std::vector<size_t>& mine, std::vector<Status>* statuses) {
@@ -408,25 +488,25 @@ Status Search::ShareResults(const std::vector<Job>& wave, const std::vector<size
   return Status::Ok();
 }
 
-void Search::Record(Candidate& c, std::vector<Observation>& history) {
+void Search::Record(Candidate& c) {
   ++c.result.rung;
   rung_scores_[static_cast<size_t>(c.result.rung)].push_back(c.result.score);
-  history.push_back({c.point, Loss(c.result)});
+  Family& family = *families_[c.family];
+  family.history.push_back({c.point, Loss(c.result)});
+  family.best_loss = std::min(family.best_loss, Loss(c.result));
   if (options_.on_trial) options_.on_trial(c.result);
 }
 
 Result<AutoMlResult> Search::Run() {
   TESSERA_RETURN_IF_ERROR(Prepare());
-  const SearchSpace space = GbdtSearchSpace(fold_train_[0].num_rows());
-  BlendSampler sampler(space, options_.seed);
-  std::vector<Observation> history;
+  TESSERA_RETURN_IF_ERROR(SetUpFamilies());
 
   while (true) {
     // Ranks agree on when the search ends (their clocks differ a little).
     int64_t up = SearchTimeIsUp() ? 1 : 0;
     TESSERA_RETURN_IF_ERROR(world_.AllReduceMax(std::span<int64_t>(&up, 1)));
     if (up) break;
-    const std::vector<Job> wave = PlanWave(sampler, space, history);
+    const std::vector<Job> wave = PlanWave();
     if (wave.empty()) break;
     for (const Job& job : wave) {
       Candidate& c = candidates_[job.candidate];
@@ -445,7 +525,7 @@ Result<AutoMlResult> Search::Run() {
     if (world_.size() > 1) TESSERA_RETURN_IF_ERROR(ShareResults(wave, mine, &statuses));
     for (size_t j = 0; j < wave.size(); ++j) {
       TESSERA_RETURN_IF_ERROR(statuses[j]);
-      Record(candidates_[wave[j].candidate], history);
+      Record(candidates_[wave[j].candidate]);
     }
   }
   const Candidate* best = Best();

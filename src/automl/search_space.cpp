@@ -46,6 +46,17 @@ SearchSpace GbdtSearchSpace(size_t rows) {
   });
 }
 
+SearchSpace ForestSearchSpace(size_t rows) {
+  // A forest's trees are grown deep and decorrelated by the features each node may try; the
+  // start is the cheap end (few leaves), as FLAML's forest space starts.
+  const double max_leaves = std::max(4.0, std::min(4096.0, static_cast<double>(rows) / 2));
+  return SearchSpace({
+      {"num_leaves", 4, max_leaves, true, true, 4},
+      {"feature_fraction_bynode", 0.1, 1.0, false, false, 0.5},
+      {"min_data_in_leaf", 1, 64, true, true, 2},
+  });
+}
+
 std::map<std::string, std::string> ToSettings(const std::map<std::string, double>& values, const SearchSpace& space) {
   std::map<std::string, std::string> settings;
   for (const auto& dim : space.dims()) {

@@ -64,6 +64,9 @@ struct AutoMlOptions {
   int threads = 0;
   // Trials side by side, one thread each: 0 = when the data is small enough, 1 = never, 2+ = always.
   int parallel_trials = 0;
+  // Model families searched: gbdt, random_forest, extra_trees (forests grow trees as the
+  // fidelity, as boosting grows rounds).
+  std::vector<std::string> families = {"gbdt", "random_forest", "extra_trees"};
   // Under mpirun: the ranks, each with the whole table, share the trials of every wave (a
   // candidate stays on rank trial % size) and gather the results, so every rank sees the same
   // leaderboard; rank 0 then ensembles and refits. nullptr: a world of one.

@@ -37,6 +37,9 @@ class SearchSpace {
 // The GBDT space (LightGBM names), for a training set of `rows` rows. The number of boosting
 // rounds is not a dimension: it is the fidelity the scheduler grows, with early stopping.
 SearchSpace GbdtSearchSpace(size_t rows);
+// The random forest / extra trees space: leaves, the share of features each node tries, and the
+// rows per leaf. The number of trees is the fidelity, as rounds are for boosting.
+SearchSpace ForestSearchSpace(size_t rows);
 
 // Parameter values as the learner's key=value settings ("num_leaves" -> "37").
 std::map<std::string, std::string> ToSettings(const std::map<std::string, double>& values, const SearchSpace& space);

@@ -8,6 +8,9 @@ Result<GbdtModel> BlendModels(const std::vector<BlendMember>& members) {
   if (members.empty()) return Status::UserError("blend: no members");
   const GbdtModel& first = *members[0].model;
   GbdtModel blend = first;
+  // The blend is a plain sum of trees, not a forest to grow (even if its first member is one).
+  blend.params_.boosting = "gbdt";
+  blend.params_.extra_trees = false;
   blend.trees_.clear();
   blend.init_score_.assign(first.init_score_.size(), 0.0);
   nlohmann::json described = nlohmann::json::array();
