@@ -1,20 +1,23 @@
 // AutoML: given a table, a label and a budget, find the best model it can, and show what it
-// tried. Configurations come from BlendSampler over the GBDT search space; boosting rounds are
-// the fidelity of successive halving, run asynchronously as ASHA does: every configuration is
-// first trained for `min_rounds`, and one that ranks in the top 1/eta of its rung continues
-// boosting (from its own model, not from scratch) to eta times more rounds, up to max_rounds.
-// Early stopping on the validation rows ends a configuration that has converged. The best is
-// refit on all rows with its number of rounds, within the budget. Then greedy ensemble selection
-// (ensemble_selection.h) weighs the ten best configurations; if the weighted blend of their raw
-// scores validates better than the best alone, its members are refit and blended into one tree
-// model (models/gbdt/blend.h), and it heads the leaderboard as family "ensemble".
+// tried. The model families (gradient boosting, random forest, extra trees) each have a search
+// space and a BlendSampler; every family's cheap start is tried first, then the leading family
+// gets half the new configurations. Rounds (trees, for forests) are the fidelity of successive
+// halving, run as ASHA does: every configuration is first trained for `min_rounds`, and one that
+// ranks in the top 1/eta of its rung continues (from its own model, not from scratch) to eta
+// times more rounds, up to max_rounds. Early stopping on the validation rows ends a boosted
+// configuration that has converged. The best is refit on all rows with its number of rounds,
+// within the budget. Then greedy ensemble selection (ensemble_selection.h) weighs the ten best
+// configurations; if the weighted blend of their raw scores validates better than the best
+// alone, its members are refit and blended into one tree model (models/gbdt/blend.h), and it
+// heads the leaderboard as family "ensemble".
 //
 // Trials run in waves of four jobs (promotions first, then new configurations), planned from
 // the results before the wave; on small data the jobs of a wave train side by side, one thread
 // each. The leaderboard is the same for any thread count.
 //
-// Budget: trials stop when the time left is what the refit of the best needs (estimated from
-// its measured time per round); a training running into that point stops at its next round.
+// Budget: trials stop when the time left is what the refit of the best (estimated from its
+// measured time per round) and ensemble selection need; a training running into that point
+// stops at its next round.
 // With max_trials and no time budget the run is reproducible: same data, options and seed give
 // the same leaderboard and model. Features that alone predict the label almost perfectly are
 // reported as probable target leakage (features/leakage.h) before the search.
