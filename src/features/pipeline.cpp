@@ -105,6 +105,12 @@ void FeaturePipeline::Encode(std::span<const float> coded, size_t rows, std::vec
   }
 }
 
+std::vector<size_t> FeaturePipeline::OutputInputs() const {
+  std::vector<size_t> out;
+  for (size_t c = 0; c < steps_.size(); ++c) out.insert(out.end(), StepOutputs(steps_[c]), c);
+  return out;
+}
+
 std::vector<double> FeaturePipeline::Transform(std::span<const float> coded, size_t rows) const {
   std::vector<double> out;
   Encode(coded, rows, &out);

@@ -102,6 +102,19 @@ TEST(CliLinear, TrainPredictEvalMatchInProcessModel) {
   EXPECT_EQ(header, "raw_score");
   EXPECT_EQ(margins, model->PredictRaw(*test_coded));
 
+  // Linear SHAP: per row, the feature values plus the expected value add up to the raw score.
+  auto shap = RunTessera(dir, "explain -m model.json --data test.csv -o shap.csv -q");
+  ASSERT_EQ(shap.exit_code, 0) << shap.err;
+  const std::vector<double> values = ReadPredictions(dir.Path("shap.csv"), &header);
+  EXPECT_EQ(header, "row,age,spend,plan,region,expected_value");
+  ASSERT_EQ(values.size(), 1000u * 6);
+  for (size_t r = 0; r < 1000; ++r) {
+    EXPECT_EQ(values[r * 6], static_cast<double>(r));
+    double sum = 0;
+    for (size_t j = 1; j < 6; ++j) sum += values[r * 6 + j];
+    EXPECT_NEAR(sum, margins[r], 1e-9) << "row " << r;
+  }
+
   auto eval = RunTessera(dir, "eval -m model.json --data test.csv --json -q --no-track");
   ASSERT_EQ(eval.exit_code, 0) << eval.err;
   EXPECT_NEAR(nlohmann::json::parse(eval.out)["auc"].get<double>(), auc, 1e-12);
@@ -154,7 +167,7 @@ TEST(CliLinear, TreeCommandsRefuseNamingTheFamilyAndBadParamsAreRejected) {
   EXPECT_NE(dist.err.find("--checkpoint-every"), std::string::npos) << dist.err;
 
   ASSERT_EQ(RunTessera(dir, "train --family linear --data train.csv --label churn -o m.json -q --no-track").exit_code, 0);
-  for (const std::string& cmd : {std::string("explain -m m.json --data train.csv -o shap.csv -q"),
+  for (const std::string& cmd : {std::string("explain -m m.json --data train.csv -o shap.csv --interactions -q"),
                                  std::string("export -m m.json -o out"),
                                  std::string("predict -m m.json --data train.csv --pred-leaf -o leaves.csv -q")}) {
     auto r = RunTessera(dir, cmd);

@@ -51,6 +51,8 @@ class FeaturePipeline {
   size_t num_outputs() const { return output_names_.size(); }
   const std::vector<std::string>& output_names() const { return output_names_; }
   const Standardizer& standardizer() const { return standardizer_; }
+  // The input column each output column comes from.
+  std::vector<size_t> OutputInputs() const;
   // The standardized matrix (rows x num_outputs()) of new coded rows.
   std::vector<double> Transform(std::span<const float> coded, size_t rows) const;
 

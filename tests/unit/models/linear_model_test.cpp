@@ -13,6 +13,7 @@
 
 #include "tessera/data/coded_rows.h"
 #include "tessera/data/ingest.h"
+#include "tessera/explain/linear_shap.h"
 #include "tessera/models/linear/linear_model.h"
 #include "tessera/models/model_file.h"
 #include "test_files.h"
@@ -124,6 +125,32 @@ TEST(LinearModel, TrainSaveLoadPredictsExactlyAsInMemory) {
   // Raw scores are the logits of the probabilities.
   const std::vector<double> raw_scores = loaded->PredictValues(raw.data(), 1, true);
   EXPECT_NEAR(1 / (1 + std::exp(-raw_scores[0])), expected[0], 1e-15);
+}
+
+TEST(LinearShap, AddsUpToTheRawScoreFeatureByFeature) {
+  TempDir dir;
+  const std::string path = dir.Write("train.csv", MixedCsv(1000, 8));
+  Trained t = Train(path, {{"objective", "binary"}, {"lambda", "0.01"}, {"l1_ratio", "0.5"}});
+  auto coded = data::ReadCodedRows({path}, Options("y"), t.model.reference());
+  ASSERT_TRUE(coded.ok());
+  const std::vector<double> shap = explain::LinearShapValues(t.model, *coded);
+  const std::vector<double> raw = t.model.PredictRaw(*coded);
+  ASSERT_EQ(shap.size(), coded->rows * 5);
+  for (size_t i = 0; i < coded->rows; ++i) {
+    double sum = 0;
+    for (size_t j = 0; j < 5; ++j) sum += shap[i * 5 + j];
+    EXPECT_NEAR(sum, raw[i], 1e-12);
+    EXPECT_EQ(shap[i * 5 + 4], t.model.intercept()[0]);
+  }
+  // x1's value and missing indicator both count for x1: a row with x1 missing gets the
+  // indicator's coefficient times its standardized value, plus the fill's.
+  const auto& names = t.model.pipeline().output_names();
+  ASSERT_EQ(names[1], "x1");
+  ASSERT_EQ(names[2], "x1:missing");
+  for (size_t i = 0; i < coded->rows; ++i) {
+    const std::vector<double> z = t.model.pipeline().Transform(std::span<const float>(coded->values.data() + i * 4, 4), 1);
+    EXPECT_DOUBLE_EQ(shap[i * 5 + 1], t.model.coef()[1] * z[1] + t.model.coef()[2] * z[2]);
+  }
 }
 
 TEST(LinearModel, MultinomialWithTextClasses) {
