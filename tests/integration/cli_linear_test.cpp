@@ -4,10 +4,12 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <fstream>
 #include <nlohmann/json.hpp>
 #include <random>
 #include <sstream>
 
+#include "required_tool.h"
 #include "run_binary.h"
 #include "tessera/data/coded_rows.h"
 #include "tessera/data/ingest.h"
@@ -155,6 +157,93 @@ TEST(CliLinear, RegressionAndMulticlass) {
   EXPECT_LT(nlohmann::json::parse(em.out)["multi_error"].get<double>(), 0.15);
 }
 
+// A C driver: reads rows of raw floats from argv[1], prints per row the predictions and raw scores.
+const char* kDriver = R"(#include <stdio.h>
+#include "model.h"
+int main(int argc, char **argv) {
+  float x[TESSERA_NUM_FEATURES], p[TESSERA_NUM_OUTPUTS], raw[TESSERA_NUM_OUTPUTS];
+  int k;
+  FILE *in = argc > 1 ? fopen(argv[1], "rb") : NULL;
+  if (!in) return 3;
+  while (fread(x, sizeof(float), TESSERA_NUM_FEATURES, in) == TESSERA_NUM_FEATURES) {
+    tessera_predict(x, p);
+    tessera_predict_raw(x, raw);
+    for (k = 0; k < TESSERA_NUM_OUTPUTS; ++k) printf("%.9g ", p[k]);
+    for (k = 0; k < TESSERA_NUM_OUTPUTS; ++k) printf("%.9g ", raw[k]);
+    printf("\n");
+  }
+  fclose(in);
+  return 0;
+}
+)";
+
+TEST(CliLinear, ExportedCMatchesTheEngine) {
+  if (std::system("command -v gcc > /dev/null 2>&1") != 0) TESSERA_MISSING_TOOL("gcc is not installed (scripts/bootstrap installs build-essential)");
+  TempDir dir;
+  // Numeric inputs with missing values, a coded category with few levels (one-hot) and one with
+  // many (target + frequency encoding); binary and multiclass.
+  std::mt19937_64 rng(9);
+  std::normal_distribution<double> g(0, 1);
+  std::ostringstream csv;
+  csv << "a,b,kind,shop,y,k\n";
+  for (int i = 0; i < 2000; ++i) {
+    const double a = g(rng), b = g(rng);
+    const int kind = static_cast<int>(rng() % 3), shop = static_cast<int>(rng() % 50) - 5;
+    const double s = a - 0.5 * b + (kind == 1 ? 1 : 0) + (shop % 4 == 0 ? 1 : -0.5) + g(rng);
+    csv << (i % 9 == 0 ? std::string("") : std::to_string(a)) << "," << b << "," << kind << "," << shop << "," << (s > 0 ? 1 : 0)
+        << "," << (s > 1 ? 2 : (s > -0.5 ? 1 : 0)) << "\n";
+  }
+  dir.Write("t.csv", csv.str());
+  dir.Write("driver.c", kDriver);
+  ASSERT_EQ(RunTessera(dir, "train --family linear --objective binary --data t.csv --label y --ignore k --categorical kind,shop "
+                            "-o bin.json -q --no-track -p l1_ratio=0.2 -p lambda=0.001").exit_code, 0);
+  ASSERT_EQ(RunTessera(dir, "train --family linear --objective multiclass --data t.csv --label k --ignore y --categorical kind,shop "
+                            "-o multi.json -q --no-track -p impute=median").exit_code, 0);
+  for (const std::string name : {"bin", "multi"}) {
+    SCOPED_TRACE(name);
+    auto ex = RunTessera(dir, "export -m " + name + ".json -o " + name + " --no-size");
+    ASSERT_EQ(ex.exit_code, 0) << ex.err;
+    const std::string build = "cd '" + dir.path().string() + "' && gcc -std=c99 -Wall -Wextra -pedantic -Werror -I " + name +
+                              " driver.c " + name + "/model.c -o " + name + "/d -lm > " + name + ".log 2>&1";
+    ASSERT_EQ(std::system(build.c_str()), 0) << testing::ReadFile(dir.Path(name + ".log"));
+    auto model = models::LoadAnyModel(dir.Path(name + ".json"));
+    ASSERT_TRUE(model.ok()) << model.status().message();
+    ASSERT_EQ(model->reference().num_features(), 4u);
+    // Rows: seen and unseen codes, -0.0 and 0.0, NaN everywhere, extreme values.
+    std::vector<float> rows;
+    std::uniform_int_distribution<int> code(-8, 60);
+    for (int i = 0; i < 3000; ++i) {
+      rows.push_back(i % 7 == 0 ? std::nanf("") : static_cast<float>(3 * g(rng)));
+      rows.push_back(i % 11 == 0 ? std::nanf("") : static_cast<float>(g(rng)));
+      rows.push_back(i % 13 == 0 ? std::nanf("") : static_cast<float>(code(rng) % 4));
+      rows.push_back(i % 17 == 0 ? -0.0f : (i % 19 == 0 ? std::nanf("") : static_cast<float>(code(rng))));
+    }
+    rows.insert(rows.end(), {1e30f, -1e30f, 0.5f, 2.5f});
+    const size_t n = rows.size() / 4;
+    {
+      std::ofstream out(dir.Path(name + ".bin"), std::ios::binary);
+      out.write(reinterpret_cast<const char*>(rows.data()), static_cast<std::streamsize>(rows.size() * sizeof(float)));
+    }
+    const std::string run = "cd '" + dir.path().string() + "' && ./" + name + "/d " + name + ".bin > " + name + ".out";
+    ASSERT_EQ(std::system(run.c_str()), 0);
+    std::istringstream printed(testing::ReadFile(dir.Path(name + ".out")));
+    const std::vector<double> p = model->PredictValues(rows.data(), n), raw = model->PredictValues(rows.data(), n, true);
+    const size_t k = static_cast<size_t>(model->num_outputs());
+    for (size_t r = 0; r < n; ++r) {
+      for (size_t c = 0; c < k; ++c) {
+        float v;
+        ASSERT_TRUE(printed >> v);
+        EXPECT_EQ(v, static_cast<float>(p[r * k + c])) << "row " << r;
+      }
+      for (size_t c = 0; c < k; ++c) {
+        float v;
+        ASSERT_TRUE(printed >> v);
+        EXPECT_EQ(v, static_cast<float>(raw[r * k + c])) << "row " << r;
+      }
+    }
+  }
+}
+
 TEST(CliLinear, TreeCommandsRefuseNamingTheFamilyAndBadParamsAreRejected) {
   TempDir dir;
   dir.Write("train.csv", Table(300, 7));
@@ -168,7 +257,7 @@ TEST(CliLinear, TreeCommandsRefuseNamingTheFamilyAndBadParamsAreRejected) {
 
   ASSERT_EQ(RunTessera(dir, "train --family linear --data train.csv --label churn -o m.json -q --no-track").exit_code, 0);
   for (const std::string& cmd : {std::string("explain -m m.json --data train.csv -o shap.csv --interactions -q"),
-                                 std::string("export -m m.json -o out"),
+                                 std::string("export -m m.json -o out --quantize"),
                                  std::string("predict -m m.json --data train.csv --pred-leaf -o leaves.csv -q")}) {
     auto r = RunTessera(dir, cmd);
     EXPECT_EQ(r.exit_code, 1) << cmd << "\n" << r.err;
