@@ -89,9 +89,9 @@ ApiResponse Api::Infer(std::string_view name, std::string_view version, std::str
   V2Outputs outputs;
   outputs.names = request->outputs;
   if (outputs.names.empty()) outputs.names.emplace_back(kOutputPrediction);
-  outputs.raw_score = model->Predict(request->rows, true);
+  outputs.raw_score = model->Predict(*request, true);
   outputs.prediction = outputs.raw_score;
-  model->model().Transform(&outputs.prediction);
+  model->Transform(&outputs.prediction);
   metrics_->RecordPredictions(rows, outputs.prediction, k);
   model->drift().Observe(request->rows);
   return {200, V2InferBody(*model, request->id, outputs, rows)};
@@ -104,7 +104,7 @@ ApiResponse Api::Predict(std::string_view body) const {
   std::optional<DecodedRequest> request = Decode(body, RequestFormat::kRecords, *model, &error);
   if (!request) return error;
   const size_t k = static_cast<size_t>(model->model().num_outputs());
-  std::vector<double> scores = model->Predict(request->rows, false);
+  std::vector<double> scores = model->Predict(*request, false);
   metrics_->RecordPredictions(request->rows.num_rows(), scores, k);
   model->drift().Observe(request->rows);
   return {200, PredictionsBody(scores, k)};
@@ -117,10 +117,10 @@ ApiResponse Api::Explain(std::string_view body) const {
   std::optional<DecodedRequest> request = Decode(body, RequestFormat::kRecords, *model, &error);
   if (!request) return error;
   const size_t rows = request->rows.num_rows();
-  const std::vector<double> shap = explain::ShapValues(model->model(), request->rows, 1);
-  const std::vector<double> raw = model->Predict(request->rows, true);
+  const std::vector<double> shap = model->Shap(*request);
+  const std::vector<double> raw = model->Predict(*request, true);
   std::vector<double> scores = raw;
-  model->model().Transform(&scores);
+  model->Transform(&scores);
   metrics_->RecordPredictions(rows, scores, static_cast<size_t>(model->model().num_outputs()));
   model->drift().Observe(request->rows);
   return {200, ExplanationBody(*model, shap, raw, rows)};
