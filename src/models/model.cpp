@@ -21,7 +21,7 @@ void Model::SetTrainingInfo(const std::string& key, nlohmann::json value) {
 }
 
 std::vector<double> Model::PredictValues(const float* values, size_t rows, bool raw_score, int threads) const {
-  return gbdt_ ? gbdt_->PredictValues(values, rows, raw_score, threads) : linear_->PredictValues(values, rows, raw_score);
+  return gbdt_ ? gbdt_->PredictValues(values, rows, raw_score, threads) : linear_->PredictValues(values, rows, raw_score, threads);
 }
 
 Result<Model::TablePredictions> Model::PredictTable(const std::vector<std::string>& inputs, const data::IngestOptions& options,
@@ -35,7 +35,7 @@ Result<Model::TablePredictions> Model::PredictTable(const std::vector<std::strin
   }
   TESSERA_ASSIGN_OR_RETURN(data::CodedRows coded, data::ReadCodedRows(inputs, options, reference()));
   if (coded.rows != out.data.num_rows()) return Status::UserError("the input changed while it was read");
-  out.scores = raw_score ? linear_->PredictRaw(coded) : linear_->Predict(coded);
+  out.scores = raw_score ? linear_->PredictRaw(coded, options.read.threads) : linear_->Predict(coded, options.read.threads);
   return out;
 }
 

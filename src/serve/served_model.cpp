@@ -53,7 +53,7 @@ std::vector<double> ServedModel::Predict(const DecodedRequest& request, bool raw
   std::vector<double> scores;
   // One thread: the HTTP server's worker threads are the parallelism.
   if (model_.gbdt()) scores = model_.gbdt()->PredictRaw(request.rows, 1);
-  else scores = model_.linear()->PredictRaw(request.cells);
+  else scores = model_.linear()->PredictRaw(request.cells, 1);
   if (!raw) Transform(&scores);
   return scores;
 }

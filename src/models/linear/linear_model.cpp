@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cmath>
 
+#include "tessera/core/parallel.h"
 #include "tessera/metrics/metrics.h"
 #include "tessera/models/linear/solvers.h"
 
@@ -23,18 +24,27 @@ std::vector<features::InputColumn> InputColumns(const data::BinnedDataset& ref) 
 
 }  // namespace
 
-std::vector<double> LinearModel::PredictRaw(const data::CodedRows& rows) const {
-  const std::vector<double> x = pipeline_.Transform(rows.values, rows.rows);
-  const size_t p = pipeline_.num_outputs(), k = static_cast<size_t>(num_outputs_);
+std::vector<double> LinearModel::PredictRaw(const data::CodedRows& rows, int threads) const {
+  const size_t p = pipeline_.num_outputs(), k = static_cast<size_t>(num_outputs_), nf = rows.cols;
   std::vector<double> scores(rows.rows * k);
-  for (size_t i = 0; i < rows.rows; ++i)
-    for (size_t c = 0; c < k; ++c) {
-      double s = intercept_[c];
-      const double* w = coef_.data() + c * p;
-      const double* xi = x.data() + i * p;
-      for (size_t j = 0; j < p; ++j) s += w[j] * xi[j];
-      scores[i * k + c] = s;
+  // Blocks of rows at a time, so that the encoded matrix never has more than a block's rows per
+  // thread; every row's score depends on that row alone, whatever the split.
+  constexpr size_t kBlock = 1024;
+  const size_t blocks = (rows.rows + kBlock - 1) / kBlock;
+  ParallelFor(blocks, ResolveThreads(threads), [&](size_t b0, size_t b1, size_t) {
+    for (size_t b = b0; b < b1; ++b) {
+      const size_t first = b * kBlock, n = std::min(rows.rows, first + kBlock) - first;
+      const std::vector<double> x = pipeline_.Transform(std::span<const float>(rows.values.data() + first * nf, n * nf), n);
+      for (size_t i = 0; i < n; ++i)
+        for (size_t c = 0; c < k; ++c) {
+          double s = intercept_[c];
+          const double* w = coef_.data() + c * p;
+          const double* xi = x.data() + i * p;
+          for (size_t j = 0; j < p; ++j) s += w[j] * xi[j];
+          scores[(first + i) * k + c] = s;
+        }
     }
+  });
   return scores;
 }
 
@@ -53,15 +63,15 @@ void LinearModel::Transform(std::vector<double>* scores) const {
   }
 }
 
-std::vector<double> LinearModel::Predict(const data::CodedRows& rows) const {
-  std::vector<double> scores = PredictRaw(rows);
+std::vector<double> LinearModel::Predict(const data::CodedRows& rows, int threads) const {
+  std::vector<double> scores = PredictRaw(rows, threads);
   Transform(&scores);
   return scores;
 }
 
-std::vector<double> LinearModel::PredictValues(const float* values, size_t rows, bool raw_score) const {
+std::vector<double> LinearModel::PredictValues(const float* values, size_t rows, bool raw_score, int threads) const {
   const data::CodedRows coded = data::CodeFloatRows(reference_, values, rows);
-  return raw_score ? PredictRaw(coded) : Predict(coded);
+  return raw_score ? PredictRaw(coded, threads) : Predict(coded, threads);
 }
 
 Result<LinearModel> TrainLinear(const data::BinnedDataset& train, const data::CodedRows& coded, const LinearParams& params) {

@@ -127,6 +127,25 @@ TEST(LinearModel, TrainSaveLoadPredictsExactlyAsInMemory) {
   EXPECT_NEAR(1 / (1 + std::exp(-raw_scores[0])), expected[0], 1e-15);
 }
 
+TEST(LinearModel, PredictionsAreTheSameForAnyThreadCount) {
+  TempDir dir;
+  const std::string path = dir.Write("train.csv", MixedCsv(5000, 12));  // several blocks of rows
+  Trained t = Train(path, {{"objective", "binary"}, {"num_threads", "3"}});
+  Trained one = Train(path, {{"objective", "binary"}, {"num_threads", "1"}});
+  EXPECT_EQ(t.model.coef(), one.model.coef());
+  EXPECT_EQ(t.model.intercept(), one.model.intercept());
+  auto coded = data::ReadCodedRows({path}, Options("y"), t.model.reference());
+  ASSERT_TRUE(coded.ok());
+  const std::vector<double> a = t.model.PredictRaw(*coded, 1), b = t.model.PredictRaw(*coded, 4);
+  EXPECT_EQ(a, b);
+  // Row by row gives the same numbers as the blocks.
+  for (size_t r : {0u, 1023u, 1024u, 4999u}) {
+    data::CodedRows row{1, coded->cols, std::vector<float>(coded->values.begin() + static_cast<long>(r * coded->cols),
+                                                         coded->values.begin() + static_cast<long>((r + 1) * coded->cols))};
+    EXPECT_EQ(t.model.PredictRaw(row)[0], a[r]) << "row " << r;
+  }
+}
+
 TEST(LinearShap, AddsUpToTheRawScoreFeatureByFeature) {
   TempDir dir;
   const std::string path = dir.Write("train.csv", MixedCsv(1000, 8));

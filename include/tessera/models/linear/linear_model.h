@@ -30,13 +30,14 @@ class LinearModel {
   const std::vector<double>& coef() const { return coef_; }
   const std::vector<double>& intercept() const { return intercept_; }
 
-  // Raw scores (row-major rows x outputs: margins, or the value for regression).
-  std::vector<double> PredictRaw(const data::CodedRows& rows) const;
+  // Raw scores (row-major rows x outputs: margins, or the value for regression), on `threads`
+  // threads (0 = all cores; the same bits for any count), a block of rows at a time.
+  std::vector<double> PredictRaw(const data::CodedRows& rows, int threads = 0) const;
   // Probabilities (binary: of class 1; multiclass: per class) or values (regression).
-  std::vector<double> Predict(const data::CodedRows& rows) const;
+  std::vector<double> Predict(const data::CodedRows& rows, int threads = 0) const;
   // Predictions for `rows` rows of raw values in memory, in the order of
   // reference().feature_name(f); see data::BinFloatRows for missing and categorical values.
-  std::vector<double> PredictValues(const float* values, size_t rows, bool raw_score = false) const;
+  std::vector<double> PredictValues(const float* values, size_t rows, bool raw_score = false, int threads = 0) const;
   // Applies the link (sigmoid, softmax) to raw scores in place.
   void Transform(std::vector<double>* scores) const;
 
