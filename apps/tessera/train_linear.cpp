@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "tessera/data/coded_rows.h"
+#include "tessera/data/table_reader.h"
 #include "tessera/metrics/metrics.h"
 #include "tessera/models/linear/linear_model.h"
 #include "tessera/models/model_file.h"
@@ -26,6 +27,9 @@ void RunTrainLinear(const LinearTrainArgs& a) {
   options.max_bin = params.max_bin;
   options.read.threads = params.num_threads;
   options.seed = params.seed;
+  for (const auto& input : a.data.inputs)
+    if (data::FormatFromPath(input) == data::TableFormat::kTsr)
+      Check(Status::UserError(input + ": --family linear needs the raw data (CSV or LibSVM); a .tsr cache holds only bins"));
   auto start = std::chrono::steady_clock::now();
   const data::BinnedDataset train = Check(data::IngestBinned(a.data.inputs, options));
   const data::CodedRows coded = Check(data::ReadCodedRows(a.data.inputs, options, train));

@@ -255,6 +255,11 @@ TEST(CliLinear, TreeCommandsRefuseNamingTheFamilyAndBadParamsAreRejected) {
   EXPECT_EQ(dist.exit_code, 1);
   EXPECT_NE(dist.err.find("--checkpoint-every"), std::string::npos) << dist.err;
 
+  ASSERT_EQ(RunTessera(dir, "data bin train.csv --label churn -o t.tsr -q").exit_code, 0);
+  auto tsr = RunTessera(dir, "train --family linear --data t.tsr --label churn -o m.json -q --no-track");
+  EXPECT_EQ(tsr.exit_code, 1);
+  EXPECT_NE(tsr.err.find("needs the raw data"), std::string::npos) << tsr.err;
+
   ASSERT_EQ(RunTessera(dir, "train --family linear --data train.csv --label churn -o m.json -q --no-track").exit_code, 0);
   for (const std::string& cmd : {std::string("explain -m m.json --data train.csv -o shap.csv --interactions -q"),
                                  std::string("export -m m.json -o out --quantize"),

@@ -143,7 +143,8 @@ Result<LinearModel> TrainLinear(const data::BinnedDataset& train, const data::Co
                       {"features", train.num_features()},
                       {"encoded_columns", x.cols},
                       {"nonzero_coefficients", nonzero},
-                      {"solver", regression ? "coordinate_descent" : (params.l1_ratio > 0 ? "owlqn" : "lbfgs")},
+                      {"solver", regression ? (params.l1_ratio > 0 || params.lambda == 0 ? "coordinate_descent" : "cholesky")
+                                            : (params.l1_ratio > 0 ? "owlqn" : "lbfgs")},
                       {"iterations", fit.iterations},
                       {"converged", fit.converged},
                       {"train_seconds", std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count()},

@@ -1,6 +1,6 @@
 // The fits of the linear family on a design matrix (already encoded and standardized):
 //   - squared loss with an elastic-net penalty, by cyclic coordinate descent on the weighted Gram
-//     matrix (the objective of scikit-learn's ElasticNet),
+//     matrix (the objective of scikit-learn's ElasticNet; pure L2 by a Cholesky solve),
 //   - logistic (binary) and multinomial (softmax) loss with an L2, L1 or elastic-net penalty, by
 //     L-BFGS (L2) or OWL-QN (any L1 share).
 // Objective, with weights w_i scaled to mean 1 (all 1 when unweighted), n rows, lambda >= 0 and
