@@ -120,6 +120,22 @@ TEST(CliLinear, TrainPredictEvalMatchInProcessModel) {
   auto eval = RunTessera(dir, "eval -m model.json --data test.csv --json -q --no-track");
   ASSERT_EQ(eval.exit_code, 0) << eval.err;
   EXPECT_NEAR(nlohmann::json::parse(eval.out)["auc"].get<double>(), auc, 1e-12);
+
+  // Drift monitoring reads new data against the model's reference, as for trees.
+  auto monitor = RunTessera(dir, "monitor -m model.json --data test.csv --reference train.csv --json -q");
+  ASSERT_EQ(monitor.exit_code, 0) << monitor.err;
+  const auto report = nlohmann::json::parse(monitor.out);
+  EXPECT_EQ(report["rows"], 1000);
+  ASSERT_EQ(report["features"].size(), 4u);
+  EXPECT_EQ(report["features"][2]["verdict"], "stable");  // plan: same distribution
+  EXPECT_TRUE(report.contains("prediction"));
+  bool auc_reported = false;
+  for (const auto& m : report["performance"])
+    if (m["metric"] == "auc") {
+      auc_reported = true;
+      EXPECT_NEAR(m["actual"].get<double>(), auc, 1e-12);
+    }
+  EXPECT_TRUE(auc_reported) << monitor.out;
 }
 
 TEST(CliLinear, RegressionAndMulticlass) {
