@@ -138,6 +138,27 @@ TEST(CliLinear, TrainPredictEvalMatchInProcessModel) {
   EXPECT_TRUE(auc_reported) << monitor.out;
 }
 
+TEST(CliLinear, GateComparesALinearCandidateWithATreeChampion) {
+  TempDir dir;
+  dir.Write("train.csv", Table(3000, 21));
+  dir.Write("test.csv", Table(1000, 22));
+  ASSERT_EQ(RunTessera(dir, "train --family linear --data train.csv --label churn -o linear.json -q --no-track").exit_code, 0);
+  ASSERT_EQ(RunTessera(dir, "train --data train.csv --label churn -o trees.json -q --no-track -p num_iterations=20").exit_code, 0);
+  auto gate = RunTessera(dir, "gate --candidate linear.json --champion trees.json --data test.csv --json -q "
+                              "--min-delta -1 --max-latency-us 100000 --max-drift-psi 10");
+  ASSERT_EQ(gate.exit_code, 0) << gate.err;
+  const auto j = nlohmann::json::parse(gate.out);
+  EXPECT_EQ(j["metric"], "auc");
+  EXPECT_EQ(j["rows"], 1000);
+  EXPECT_TRUE(j["pass"].get<bool>()) << gate.out;
+  auto eval = RunTessera(dir, "eval -m linear.json --data test.csv --json -q --no-track");
+  ASSERT_EQ(eval.exit_code, 0) << eval.err;
+  EXPECT_EQ(j["candidate"].get<double>(), nlohmann::json::parse(eval.out)["auc"].get<double>());
+  auto trees = RunTessera(dir, "eval -m trees.json --data test.csv --json -q --no-track");
+  EXPECT_EQ(j["champion"].get<double>(), nlohmann::json::parse(trees.out)["auc"].get<double>());
+  EXPECT_GT(j["latency_us"].get<double>(), 0);
+}
+
 TEST(CliLinear, RegressionAndMulticlass) {
   TempDir dir;
   std::mt19937 rng(5);
