@@ -4,9 +4,9 @@
 
 namespace tessera::models {
 
-Model::Model(gbdt::GbdtModel model) : family_("gbdt"), gbdt_(std::make_shared<gbdt::GbdtModel>(std::move(model))) {}
+Model::Model(gbdt::GbdtModel model) : family_("gbdt"), gbdt_(std::make_shared<const gbdt::GbdtModel>(std::move(model))) {}
 Model::Model(linear::LinearModel model)
-    : family_("linear"), linear_(std::make_shared<linear::LinearModel>(std::move(model))) {}
+    : family_("linear"), linear_(std::make_shared<const linear::LinearModel>(std::move(model))) {}
 
 const data::BinnedDataset& Model::reference() const { return gbdt_ ? gbdt_->reference() : linear_->reference(); }
 int Model::num_outputs() const { return gbdt_ ? gbdt_->num_outputs() : linear_->num_outputs(); }
@@ -14,10 +14,6 @@ const std::string& Model::objective() const { return gbdt_ ? gbdt_->params().obj
 nlohmann::json Model::training_info() const { return gbdt_ ? gbdt_->training_info() : linear_->training_info(); }
 const std::vector<std::vector<uint64_t>>& Model::reference_counts() const {
   return gbdt_ ? gbdt_->reference_counts() : linear_->reference_counts();
-}
-void Model::SetTrainingInfo(const std::string& key, nlohmann::json value) {
-  if (gbdt_) gbdt_->SetTrainingInfo(key, std::move(value));
-  else linear_->SetTrainingInfo(key, std::move(value));
 }
 
 std::vector<double> Model::PredictValues(const float* values, size_t rows, bool raw_score, int threads) const {

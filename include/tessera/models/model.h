@@ -1,5 +1,6 @@
 // Model: a trained model of any family — gradient-boosted trees ("gbdt") or linear ("linear") —
-// for the commands that accept either (predict, eval, serve). What every family has: the
+// for the commands that accept either (predict, eval, explain, export, serve, monitor, gate).
+// Copies share the (immutable) model. What every family has: the
 // reference it reads new data against (schema, bin mappers, label classes), its outputs, raw-row
 // prediction, provenance and the reference distribution for drift. Commands that need trees ask
 // for gbdt() and refuse the rest with RequireGbdt's message. Immutable; thread-safe to read.
@@ -33,7 +34,6 @@ class Model {
   const std::string& objective() const;
   nlohmann::json training_info() const;
   const std::vector<std::vector<uint64_t>>& reference_counts() const;
-  void SetTrainingInfo(const std::string& key, nlohmann::json value);
 
   // Predictions (probabilities, values; or raw scores) for rows of raw values in memory, in the
   // order of reference().feature_name(f) (see data::BinFloatRows).
@@ -50,8 +50,8 @@ class Model {
 
  private:
   std::string family_;
-  std::shared_ptr<gbdt::GbdtModel> gbdt_;
-  std::shared_ptr<linear::LinearModel> linear_;
+  std::shared_ptr<const gbdt::GbdtModel> gbdt_;
+  std::shared_ptr<const linear::LinearModel> linear_;
 };
 
 // The error for a command that needs trees given a model of another family.
