@@ -122,7 +122,8 @@ Result<LinearModel> TrainLinear(const data::BinnedDataset& train, const data::Co
   SolverOptions so;
   so.lambda = params.lambda;
   so.l1_ratio = params.l1_ratio;
-  so.max_iterations = params.max_iterations;
+  // Coordinate-descent sweeps cost cols^2 (not a pass over the rows): allow more of them.
+  so.max_iterations = params.max_iterations > 0 ? params.max_iterations : (regression ? 10000 : 1000);
   so.tolerance = params.tolerance;
   so.threads = params.num_threads;
   LinearFit fit;

@@ -53,7 +53,7 @@ const std::vector<Setter>& Setters() {
     std::vector<Setter> s = {
         Real({"lambda", "alpha", "reg_lambda"}, &LinearParams::lambda, 0, 1e300),
         Real({"l1_ratio"}, &LinearParams::l1_ratio, 0, 1),
-        Int({"max_iterations", "max_iter", "num_iterations"}, &LinearParams::max_iterations, 1, 10000000),
+        Int({"max_iterations", "max_iter", "num_iterations"}, &LinearParams::max_iterations, 0, 10000000),
         Real({"tolerance", "tol"}, &LinearParams::tolerance, 0, 1, true),
         Int({"num_class", "num_classes"}, &LinearParams::num_class, 1, 100000),
         Int({"num_threads", "n_jobs", "nthread"}, &LinearParams::num_threads, 0, 1024),

@@ -17,7 +17,7 @@ struct LinearParams {
   std::string objective = "binary";  // binary, multiclass (softmax), regression (squared loss)
   double lambda = 1e-4;              // penalty strength, >= 0
   double l1_ratio = 0;               // share of L1 in the penalty: 0 ridge/L2 ... 1 lasso/L1
-  int max_iterations = 1000;         // solver iterations (CD sweeps or quasi-Newton steps)
+  int max_iterations = 0;            // quasi-Newton steps or CD sweeps; 0 = 1000 steps / 10000 sweeps
   double tolerance = 1e-7;           // solver stopping tolerance
   int num_class = 1;                 // multiclass: number of classes (from the labels when 1)
   int num_threads = 0;               // 0 = all cores
