@@ -161,4 +161,12 @@ models::gbdt::GbdtModel LoadModelArg(const std::string& model, const std::string
   return Check(models::LoadModel(path));
 }
 
+models::Model LoadAnyModelArg(const std::string& model, const std::string& store_flag) {
+  if (!registry::Store::IsModelRef(model)) return Check(models::LoadAnyModel(model));
+  auto store = Check(registry::Store::Open(StoreDir(store_flag)));
+  const auto version = Check(store->ResolveRef(model));
+  const std::string path = Check(store->VerifiedArtifactPath(version.artifact));
+  return Check(models::LoadAnyModel(path));
+}
+
 }  // namespace tessera::cli

@@ -10,6 +10,7 @@
 #include "tessera/core/status.h"
 #include "tessera/data/ingest.h"
 #include "tessera/models/gbdt/booster.h"
+#include "tessera/models/model.h"
 #include "tessera/registry/tracking.h"
 
 namespace tessera::cli {
@@ -75,7 +76,10 @@ std::unique_ptr<registry::RunTracker> StartTracking(const TrackingFlags& flags, 
                                                     const nlohmann::json& params);
 
 // A model from a file path or a registry reference (models:/name@alias, models:/name/3).
+// A tree model only: a model of another family is an error naming its family.
 models::gbdt::GbdtModel LoadModelArg(const std::string& model, const std::string& store_flag);
+// A model of any family (for the commands that accept every family: predict, eval).
+models::Model LoadAnyModelArg(const std::string& model, const std::string& store_flag);
 
 // Human-friendly byte counts ("27.4 MiB").
 std::string FormatBytes(double bytes);

@@ -7,7 +7,9 @@
 #include "cli_common.h"
 #include "commands.h"
 #include "tessera/core/atomic_file.h"
+#include "tessera/data/coded_rows.h"
 #include "tessera/explain/importance.h"
+#include "tessera/explain/linear_shap.h"
 #include "tessera/explain/partial_dependence.h"
 #include "tessera/explain/tree_shap.h"
 #include "tessera/models/model_file.h"
@@ -56,10 +58,48 @@ struct ExplainFlags {
   size_t output_class = 0;
 };
 
+// A linear model's SHAP values (explain::LinearShapValues) in the same CSV layout as TreeSHAP's.
+void ExplainLinear(const ExplainFlags& f, const models::linear::LinearModel& model) {
+  if (f.interactions || !f.html.empty())
+    Check(Status::UserError(f.model + ": a 'linear' model; --interactions and --html need a tree model (family 'gbdt')"));
+  const data::IngestOptions options = f.data.Resolve();
+  const auto start = std::chrono::steady_clock::now();
+  const data::CodedRows all = Check(data::ReadCodedRows(f.data.inputs, options, model.reference()));
+  const std::vector<size_t> rows = SelectRows(f.rows, all.rows);
+  data::CodedRows selected{rows.size(), all.cols, {}};
+  for (size_t r : rows) selected.values.insert(selected.values.end(), all.values.begin() + static_cast<std::ptrdiff_t>(r * all.cols),
+                                               all.values.begin() + static_cast<std::ptrdiff_t>((r + 1) * all.cols));
+  const std::vector<double> values = explain::LinearShapValues(model, selected);
+  const size_t K = static_cast<size_t>(model.num_outputs()), W = all.cols + 1;
+  const auto& classes = model.reference().label_classes();
+  std::string out = std::string(K > 1 ? "row,class" : "row") + FeatureHeader(model.reference()) + "\n";
+  for (size_t i = 0; i < rows.size(); ++i)
+    for (size_t k = 0; k < K; ++k) {
+      out += std::to_string(rows[i]);
+      if (K > 1) out += "," + CsvField(k < classes.size() ? classes[k] : std::to_string(k));
+      for (size_t j = 0; j < W; ++j) {
+        out += ',';
+        AppendNumber(&out, values[(i * K + k) * W + j]);
+      }
+      out += '\n';
+    }
+  Check(WriteFileAtomically(f.output, out));
+  if (f.json) {
+    nlohmann::json j = {{"rows", rows.size()}, {"features", all.cols}, {"outputs", K}, {"interactions", false},
+                        {"family", "linear"}, {"seconds", SecondsSince(start)}, {"output", f.output}};
+    std::printf("%s\n", j.dump(2).c_str());
+  } else if (!f.data.quiet) {
+    std::fprintf(stderr, "explain: %zu rows x %zu features in %.2fs (linear SHAP) -> %s\n", rows.size(), all.cols, SecondsSince(start),
+                 f.output.c_str());
+  }
+}
+
 void RunExplain(const ExplainFlags& f) {
   if (f.output.empty() && f.html.empty()) throw StatusError{Status::UserError("explain: give -o FILE.csv and/or --html FILE.html")};
   if (f.all && !f.rows.empty()) throw StatusError{Status::UserError("explain: --rows and --all exclude each other")};
-  const auto model = LoadModelArg(f.model, f.store);
+  const models::Model any = LoadAnyModelArg(f.model, f.store);
+  if (any.linear()) return ExplainLinear(f, *any.linear());
+  const GbdtModel& model = *any.gbdt();
   const data::IngestOptions options = f.data.Resolve();
   const auto start = std::chrono::steady_clock::now();
   const auto ds = Check(data::IngestWithReference(f.data.inputs, options, model.reference(), false));
@@ -237,7 +277,7 @@ void RunPdp(const PdpFlags& f) {
 
 void RegisterExplain(CLI::App* app) {
   auto f = std::make_shared<ExplainFlags>();
-  CLI::App* cmd = app->add_subcommand("explain", "SHAP values of a model's predictions (exact TreeSHAP)");
+  CLI::App* cmd = app->add_subcommand("explain", "SHAP values of a model's predictions (exact TreeSHAP; linear SHAP for linear models)");
   cmd->add_option("--model,-m", f->model, "Model file")->required();
   AddIngestFlags(cmd, &f->data, false, "--data");
   cmd->add_option("--rows", f->rows, "Rows to explain, counted from 0 (default: all)")->delimiter(',');

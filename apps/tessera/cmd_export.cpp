@@ -6,6 +6,7 @@
 #include "commands.h"
 #include "tessera/core/atomic_file.h"
 #include "tessera/edge/c_export.h"
+#include "tessera/edge/c_export_linear.h"
 #include "tessera/edge/code_size.h"
 #include "tessera/models/model_file.h"
 
@@ -40,13 +41,13 @@ void WriteFiles(const std::vector<std::pair<std::string, std::string>>& files) {
 }
 
 void RunExport(const ExportFlags& f) {
-  auto model = Check(models::LoadModel(f.model));
+  const models::Model model = Check(models::LoadAnyModel(f.model));
   edge::CExportOptions options;
   options.quantize = f.quantize;
   options.layout = *edge::CLayoutFromString(f.layout);
   options.prefix = f.prefix;
   options.model_name = fs::path(f.model).filename().string();
-  auto generated = edge::GenerateC(model, options);
+  auto generated = model.gbdt() ? edge::GenerateC(*model.gbdt(), options) : edge::GenerateLinearC(*model.linear(), options);
   if (!generated.ok()) Check(generated.status().WithContext("cannot export " + f.model));
   edge::CExport code = std::move(generated).value();
 
@@ -67,13 +68,14 @@ void RunExport(const ExportFlags& f) {
   edge::CodeSize size;
   if (!f.no_size) size = edge::MeasureCodeSize(source, dir.string(), code, f.compiler);
 
-  const size_t trees = model.trees().size(), features = model.reference().num_features();
+  const size_t trees = model.gbdt() ? model.gbdt()->trees().size() : 0, features = model.reference().num_features();
   if (f.json) {
     nlohmann::json j = {{"format", "c"},
                         {"files", {header, source}},
                         {"layout", edge::ToString(code.layout)},
                         {"quantized", f.quantize},
                         {"prefix", f.prefix},
+                        {"family", model.family()},
                         {"trees", trees},
                         {"features", features},
                         {"outputs", model.num_outputs()},

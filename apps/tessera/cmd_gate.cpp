@@ -35,7 +35,7 @@ bool HasAlias(const std::string& store_flag, const std::string& name, const std:
 }
 
 // Points NAME@ALIAS at the candidate (registering a candidate file as a new version first).
-std::string Promote(const GateFlags& f, const models::gbdt::GbdtModel& candidate, const std::string& name, const std::string& alias) {
+std::string Promote(const GateFlags& f, const models::Model& candidate, const std::string& name, const std::string& alias) {
   auto store = Check(registry::Store::Open(StoreDir(f.store)));
   int version = 0;
   if (registry::Store::IsModelRef(f.candidate)) {
@@ -57,7 +57,7 @@ void RunGate(const GateFlags& f) {
   const auto [name, alias] = NameAndAlias(f.champion);
   if (f.promote && name.empty())
     throw StatusError{Status::UserError("--promote moves the champion's alias: give --champion models:/NAME@ALIAS")};
-  const auto candidate = LoadModelArg(f.candidate, f.store);
+  const models::Model candidate = LoadAnyModelArg(f.candidate, f.store);
   if (!name.empty() && !HasAlias(f.store, name, alias)) {
     // No champion yet: nothing to beat. The first candidate is promoted (when asked).
     std::string promoted;
@@ -72,7 +72,7 @@ void RunGate(const GateFlags& f) {
     }
     return;
   }
-  const auto champion = LoadModelArg(f.champion, f.store);
+  const models::Model champion = LoadAnyModelArg(f.champion, f.store);
   registry::GateOptions options;
   options.metric = f.metric;
   options.min_delta = f.min_delta;

@@ -2,6 +2,7 @@
 // (serve/drift_report.h) as a table, JSON or an HTML page; exit 4 with --fail-on-drift.
 #include <cstdio>
 #include <memory>
+#include <optional>
 
 #include "cli_common.h"
 #include "commands.h"
@@ -45,14 +46,14 @@ nlohmann::json ReportJson(const serve::DriftReport& r) {
 }
 
 void RunMonitor(const MonitorFlags& f) {
-  auto model = LoadModelArg(f.model, f.store);
+  const models::Model model = LoadAnyModelArg(f.model, f.store);
   data::IngestOptions options = f.data.Resolve();
-  auto actual = Check(data::IngestWithReference(f.data.inputs, options, model.reference(), false));
-  std::unique_ptr<data::BinnedDataset> reference;
-  if (!f.reference.empty())
-    reference = std::make_unique<data::BinnedDataset>(
-        Check(data::IngestWithReference({f.reference}, options, model.reference(), false)));
-  auto report = Check(serve::BuildDriftReport(model, actual, reference.get(), options.read.threads));
+  // Labels are read when the data has them (performance drift).
+  auto actual = Check(model.PredictTable(f.data.inputs, options, false));
+  std::optional<models::Model::TablePredictions> reference;
+  if (!f.reference.empty()) reference = Check(model.PredictTable({f.reference}, options, false));
+  auto report = Check(serve::BuildDriftReport(model, actual.data, actual.scores, reference ? &reference->data : nullptr,
+                                              reference ? &reference->scores : nullptr));
   if (!f.html.empty()) Check(WriteFileAtomically(f.html, serve::DriftReportHtml(report, "Drift: " + f.model)));
   size_t drifting = 0;
   for (const auto& d : report.features) drifting += d.verdict == "drift";
@@ -81,7 +82,7 @@ void RunMonitor(const MonitorFlags& f) {
 
 void RegisterMonitor(CLI::App* app) {
   auto f = std::make_shared<MonitorFlags>();
-  CLI::App* cmd = app->add_subcommand("monitor", "Drift of new data against a model's training distribution");
+  CLI::App* cmd = app->add_subcommand("monitor", "Drift of new data against a model's training distribution (any family)");
   AddIngestFlags(cmd, &f->data, false, "--data");
   cmd->add_option("--model,-m", f->model, "Model file or models:/name@alias")->required();
   cmd->add_option("--store", f->store, "Registry store for models:/ references");

@@ -20,20 +20,21 @@ struct PredictFlags {
 };
 
 void RunPredict(const PredictFlags& f) {
-  auto model = LoadModelArg(f.model, f.store);
+  const models::Model model = LoadAnyModelArg(f.model, f.store);
   data::IngestOptions options = f.data.Resolve();
   auto start = std::chrono::steady_clock::now();
-  auto ds = Check(data::IngestWithReference(f.data.inputs, options, model.reference(), false));
-  const double read_seconds = SecondsSince(start);
-  auto predict_start = std::chrono::steady_clock::now();
-  const int threads = options.read.threads;
-  const size_t n = ds.num_rows();
   std::string out;
-  double predict_seconds = 0;  // the model's work alone, without formatting the output
+  double read_seconds = 0, predict_seconds = 0;  // the model's work alone, without formatting the output
+  size_t n = 0;
   if (f.pred_leaf) {
-    auto leaves = model.PredictLeaf(ds, threads);
+    Check(models::RequireGbdt(model, f.model, "--pred-leaf"));
+    auto ds = Check(data::IngestWithReference(f.data.inputs, options, model.reference(), false));
+    read_seconds = SecondsSince(start);
+    auto predict_start = std::chrono::steady_clock::now();
+    n = ds.num_rows();
+    auto leaves = model.gbdt()->PredictLeaf(ds, options.read.threads);
     predict_seconds = SecondsSince(predict_start);
-    const size_t nt = model.trees().size();
+    const size_t nt = model.gbdt()->trees().size();
     for (size_t t = 0; t < nt; ++t) out += (t ? ",tree_" : "tree_") + std::to_string(t);
     out += "\n";
     for (size_t r = 0; r < n; ++r) {
@@ -44,9 +45,21 @@ void RunPredict(const PredictFlags& f) {
       out += '\n';
     }
   } else {
-    std::vector<double> scores = model.PredictRaw(ds, threads);
-    if (!f.raw_score) model.Transform(&scores);
-    predict_seconds = SecondsSince(predict_start);
+    std::vector<double> scores;
+    if (model.gbdt()) {
+      auto ds = Check(data::IngestWithReference(f.data.inputs, options, model.reference(), false));
+      read_seconds = SecondsSince(start);
+      auto predict_start = std::chrono::steady_clock::now();
+      n = ds.num_rows();
+      scores = model.gbdt()->PredictRaw(ds, options.read.threads);
+      if (!f.raw_score) model.gbdt()->Transform(&scores);
+      predict_seconds = SecondsSince(predict_start);
+    } else {
+      auto table = Check(model.PredictTable(f.data.inputs, options, false, f.raw_score));
+      predict_seconds = read_seconds = SecondsSince(start);  // read and predicted together
+      n = table.data.num_rows();
+      scores = std::move(table.scores);
+    }
     const size_t k = static_cast<size_t>(model.num_outputs());
     const auto& classes = model.reference().label_classes();
     if (k == 1) {
@@ -85,17 +98,18 @@ struct EvalFlags {
 };
 
 void RunEval(const EvalFlags& f) {
-  auto model = LoadModelArg(f.model, f.tracking.store);
+  models::Model model = LoadAnyModelArg(f.model, f.tracking.store);
   data::IngestOptions options = f.data.Resolve();
-  auto ds = Check(data::IngestWithReference(f.data.inputs, options, model.reference(), true));
+  auto table = Check(model.PredictTable(f.data.inputs, options, true));
+  const data::BinnedDataset& ds = table.data;
   nlohmann::json run_params = {{"model", f.model}};
   if (model.training_info().contains("run_id")) run_params["model_run_id"] = model.training_info()["run_id"];
   auto tracker = StartTracking(f.tracking, "eval", f.data.inputs, ds.schema(), run_params);
-  std::vector<double> preds = model.Predict(ds, options.read.threads);
+  const std::vector<double>& preds = table.scores;
   const size_t k = static_cast<size_t>(model.num_outputs());
   std::vector<std::string> names = f.metrics;
   if (names.empty()) {
-    const std::string& objective = model.params().objective;
+    const std::string& objective = model.objective();
     if (objective == "binary") names = {"auc", "logloss", "error"};
     else if (objective == "multiclass") names = {"multi_logloss", "multi_error"};
     else names = {"rmse", "mae", "r2"};
@@ -126,7 +140,7 @@ void RunEval(const EvalFlags& f) {
 
 void RegisterPredict(CLI::App* app) {
   auto f = std::make_shared<PredictFlags>();
-  CLI::App* cmd = app->add_subcommand("predict", "Predict with a model: one line per input row");
+  CLI::App* cmd = app->add_subcommand("predict", "Predict with a model (any family): one line per input row");
   cmd->add_option("--model,-m", f->model, "Model file")->required();
   AddIngestFlags(cmd, &f->data, false, "--data");
   cmd->add_option("-o,--output", f->output, "Predictions CSV ('-' for stdout)")->required();
@@ -137,7 +151,7 @@ void RegisterPredict(CLI::App* app) {
   cmd->callback([f] { RunPredict(*f); });
 
   auto e = std::make_shared<EvalFlags>();
-  CLI::App* eval = app->add_subcommand("eval", "Metrics of a model on labelled data");
+  CLI::App* eval = app->add_subcommand("eval", "Metrics of a model (any family) on labelled data");
   eval->add_option("--model,-m", e->model, "Model file")->required();
   AddIngestFlags(eval, &e->data, false, "--data");
   eval->add_option("--metric", e->metrics, "Metrics (default: by objective)")->delimiter(',');

@@ -185,7 +185,7 @@ void ModelsRegister(const ModelsFlags& f) {
     if (artifact.empty()) throw StatusError{Status::UserError("run " + run.id + " has no model artifact")};
   } else {
     // Only a file Tessera can load is registered; its run (when it was tracked) is its lineage.
-    const auto model = Check(models::LoadModel(f.model));
+    const auto model = Check(models::LoadAnyModel(f.model));  // any family
     if (model.training_info().contains("run_id")) run_id = model.training_info()["run_id"].get<std::string>();
     artifact = Check(store->PutArtifactFile(f.model, "model")).sha256;
   }

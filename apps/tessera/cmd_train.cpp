@@ -10,6 +10,7 @@
 #include "tessera/dist/world.h"
 #include "tessera/models/gbdt/booster.h"
 #include "tessera/models/model_file.h"
+#include "train_linear.h"
 
 namespace tessera::cli {
 
@@ -18,7 +19,7 @@ namespace {
 struct TrainFlags {
   IngestFlags data;
   std::vector<std::string> valid;
-  std::string output, config, init_model, objective;
+  std::string output, config, init_model, objective, family = "gbdt";
   std::vector<std::string> params;
   int log_every = 10;
   bool json = false;
@@ -68,6 +69,13 @@ void RunTrain(const TrainFlags& f) {
   if (!f.config.empty()) ReadConfigFile(f.config, &settings);
   if (!f.objective.empty()) settings["objective"] = f.objective;
   ParseKeyValues(f.params, &settings);
+  if (f.family == "linear") {
+    if (f.distributed || !f.init_model.empty() || f.checkpoint_every > 0 || f.resume)
+      Check(Status::UserError("--family linear trains in one process: --distributed, --init-model, --checkpoint-every and "
+                              "--resume are for the gbdt family"));
+    RunTrainLinear({f.data, f.valid, f.output, settings, f.json, f.tracking});
+    return;
+  }
   models::gbdt::GbdtParams params;
   Check(models::gbdt::ApplyGbdtParams(settings, &params, false));
 
@@ -224,11 +232,15 @@ void RunTrain(const TrainFlags& f) {
 
 void RegisterTrain(CLI::App* app) {
   auto f = std::make_shared<TrainFlags>();
-  CLI::App* cmd = app->add_subcommand("train", "Train a gradient-boosted tree model");
+  CLI::App* cmd = app->add_subcommand("train", "Train a model: gradient-boosted trees (default) or linear");
   AddIngestFlags(cmd, &f->data, false, "--data");
   cmd->add_option("--valid", f->valid, "Validation data (metrics per iteration, early stopping); repeatable");
   cmd->add_option("-o,--output", f->output, "Model file to write (JSON)")->required();
-  cmd->add_option("--objective", f->objective, "binary, multiclass, regression, l1, huber, poisson");
+  cmd->add_option("--family,--model-family", f->family,
+                  "Model family: gbdt (gradient-boosted trees) or linear (logistic / multinomial / linear regression "
+                  "with L2, L1 or elastic-net penalty: -p lambda=, -p l1_ratio=)")
+      ->check(CLI::IsMember({"gbdt", "linear"}));
+  cmd->add_option("--objective", f->objective, "binary, multiclass, regression, l1, huber, poisson (linear: binary, multiclass, regression)");
   cmd->add_option("--param,-p", f->params, "Parameter key=value (LightGBM/XGBoost names); repeatable");
   cmd->add_option("--config", f->config, "File of key = value parameter lines");
   cmd->add_option("--init-model", f->init_model, "Continue boosting from this model");

@@ -211,8 +211,9 @@ Result<BinnedDataset> IngestBinned(const std::vector<std::string>& inputs, const
   return ds;
 }
 
-Result<BinnedDataset> IngestWithReference(const std::vector<std::string>& inputs, const IngestOptions& options,
-                                          const BinnedDataset& reference, bool need_labels) {
+Result<std::unique_ptr<TableReader>> OpenTableWithReference(const std::vector<std::string>& inputs, const IngestOptions& options,
+                                                            const BinnedDataset& reference, bool need_labels,
+                                                            std::vector<size_t>* feature_columns_out) {
   TESSERA_ASSIGN_OR_RETURN(auto files, ExpandInputPaths(inputs));
   if (FormatFromPath(files[0]) == TableFormat::kTsr)
     return Status::UserError(files[0] + ": give the raw data (CSV or LibSVM) here; a .tsr cache has bins of its own");
@@ -239,7 +240,8 @@ Result<BinnedDataset> IngestWithReference(const std::vector<std::string>& inputs
       if (col.role == ColumnRole::kWeight || col.role == ColumnRole::kGroup) col.role = ColumnRole::kIgnored;
     }
   }
-  std::vector<size_t> feature_columns;
+  std::vector<size_t>& feature_columns = *feature_columns_out;
+  feature_columns.clear();
   for (size_t f = 0; f < reference.num_features(); ++f) {
     const std::string& name = reference.feature_name(f);
     int i = schema.Find(name);
@@ -251,6 +253,13 @@ Result<BinnedDataset> IngestWithReference(const std::vector<std::string>& inputs
     return Status::UserError(files[0] + ": labels are needed, but the input has no column '" +
                              (ref_label < 0 ? std::string("(none)") : ref.column(ref_label).name) + "'");
   TESSERA_RETURN_IF_ERROR(reader->SetSchema(schema));
+  return reader;
+}
+
+Result<BinnedDataset> IngestWithReference(const std::vector<std::string>& inputs, const IngestOptions& options,
+                                          const BinnedDataset& reference, bool need_labels) {
+  std::vector<size_t> feature_columns;
+  TESSERA_ASSIGN_OR_RETURN(auto reader, OpenTableWithReference(inputs, options, reference, need_labels, &feature_columns));
   // Count the rows first (a scan that parses nothing), so the matrix is allocated once.
   RowSampler none;
   none.rate = 0;

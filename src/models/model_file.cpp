@@ -8,8 +8,11 @@
 
 namespace tessera::models {
 
-nlohmann::json ModelToJson(const gbdt::GbdtModel& model) {
-  const data::BinnedDataset& ref = model.reference();
+namespace {
+
+// The parts every family shares: schema, features (columns, names, bin mappers), label classes,
+// and the reference distribution.
+nlohmann::json CommonToJson(const data::BinnedDataset& ref, const std::vector<std::vector<uint64_t>>& counts) {
   nlohmann::json mappers = nlohmann::json::array();
   nlohmann::json names = nlohmann::json::array();
   for (size_t f = 0; f < ref.num_features(); ++f) {
@@ -22,12 +25,73 @@ nlohmann::json ModelToJson(const gbdt::GbdtModel& model) {
   doc["schema"] = ref.schema().ToJson();
   doc["features"] = {{"columns", ref.feature_columns()}, {"names", names}, {"bin_mappers", mappers}};
   doc["label_classes"] = ref.label_classes();
-  doc["model"] = gbdt::GbdtModelToJson(model);
-  if (!model.reference_counts().empty()) doc["reference"] = {{"bin_counts", model.reference_counts()}};
+  if (!counts.empty()) doc["reference"] = {{"bin_counts", counts}};
   return doc;
 }
 
-Result<gbdt::GbdtModel> ModelFromJson(const nlohmann::json& doc, const std::string& source) {
+Result<data::BinnedDataset> ReferenceFromJson(const nlohmann::json& doc, const std::string& source) {
+  auto bad = [&](const std::string& what) { return Status::UserError(source + ": " + what); };
+  auto schema = data::Schema::FromJson(doc.at("schema"));
+  if (!schema.ok()) return schema.status().WithContext(source);
+  const auto& features = doc.at("features");
+  std::vector<size_t> columns = features.at("columns").get<std::vector<size_t>>();
+  std::vector<data::BinMapper> mappers;
+  for (const auto& m : features.at("bin_mappers")) {
+    auto mapper = data::BinMapper::FromJson(m);
+    if (!mapper.ok()) return mapper.status().WithContext(source);
+    mappers.push_back(std::move(mapper).value());
+  }
+  if (columns.size() != mappers.size()) return bad("features: one bin mapper per feature column expected");
+  for (size_t c : columns)
+    if (c >= schema->size() || schema->column(c).role != data::ColumnRole::kFeature)
+      return bad("features: column index does not name a feature of the schema");
+  data::BinnedDataset reference(std::move(schema).value(), std::move(columns), std::move(mappers), 0);
+  reference.set_label_classes(doc.value("label_classes", std::vector<std::string>{}));
+  return reference;
+}
+
+Result<std::vector<std::vector<uint64_t>>> CountsFromJson(const nlohmann::json& doc, const data::BinnedDataset& ref,
+                                                          const std::string& source) {
+  auto bad = [&](const std::string& what) { return Status::UserError(source + ": " + what); };
+  if (!doc.contains("reference")) return std::vector<std::vector<uint64_t>>{};
+  auto counts = doc["reference"].at("bin_counts").get<std::vector<std::vector<uint64_t>>>();
+  if (counts.size() != ref.num_features()) return bad("reference: one list of bin counts per feature expected");
+  for (size_t f = 0; f < counts.size(); ++f)
+    if (counts[f].size() != ref.mappers()[f].num_bins())
+      return bad("reference: feature " + std::to_string(f) + " needs " + std::to_string(ref.mappers()[f].num_bins()) + " bin counts");
+  return counts;
+}
+
+Result<nlohmann::json> ReadDocument(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Status::UserError(path + ": cannot open model file");
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  try {
+    return nlohmann::json::parse(text);
+  } catch (const nlohmann::json::parse_error& e) {
+    return Status::AtOffset(path, e.byte, "not a Tessera model: not valid JSON (" + std::string(e.what()) + ")");
+  }
+}
+
+}  // namespace
+
+nlohmann::json ModelToJson(const gbdt::GbdtModel& model) {
+  nlohmann::json doc = CommonToJson(model.reference(), model.reference_counts());
+  doc["model"] = gbdt::GbdtModelToJson(model);
+  return doc;
+}
+
+nlohmann::json ModelToJson(const linear::LinearModel& model) {
+  nlohmann::json doc = CommonToJson(model.reference(), model.reference_counts());
+  doc["model"] = linear::LinearModelToJson(model);
+  return doc;
+}
+
+nlohmann::json ModelToJson(const Model& model) {
+  return model.gbdt() ? ModelToJson(*model.gbdt()) : ModelToJson(*model.linear());
+}
+
+Result<Model> AnyModelFromJson(const nlohmann::json& doc, const std::string& source) {
   auto bad = [&](const std::string& what) { return Status::UserError(source + ": " + what); };
   if (!doc.is_object()) return bad("not a Tessera model (expected a JSON object)");
   if (!doc.contains("format_version") || !doc["format_version"].is_number_integer())
@@ -38,53 +102,55 @@ Result<gbdt::GbdtModel> ModelFromJson(const nlohmann::json& doc, const std::stri
                std::to_string(kModelFormatVersion) + ")");
   if (version < 1) return bad("invalid model format version " + std::to_string(version));
   try {
-    auto schema = data::Schema::FromJson(doc.at("schema"));
-    if (!schema.ok()) return schema.status().WithContext(source);
-    const auto& features = doc.at("features");
-    std::vector<size_t> columns = features.at("columns").get<std::vector<size_t>>();
-    std::vector<data::BinMapper> mappers;
-    for (const auto& m : features.at("bin_mappers")) {
-      auto mapper = data::BinMapper::FromJson(m);
-      if (!mapper.ok()) return mapper.status().WithContext(source);
-      mappers.push_back(std::move(mapper).value());
+    TESSERA_ASSIGN_OR_RETURN(data::BinnedDataset reference, ReferenceFromJson(doc, source));
+    TESSERA_ASSIGN_OR_RETURN(auto counts, CountsFromJson(doc, reference, source));
+    const nlohmann::json& part = doc.at("model");
+    const std::string family = part.is_object() ? part.value("family", "gbdt") : "gbdt";
+    if (family == "gbdt") {
+      nlohmann::json with_family = part;
+      if (with_family.is_object() && !with_family.contains("family")) with_family["family"] = "gbdt";
+      auto model = gbdt::GbdtModelFromJson(with_family, std::move(reference));
+      if (!model.ok()) return model.status().WithContext(source);
+      if (!counts.empty()) model->SetReferenceCounts(std::move(counts));
+      return Model(std::move(model).value());
     }
-    if (columns.size() != mappers.size()) return bad("features: one bin mapper per feature column expected");
-    for (size_t c : columns)
-      if (c >= schema->size() || schema->column(c).role != data::ColumnRole::kFeature)
-        return bad("features: column index does not name a feature of the schema");
-    data::BinnedDataset reference(std::move(schema).value(), std::move(columns), std::move(mappers), 0);
-    reference.set_label_classes(doc.value("label_classes", std::vector<std::string>{}));
-    auto model = gbdt::GbdtModelFromJson(doc.at("model"), std::move(reference));
-    if (!model.ok()) return model.status().WithContext(source);
-    if (doc.contains("reference")) {
-      auto counts = doc["reference"].at("bin_counts").get<std::vector<std::vector<uint64_t>>>();
-      const auto& ref = model->reference();
-      if (counts.size() != ref.num_features()) return bad("reference: one list of bin counts per feature expected");
-      for (size_t f = 0; f < counts.size(); ++f)
-        if (counts[f].size() != ref.mappers()[f].num_bins())
-          return bad("reference: feature " + std::to_string(f) + " needs " + std::to_string(ref.mappers()[f].num_bins()) + " bin counts");
-      model->SetReferenceCounts(std::move(counts));
+    if (family == "linear") {
+      auto model = linear::LinearModelFromJson(part, std::move(reference));
+      if (!model.ok()) return model.status().WithContext(source);
+      if (!counts.empty()) model->SetReferenceCounts(std::move(counts));
+      return Model(std::move(model).value());
     }
-    return model;
+    return bad("model family '" + family + "' is not known to this build (known: gbdt, linear)");
   } catch (const nlohmann::json::exception& e) {
     return bad(std::string("malformed model document: ") + e.what());
   }
+}
+
+Result<gbdt::GbdtModel> ModelFromJson(const nlohmann::json& doc, const std::string& source) {
+  TESSERA_ASSIGN_OR_RETURN(Model model, AnyModelFromJson(doc, source));
+  TESSERA_RETURN_IF_ERROR(RequireGbdt(model, source, "this command"));
+  return *model.gbdt();
 }
 
 Status SaveModel(const gbdt::GbdtModel& model, const std::string& path) {
   return WriteFileAtomically(path, ModelToJson(model).dump(1) + "\n");
 }
 
+Status SaveModel(const linear::LinearModel& model, const std::string& path) {
+  return WriteFileAtomically(path, ModelToJson(model).dump(1) + "\n");
+}
+
+Status SaveModel(const Model& model, const std::string& path) {
+  return WriteFileAtomically(path, ModelToJson(model).dump(1) + "\n");
+}
+
+Result<Model> LoadAnyModel(const std::string& path) {
+  TESSERA_ASSIGN_OR_RETURN(nlohmann::json doc, ReadDocument(path));
+  return AnyModelFromJson(doc, path);
+}
+
 Result<gbdt::GbdtModel> LoadModel(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Status::UserError(path + ": cannot open model file");
-  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  nlohmann::json doc;
-  try {
-    doc = nlohmann::json::parse(text);
-  } catch (const nlohmann::json::parse_error& e) {
-    return Status::AtOffset(path, e.byte, "not a Tessera model: not valid JSON (" + std::string(e.what()) + ")");
-  }
+  TESSERA_ASSIGN_OR_RETURN(nlohmann::json doc, ReadDocument(path));
   return ModelFromJson(doc, path);
 }
 

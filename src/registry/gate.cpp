@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cmath>
 
+#include "tessera/data/coded_rows.h"
 #include "tessera/explain/importance.h"
 #include "tessera/metrics/metrics.h"
 
@@ -11,41 +12,56 @@ namespace tessera::registry {
 
 namespace {
 
-Result<double> Score(const models::gbdt::GbdtModel& model, const data::BinnedDataset& ds, const std::string& metric, int threads) {
-  return metrics::Evaluate(metric, ds.labels(), model.Predict(ds, threads), static_cast<size_t>(model.num_outputs()),
-                           ds.weights());
+Result<double> Score(const models::Model& model, const models::Model::TablePredictions& t, const std::string& metric) {
+  return metrics::Evaluate(metric, t.data.labels(), t.scores, static_cast<size_t>(model.num_outputs()), t.data.weights());
 }
 
 // Mean time of predicting one row at a time (what a request to a server costs), over up to 1000 rows.
-double OneRowLatencyMicros(const models::gbdt::GbdtModel& model, const data::BinnedDataset& ds) {
+Result<double> OneRowLatencyMicros(const models::Model& model, const data::BinnedDataset& ds,
+                                   const std::vector<std::string>& inputs, const data::IngestOptions& read) {
   const size_t rows = std::min<size_t>(1000, ds.num_rows());
-  std::vector<data::BinnedDataset> singles;
-  for (size_t r = 0; r < rows; ++r) singles.push_back(data::SelectRows(ds, {r}));
   volatile double sink = 0;  // keeps the predictions from being optimised away
-  const auto start = std::chrono::steady_clock::now();
-  for (const auto& one : singles) sink = sink + model.PredictRaw(one, 1)[0];
-  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  return seconds * 1e6 / static_cast<double>(rows);
+  double seconds = 0;
+  if (model.gbdt()) {
+    std::vector<data::BinnedDataset> singles;
+    for (size_t r = 0; r < rows; ++r) singles.push_back(data::SelectRows(ds, {r}));
+    const auto start = std::chrono::steady_clock::now();
+    for (const auto& one : singles) sink = sink + model.gbdt()->PredictRaw(one, 1)[0];
+    seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  } else {
+    TESSERA_ASSIGN_OR_RETURN(data::CodedRows coded, data::ReadCodedRows(inputs, read, model.reference()));
+    std::vector<data::CodedRows> singles;
+    for (size_t r = 0; r < rows && r < coded.rows; ++r)
+      singles.push_back({1, coded.cols, std::vector<float>(coded.values.begin() + static_cast<std::ptrdiff_t>(r * coded.cols),
+                                                           coded.values.begin() + static_cast<std::ptrdiff_t>((r + 1) * coded.cols))});
+    const auto start = std::chrono::steady_clock::now();
+    for (const auto& one : singles) sink = sink + model.linear()->PredictRaw(one, 1)[0];
+    seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  }
+  return seconds * 1e6 / static_cast<double>(std::max<size_t>(1, rows));
 }
 
 }  // namespace
 
-Result<GateResult> EvaluateGate(const models::gbdt::GbdtModel& candidate, const models::gbdt::GbdtModel& champion,
+Result<GateResult> EvaluateGate(const models::Model& candidate, const models::Model& champion,
                                 const std::vector<std::string>& inputs, const data::IngestOptions& read,
                                 const GateOptions& options) {
   GateResult result;
-  result.metric = options.metric.empty() ? explain::DefaultMetric(candidate.params().objective) : options.metric;
+  result.metric = options.metric.empty() ? explain::DefaultMetric(candidate.objective()) : options.metric;
   const auto canonical = metrics::CanonicalMetricName(result.metric);
   if (!canonical) return Status::UserError("unknown metric '" + result.metric + "'");
   result.metric = *canonical;
   result.higher_is_better = metrics::HigherIsBetter(result.metric);
-  // Each model reads the data with its own bins.
-  TESSERA_ASSIGN_OR_RETURN(data::BinnedDataset cand_data, data::IngestWithReference(inputs, read, candidate.reference(), true));
-  TESSERA_ASSIGN_OR_RETURN(data::BinnedDataset champ_data, data::IngestWithReference(inputs, read, champion.reference(), true));
+  // Each model reads the data with its own bins (and pipeline), whatever its family.
+  data::IngestOptions with_threads = read;
+  with_threads.read.threads = options.threads;
+  TESSERA_ASSIGN_OR_RETURN(auto cand, candidate.PredictTable(inputs, with_threads, true));
+  TESSERA_ASSIGN_OR_RETURN(auto champ, champion.PredictTable(inputs, with_threads, true));
+  const data::BinnedDataset& cand_data = cand.data;
   result.rows = cand_data.num_rows();
   if (result.rows == 0) return Status::UserError("the gate needs labelled rows to evaluate on");
-  TESSERA_ASSIGN_OR_RETURN(result.candidate, Score(candidate, cand_data, result.metric, options.threads));
-  TESSERA_ASSIGN_OR_RETURN(result.champion, Score(champion, champ_data, result.metric, options.threads));
+  TESSERA_ASSIGN_OR_RETURN(result.candidate, Score(candidate, cand, result.metric));
+  TESSERA_ASSIGN_OR_RETURN(result.champion, Score(champion, champ, result.metric));
   result.delta = result.higher_is_better ? result.candidate - result.champion : result.champion - result.candidate;
   if (!(result.delta >= options.min_delta)) {
     char buf[200];
@@ -54,7 +70,7 @@ Result<GateResult> EvaluateGate(const models::gbdt::GbdtModel& candidate, const 
     result.reasons.push_back(buf);
   }
   if (options.max_latency_us) {
-    result.latency_us = OneRowLatencyMicros(candidate, cand_data);
+    TESSERA_ASSIGN_OR_RETURN(result.latency_us, OneRowLatencyMicros(candidate, cand_data, inputs, read));
     if (result.latency_us > *options.max_latency_us)
       result.reasons.push_back("latency " + std::to_string(result.latency_us) + " us per row above the limit of " +
                                std::to_string(*options.max_latency_us));

@@ -52,8 +52,9 @@ std::optional<DecodedRequest> Decode(std::string_view body, RequestFormat format
 
 }  // namespace
 
-std::vector<double> Api::PredictRaw(const ServedModel& model, const data::BinnedDataset& rows) const {
-  return batcher_ ? batcher_->PredictRaw(model, rows) : model.Predict(rows, true);
+std::vector<double> Api::PredictRaw(const ServedModel& model, const DecodedRequest& request) const {
+  // The batcher concatenates binned rows: tree models only (linear ones read the raw cells).
+  return batcher_ && model.model().gbdt() ? batcher_->PredictRaw(model, request.rows) : model.Predict(request, true);
 }
 
 ApiResponse Api::Live() const { return {200, "{\"live\":true}"}; }
@@ -93,9 +94,9 @@ ApiResponse Api::Infer(std::string_view name, std::string_view version, std::str
   V2Outputs outputs;
   outputs.names = request->outputs;
   if (outputs.names.empty()) outputs.names.emplace_back(kOutputPrediction);
-  outputs.raw_score = PredictRaw(*model, request->rows);
+  outputs.raw_score = PredictRaw(*model, *request);
   outputs.prediction = outputs.raw_score;
-  model->model().Transform(&outputs.prediction);
+  model->Transform(&outputs.prediction);
   metrics_->RecordPredictions(rows, outputs.prediction, k);
   model->drift().Observe(request->rows);
   return {200, V2InferBody(*model, request->id, outputs, rows)};
@@ -108,8 +109,8 @@ ApiResponse Api::Predict(std::string_view body) const {
   std::optional<DecodedRequest> request = Decode(body, RequestFormat::kRecords, *model, &error);
   if (!request) return error;
   const size_t k = static_cast<size_t>(model->model().num_outputs());
-  std::vector<double> scores = PredictRaw(*model, request->rows);
-  model->model().Transform(&scores);
+  std::vector<double> scores = PredictRaw(*model, *request);
+  model->Transform(&scores);
   metrics_->RecordPredictions(request->rows.num_rows(), scores, k);
   model->drift().Observe(request->rows);
   return {200, PredictionsBody(scores, k)};
@@ -122,10 +123,10 @@ ApiResponse Api::Explain(std::string_view body) const {
   std::optional<DecodedRequest> request = Decode(body, RequestFormat::kRecords, *model, &error);
   if (!request) return error;
   const size_t rows = request->rows.num_rows();
-  const std::vector<double> shap = explain::ShapValues(model->model(), request->rows, 1);
-  const std::vector<double> raw = model->Predict(request->rows, true);
+  const std::vector<double> shap = model->Shap(*request);
+  const std::vector<double> raw = model->Predict(*request, true);
   std::vector<double> scores = raw;
-  model->model().Transform(&scores);
+  model->Transform(&scores);
   metrics_->RecordPredictions(rows, scores, static_cast<size_t>(model->model().num_outputs()));
   model->drift().Observe(request->rows);
   return {200, ExplanationBody(*model, shap, raw, rows)};

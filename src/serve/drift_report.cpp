@@ -22,11 +22,10 @@ std::vector<uint64_t> ScoreCounts(const std::vector<double>& scores, const std::
 }
 
 // The first output's scores (binary, regression) or the predicted class (multiclass).
-std::vector<double> ScoresForDrift(const models::gbdt::GbdtModel& model, const data::BinnedDataset& ds, int threads) {
-  std::vector<double> p = model.Predict(ds, threads);
+std::vector<double> ScoresForDrift(const models::Model& model, const std::vector<double>& p) {
   const size_t k = static_cast<size_t>(model.num_outputs());
   if (k == 1) return p;
-  std::vector<double> classes(ds.num_rows());
+  std::vector<double> classes(p.size() / k);
   for (size_t r = 0; r < classes.size(); ++r)
     classes[r] = static_cast<double>(std::max_element(p.begin() + static_cast<std::ptrdiff_t>(r * k),
                                                       p.begin() + static_cast<std::ptrdiff_t>((r + 1) * k)) -
@@ -42,8 +41,13 @@ std::string DriftVerdict(double psi, double p_value) {
   return "stable";
 }
 
-Result<DriftReport> BuildDriftReport(const models::gbdt::GbdtModel& model, const data::BinnedDataset& actual,
-                                     const data::BinnedDataset* reference, int threads) {
+Result<DriftReport> BuildDriftReport(const models::Model& model, const data::BinnedDataset& actual,
+                                     const std::vector<double>& actual_predictions, const data::BinnedDataset* reference,
+                                     const std::vector<double>* reference_predictions) {
+  const size_t outputs = static_cast<size_t>(model.num_outputs());
+  if (actual_predictions.size() != actual.num_rows() * outputs ||
+      (reference && (!reference_predictions || reference_predictions->size() != reference->num_rows() * outputs)))
+    return Status::Internal("drift report: predictions do not match the rows");
   const auto& ref_counts = model.reference_counts();
   if (ref_counts.size() != model.reference().num_features())
     return Status::UserError("the model has no training distribution (reference bin counts) to compare with; "
@@ -71,8 +75,8 @@ Result<DriftReport> BuildDriftReport(const models::gbdt::GbdtModel& model, const
   }
 
   if (reference != nullptr && reference->num_rows() > 0 && actual.num_rows() > 0) {
-    const std::vector<double> ref_scores = ScoresForDrift(model, *reference, threads);
-    const std::vector<double> act_scores = ScoresForDrift(model, actual, threads);
+    const std::vector<double> ref_scores = ScoresForDrift(model, *reference_predictions);
+    const std::vector<double> act_scores = ScoresForDrift(model, actual_predictions);
     PredictionDrift p;
     if (model.num_outputs() == 1) {
       std::vector<double> sorted = ref_scores;
@@ -99,11 +103,11 @@ Result<DriftReport> BuildDriftReport(const models::gbdt::GbdtModel& model, const
   }
 
   if (actual.has_labels() && actual.num_rows() > 0) {
-    const std::string& objective = model.params().objective;
+    const std::string& objective = model.objective();
     std::vector<std::string> names = objective == "binary"       ? std::vector<std::string>{"auc", "logloss"}
                                      : objective == "multiclass" ? std::vector<std::string>{"multi_logloss", "multi_error"}
                                                                  : std::vector<std::string>{"rmse", "mae"};
-    const std::vector<double> preds = model.Predict(actual, threads);
+    const std::vector<double>& preds = actual_predictions;
     const auto info = model.training_info();
     for (const auto& name : names) {
       PerformanceDrift perf;

@@ -33,38 +33,40 @@ std::string_view NumberAsText(const nlohmann::json& v, char (&buffer)[40]) {
   return std::string_view(buffer, static_cast<size_t>(r.ptr - buffer));
 }
 
-Result<uint32_t> NumericBin(const nlohmann::json& v, const BinMapper& m) {
+const float kMissing = std::nanf("");
+
+Result<float> NumericValue(const nlohmann::json& v) {
   float x;
-  if (v.is_number()) return m.BinOfValue(NumberAsFloat(v));
+  if (v.is_number()) return NumberAsFloat(v);
   if (v.is_string()) {
     const std::string& s = v.get_ref<const std::string&>();
-    if (data::ParseNumber(s, &x)) return m.BinOfValue(x);
-    if (data::IsMissingToken(s)) return BinMapper::kMissingBin;
+    if (data::ParseNumber(s, &x)) return x;
+    if (data::IsMissingToken(s)) return kMissing;
   }
   return Expected("a number or null", v);
 }
 
-Result<uint32_t> BooleanBin(const nlohmann::json& v, const BinMapper& m) {
+Result<float> BooleanValue(const nlohmann::json& v) {
   float x;
-  if (v.is_boolean()) return m.BinOfValue(v.get<bool>() ? 1.0f : 0.0f);
+  if (v.is_boolean()) return v.get<bool>() ? 1.0f : 0.0f;
   if (v.is_number()) {
     x = NumberAsFloat(v);
-    if (x == 0 || x == 1) return m.BinOfValue(x);
+    if (x == 0 || x == 1) return x;
   }
   if (v.is_string()) {
     const std::string& s = v.get_ref<const std::string&>();
-    if (data::ParseBoolean(s, &x) || (data::ParseNumber(s, &x) && (x == 0 || x == 1))) return m.BinOfValue(x);
-    if (data::IsMissingToken(s)) return BinMapper::kMissingBin;
+    if (data::ParseBoolean(s, &x) || (data::ParseNumber(s, &x) && (x == 0 || x == 1))) return x;
+    if (data::IsMissingToken(s)) return kMissing;
   }
   return Expected("true, false or null", v);
 }
 
-Result<uint32_t> DatetimeBin(const nlohmann::json& v, const BinMapper& m) {
+Result<float> DatetimeValue(const nlohmann::json& v) {
   if (v.is_string()) {
     const std::string& s = v.get_ref<const std::string&>();
     double seconds;
-    if (data::ParseDatetime(s, &seconds)) return m.BinOfValue(static_cast<float>(seconds));
-    if (data::IsMissingToken(s)) return BinMapper::kMissingBin;
+    if (data::ParseDatetime(s, &seconds)) return static_cast<float>(seconds);
+    if (data::IsMissingToken(s)) return kMissing;
   }
   return Expected("an ISO-8601 date or timestamp string (\"2024-03-01T12:30:00Z\") or null", v);
 }
@@ -84,21 +86,31 @@ Result<uint32_t> CategoryBin(const nlohmann::json& v, const BinMapper& m) {
 
 }  // namespace
 
-Result<uint32_t> BinOfJsonValue(const nlohmann::json& value, const InputSchema& schema, size_t feature) {
-  if (value.is_null()) return BinMapper::kMissingBin;
+Result<float> CellOfJsonValue(const nlohmann::json& value, const InputSchema& schema, size_t feature) {
   const BinMapper& m = schema.mapper(feature);
-  // The mapper decides how values become bins; the column type only how text is read.
-  if (m.kind() == BinMapper::Kind::kCategorical) return CategoryBin(value, m);
+  // The mapper decides whether the cell is a value or a category code; the column type only how
+  // text is read.
+  if (m.kind() == BinMapper::Kind::kCategorical) {
+    if (value.is_null()) return static_cast<float>(BinMapper::kMissingBin);
+    TESSERA_ASSIGN_OR_RETURN(uint32_t code, CategoryBin(value, m));
+    return static_cast<float>(code);
+  }
+  if (value.is_null()) return kMissing;
   switch (schema.feature_type(feature)) {
     case ColumnType::kBoolean:
-      return BooleanBin(value, m);
+      return BooleanValue(value);
     case ColumnType::kDatetime:
-      return DatetimeBin(value, m);
+      return DatetimeValue(value);
     case ColumnType::kNumeric:
     case ColumnType::kCategorical:
       break;
   }
-  return NumericBin(value, m);
+  return NumericValue(value);
+}
+
+Result<uint32_t> BinOfJsonValue(const nlohmann::json& value, const InputSchema& schema, size_t feature) {
+  TESSERA_ASSIGN_OR_RETURN(float cell, CellOfJsonValue(value, schema, feature));
+  return BinOfCell(cell, schema.mapper(feature));
 }
 
 std::string DescribeJson(const nlohmann::json& value) {

@@ -28,7 +28,7 @@ void MicroBatcher::RunBatch(const std::vector<std::shared_ptr<Pending>>& batch) 
   const ServedModel& model = *batch.front()->model;
   try {
     if (batch.size() == 1) {
-      batch.front()->scores = model.Predict(*batch.front()->rows, true);
+      batch.front()->scores = model.model().gbdt()->PredictRaw(*batch.front()->rows, 1);
     } else {
       size_t total = 0;
       for (const auto& p : batch) total += p->rows->num_rows();
@@ -41,7 +41,7 @@ void MicroBatcher::RunBatch(const std::vector<std::shared_ptr<Pending>>& batch) 
         if (bytes > 0) std::memcpy(out, p->rows->cells(), bytes);
         out += bytes;
       }
-      const std::vector<double> scores = model.Predict(all, true);
+      const std::vector<double> scores = model.model().gbdt()->PredictRaw(all, 1);
       const size_t k = static_cast<size_t>(model.model().num_outputs());
       size_t at = 0;
       for (const auto& p : batch) {
@@ -64,7 +64,7 @@ void MicroBatcher::RunBatch(const std::vector<std::shared_ptr<Pending>>& batch) 
 
 std::vector<double> MicroBatcher::PredictRaw(const ServedModel& model,
                                              const data::BinnedDataset& rows) {
-  if (rows.num_rows() >= max_rows_) return model.Predict(rows, true);
+  if (rows.num_rows() >= max_rows_) return model.model().gbdt()->PredictRaw(rows, 1);
   auto self = std::make_shared<Pending>();
   self->model = &model;
   self->rows = &rows;

@@ -19,7 +19,7 @@ void ModelReloader::Log(const std::string& line) const {
 }
 
 Status ModelReloader::Load(const ModelIdentity& identity) {
-  TESSERA_ASSIGN_OR_RETURN(models::gbdt::GbdtModel model, source_->Load(identity));
+  TESSERA_ASSIGN_OR_RETURN(models::Model model, source_->Load(identity));
   ModelIdentity served_as = identity;
   if (!options_.name.empty()) served_as.name = options_.name;
   TESSERA_ASSIGN_OR_RETURN(auto served, ServedModel::Create(std::move(model), served_as, options_.drift_window));

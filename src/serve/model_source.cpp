@@ -38,20 +38,20 @@ Result<ModelIdentity> ModelSource::Resolve() {
   return id;
 }
 
-Result<models::gbdt::GbdtModel> ModelSource::Load(const ModelIdentity& identity) {
+Result<models::Model> ModelSource::Load(const ModelIdentity& identity) {
   if (!registry::Store::IsModelRef(ref_)) {
     // The file may have changed since Resolve(): check its bytes again right before reading.
     TESSERA_ASSIGN_OR_RETURN(const std::string sha, Sha256File(ref_));
     if (sha != identity.artifact)
       return Status::UserError(ref_ + ": the file changed while it was being loaded (SHA-256 " + sha + ", expected " +
                                identity.artifact + ")");
-    return models::LoadModel(ref_);
+    return models::LoadAnyModel(ref_);
   }
   if (!store_) {
     TESSERA_ASSIGN_OR_RETURN(store_, registry::Store::Open(store_dir_));
   }
   TESSERA_ASSIGN_OR_RETURN(const std::string path, store_->VerifiedArtifactPath(identity.artifact));
-  return models::LoadModel(path);
+  return models::LoadAnyModel(path);
 }
 
 }  // namespace tessera::serve

@@ -25,7 +25,7 @@ Result<DecodedRequest> DecodeInstances(const json& instances, const char* field,
                              DescribeJson(instances));
   const size_t rows = instances.size(), nf = schema.num_features();
   if (rows == 0) return Status::UserError(std::string("\"") + field + "\" holds no rows");
-  DecodedRequest out{schema.NewRows(rows), {}, {}};
+  DecodedRequest out = NewRequest(schema, rows);
   std::vector<size_t> given_in_row(nf, std::numeric_limits<size_t>::max());
   for (size_t r = 0; r < rows; ++r) {
     const json& row = instances[r];
@@ -40,9 +40,9 @@ Result<DecodedRequest> DecodeInstances(const json& instances, const char* field,
       const size_t feature = static_cast<size_t>(*f);
       given_in_row[feature] = r;
       ++given;
-      Result<uint32_t> bin = BinOfJsonValue(value, schema, feature);
-      if (!bin.ok()) return Status::UserError(where() + ", column " + QuoteName(name) + ": " + bin.status().message());
-      SetBin(&out.rows, r, feature, *bin);
+      Result<float> cell = CellOfJsonValue(value, schema, feature);
+      if (!cell.ok()) return Status::UserError(where() + ", column " + QuoteName(name) + ": " + cell.status().message());
+      SetCell(&out, r, feature, *cell, schema);
     }
     if (given < nf)
       for (size_t f = 0; f < nf; ++f)
@@ -81,7 +81,7 @@ Result<DecodedRequest> DecodeSplit(const json& columns, const json& data, const 
     return Status::UserError(prefix + "\"data\" must be an array of rows (arrays of values), found " + DescribeJson(data));
   const size_t rows = data.size();
   if (rows == 0) return Status::UserError(prefix + "\"data\" holds no rows");
-  DecodedRequest out{schema.NewRows(rows), {}, {}};
+  DecodedRequest out = NewRequest(schema, rows);
   for (size_t r = 0; r < rows; ++r) {
     const json& row = data[r];
     auto where = [&prefix, r] { return prefix + "data[" + std::to_string(r) + "]"; };  // for errors only
@@ -92,11 +92,11 @@ Result<DecodedRequest> DecodeSplit(const json& columns, const json& data, const 
     for (size_t c = 0; c < columns.size(); ++c) {
       if (feature_of[c] == InputSchema::kSkippedColumn) continue;
       const size_t feature = static_cast<size_t>(feature_of[c]);
-      Result<uint32_t> bin = BinOfJsonValue(row[c], schema, feature);
-      if (!bin.ok())
+      Result<float> cell = CellOfJsonValue(row[c], schema, feature);
+      if (!cell.ok())
         return Status::UserError(where() + "[" + std::to_string(c) + "] (column " + QuoteName(schema.feature_name(feature)) +
-                                 "): " + bin.status().message());
-      SetBin(&out.rows, r, feature, *bin);
+                                 "): " + cell.status().message());
+      SetCell(&out, r, feature, *cell, schema);
     }
   }
   return out;

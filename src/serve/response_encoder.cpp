@@ -126,7 +126,7 @@ std::string V2MetadataBody(const ServedModel& model) {
   });
   const auto& classes = model.model().reference().label_classes();
   if (k > 1 || !classes.empty()) doc["parameters"] = {{"classes", classes}};
-  doc["parameters"]["objective"] = model.model().params().objective;
+  doc["parameters"]["objective"] = model.model().objective();
   return doc.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 

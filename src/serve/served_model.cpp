@@ -2,6 +2,8 @@
 
 #include <cmath>
 
+#include "json_cell.h"
+#include "tessera/explain/linear_shap.h"
 #include "tessera/explain/tree_shap.h"
 
 namespace tessera::serve {
@@ -9,7 +11,7 @@ namespace tessera::serve {
 namespace {
 
 // The reference counts when they describe the model's features, else none (drift off).
-std::vector<std::vector<uint64_t>> UsableReferenceCounts(const models::gbdt::GbdtModel& model) {
+std::vector<std::vector<uint64_t>> UsableReferenceCounts(const models::Model& model) {
   const auto& counts = model.reference_counts();
   const auto& mappers = model.reference().mappers();
   if (counts.size() != mappers.size()) return {};
@@ -18,22 +20,28 @@ std::vector<std::vector<uint64_t>> UsableReferenceCounts(const models::gbdt::Gbd
   return counts;
 }
 
+std::vector<double> ExpectedValues(const models::Model& model) {
+  return model.gbdt() ? explain::ExpectedValues(*model.gbdt()) : model.linear()->intercept();
+}
+
 }  // namespace
 
-ServedModel::ServedModel(models::gbdt::GbdtModel model, ModelIdentity identity, size_t drift_window)
+ServedModel::ServedModel(models::Model model, ModelIdentity identity, size_t drift_window)
     : model_(std::move(model)),
       identity_(std::move(identity)),
       inputs_(model_.reference()),
-      expected_values_(explain::ExpectedValues(model_)),
+      expected_values_(ExpectedValues(model_)),
       drift_(UsableReferenceCounts(model_), drift_window) {}
 
-Result<std::shared_ptr<const ServedModel>> ServedModel::Create(models::gbdt::GbdtModel model, ModelIdentity identity,
-                                                               size_t drift_window) {
+Result<std::shared_ptr<const ServedModel>> ServedModel::Create(models::Model model, ModelIdentity identity, size_t drift_window) {
   if (model.num_outputs() < 1 || model.reference().num_features() == 0)
     return Status::UserError(DescribeModel(identity) + ": the model has no outputs or no features");
   std::shared_ptr<const ServedModel> served(new ServedModel(std::move(model), std::move(identity), drift_window));
-  data::BinnedDataset probe = served->inputs().NewRows(1);
-  for (size_t f = 0; f < probe.num_features(); ++f) SetBin(&probe, 0, f, data::BinMapper::kMissingBin);
+  DecodedRequest probe = NewRequest(served->inputs(), 1);
+  for (size_t f = 0; f < served->inputs().num_features(); ++f) {
+    const bool categorical = served->inputs().mapper(f).kind() == data::BinMapper::Kind::kCategorical;
+    SetCell(&probe, 0, f, categorical ? static_cast<float>(data::BinMapper::kMissingBin) : std::nanf(""), served->inputs());
+  }
   for (double score : served->Predict(probe, false))
     if (!std::isfinite(score))
       return Status::UserError(DescribeModel(served->identity()) + ": the model predicts " + std::to_string(score) +
@@ -41,11 +49,23 @@ Result<std::shared_ptr<const ServedModel>> ServedModel::Create(models::gbdt::Gbd
   return served;
 }
 
-std::vector<double> ServedModel::Predict(const data::BinnedDataset& rows, bool raw) const {
+std::vector<double> ServedModel::Predict(const DecodedRequest& request, bool raw) const {
+  std::vector<double> scores;
   // One thread: the HTTP server's worker threads are the parallelism.
-  std::vector<double> scores = model_.PredictRaw(rows, 1);
-  if (!raw) model_.Transform(&scores);
+  if (model_.gbdt()) scores = model_.gbdt()->PredictRaw(request.rows, 1);
+  else scores = model_.linear()->PredictRaw(request.cells, 1);
+  if (!raw) Transform(&scores);
   return scores;
+}
+
+void ServedModel::Transform(std::vector<double>* scores) const {
+  if (model_.gbdt()) model_.gbdt()->Transform(scores);
+  else model_.linear()->Transform(scores);
+}
+
+std::vector<double> ServedModel::Shap(const DecodedRequest& request) const {
+  if (model_.gbdt()) return explain::ShapValues(*model_.gbdt(), request.rows, 1);
+  return explain::LinearShapValues(*model_.linear(), request.cells);
 }
 
 }  // namespace tessera::serve

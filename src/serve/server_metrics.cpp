@@ -52,14 +52,17 @@ Route ClassifyRoute(std::string_view path) {
   return Route::kOther;
 }
 
-std::vector<double> ScoreBuckets(const models::gbdt::GbdtModel& model) {
-  const std::string& objective = model.params().objective;
+std::vector<double> ScoreBuckets(const models::Model& any) {
+  const std::string& objective = any.objective();
   std::vector<double> bounds;
   if (objective == "binary" || objective == "multiclass") {
     for (int i = 1; i <= 9; ++i) bounds.push_back(i / 10.0);
     bounds.push_back(1.0);
     return bounds;
   }
+  // A linear model's scores are unbounded: one bucket at its intercept (the mean prediction).
+  if (!any.gbdt()) return {any.linear()->intercept()[0]};
+  const models::gbdt::GbdtModel& model = *any.gbdt();
   // The lowest and highest raw score: the init score plus each tree's lowest / highest leaf.
   double low = model.init_score().empty() ? 0 : model.init_score()[0], high = low;
   for (const auto& tree : model.trees()) {

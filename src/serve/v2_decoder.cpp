@@ -184,7 +184,7 @@ Result<DecodedRequest> DecodeV2Request(const json& request, const InputSchema& s
       return Status::UserError("missing input " + QuoteName(schema.feature_name(f)) +
                                "; the model needs one input per feature: " + schema.FeatureList());
 
-  DecodedRequest out{schema.NewRows(*rows), {}, {}};
+  DecodedRequest out = NewRequest(schema, *rows);
   if (request.contains("id")) out.id = request["id"].get<std::string>();
   if (request.contains("outputs")) {
     TESSERA_ASSIGN_OR_RETURN(out.outputs, CheckOutputs(request["outputs"]));
@@ -199,9 +199,9 @@ Result<DecodedRequest> DecodeV2Request(const json& request, const InputSchema& s
         return Status::UserError(input.Where() + ", data[" + std::to_string(r) + "]: expected " + ElementName(input.element) +
                                  " (datatype " + input.datatype + ")" +
                                  ", found " + DescribeJson(*v));
-      Result<uint32_t> bin = BinOfJsonValue(*v, schema, feature);
-      if (!bin.ok()) return Status::UserError(input.Where() + ", data[" + std::to_string(r) + "]: " + bin.status().message());
-      SetBin(&out.rows, r, feature, *bin);
+      Result<float> cell = CellOfJsonValue(*v, schema, feature);
+      if (!cell.ok()) return Status::UserError(input.Where() + ", data[" + std::to_string(r) + "]: " + cell.status().message());
+      SetCell(&out, r, feature, *cell, schema);
     }
   }
   return out;

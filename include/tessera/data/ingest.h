@@ -46,6 +46,13 @@ std::vector<BinMapper> BuildBinMappers(const Schema& schema, const TableProfile&
 // Reads the inputs into a binned training matrix (a .tsr cache is loaded as it is).
 Result<BinnedDataset> IngestBinned(const std::vector<std::string>& inputs, const IngestOptions& options);
 
+// Opens new data for reading against `reference` as IngestWithReference does (columns matched by
+// name, taking the reference's types and roles); `feature_columns` receives the input column of
+// each reference feature.
+Result<std::unique_ptr<TableReader>> OpenTableWithReference(const std::vector<std::string>& inputs, const IngestOptions& options,
+                                                            const BinnedDataset& reference, bool need_labels,
+                                                            std::vector<size_t>* feature_columns);
+
 // Reads new data (validation, test, rows to predict) with the bins, column types and label
 // classes of `reference` (the training data or a model's), matching columns by name: features
 // the reference has must be present; other columns are ignored. Labels are read when present

@@ -10,7 +10,7 @@
 
 #include "tessera/core/status.h"
 #include "tessera/data/ingest.h"
-#include "tessera/models/gbdt/booster.h"
+#include "tessera/models/model.h"
 
 namespace tessera::registry {
 
@@ -34,7 +34,7 @@ struct GateResult {
   size_t rows = 0;
 };
 
-Result<GateResult> EvaluateGate(const models::gbdt::GbdtModel& candidate, const models::gbdt::GbdtModel& champion,
+Result<GateResult> EvaluateGate(const models::Model& candidate, const models::Model& champion,
                                 const std::vector<std::string>& inputs, const data::IngestOptions& read,
                                 const GateOptions& options);
 

@@ -49,7 +49,7 @@ class Api {
 
  private:
   // Raw scores of decoded rows, through the micro-batcher when there is one.
-  std::vector<double> PredictRaw(const ServedModel& model, const data::BinnedDataset& rows) const;
+  std::vector<double> PredictRaw(const ServedModel& model, const DecodedRequest& request) const;
 
   const ModelHolder* models_;
   ServerMetrics* metrics_;

@@ -15,7 +15,7 @@
 
 #include "tessera/core/status.h"
 #include "tessera/data/binned_dataset.h"
-#include "tessera/models/gbdt/booster.h"
+#include "tessera/models/model.h"
 
 namespace tessera::serve {
 
@@ -51,11 +51,13 @@ struct DriftReport {
 
 std::string DriftVerdict(double psi, double p_value);
 
-// `actual`: the new rows read with the model's bins (labels used when present). `reference`:
-// optional rows of the training period, for prediction drift. Refuses a model without
-// reference counts (an imported model).
-Result<DriftReport> BuildDriftReport(const models::gbdt::GbdtModel& model, const data::BinnedDataset& actual,
-                                     const data::BinnedDataset* reference, int threads = 0);
+// `actual`: the new rows read with the model's bins (labels used when present), with the model's
+// predictions for them (rows x outputs, as Model::PredictTable gives them). `reference`:
+// optional rows of the training period and their predictions, for prediction drift. Any model
+// family. Refuses a model without reference counts (an imported model).
+Result<DriftReport> BuildDriftReport(const models::Model& model, const data::BinnedDataset& actual,
+                                     const std::vector<double>& actual_predictions, const data::BinnedDataset* reference = nullptr,
+                                     const std::vector<double>* reference_predictions = nullptr);
 
 // A self-contained HTML page of the report (no script, no network).
 std::string DriftReportHtml(const DriftReport& report, const std::string& title);

@@ -29,7 +29,7 @@ class MicroBatcher {
   // `metrics` (may be null) records each batch's size.
   MicroBatcher(size_t max_rows, ServerMetrics* metrics) : max_rows_(max_rows), metrics_(metrics) {}
 
-  // The raw scores of `rows` (rows x outputs) by `model`, as ServedModel::Predict(rows, true).
+  // The raw scores of `rows` (rows x outputs) by `model` (a tree model), as its PredictRaw.
   std::vector<double> PredictRaw(const ServedModel& model, const data::BinnedDataset& rows);
 
  private:

@@ -9,7 +9,7 @@
 #include <string>
 
 #include "tessera/core/status.h"
-#include "tessera/models/gbdt/booster.h"
+#include "tessera/models/model.h"
 
 namespace tessera::registry {
 class Store;
@@ -42,7 +42,7 @@ class ModelSource {
   Result<ModelIdentity> Resolve();
   // The model `identity` names, after checking that its bytes still hash to identity.artifact
   // (a corrupt or replaced artifact is refused).
-  Result<models::gbdt::GbdtModel> Load(const ModelIdentity& identity);
+  Result<models::Model> Load(const ModelIdentity& identity);
 
  private:
   std::string ref_, store_dir_;

@@ -22,6 +22,7 @@
 
 #include "tessera/core/status.h"
 #include "tessera/data/binned_dataset.h"
+#include "tessera/data/coded_rows.h"
 #include "tessera/serve/input_schema.h"
 
 namespace tessera::serve {
@@ -36,6 +37,7 @@ struct DecodedRequest {
   data::BinnedDataset rows;          // the model's features, binned; at least one row
   std::string id;                    // v2: the request's "id", echoed in the response
   std::vector<std::string> outputs;  // v2: the outputs asked for by name (empty: the default)
+  data::CodedRows cells;             // the same rows as values and category codes (linear models)
 };
 
 // The body as JSON, or a user error giving the byte offset where it stops being JSON (HTTP 400).

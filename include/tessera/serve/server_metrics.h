@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "tessera/models/gbdt/booster.h"
+#include "tessera/models/model.h"
 #include "tessera/serve/prometheus.h"
 
 namespace tessera::serve {
@@ -30,8 +31,9 @@ std::string_view RouteLabel(Route route);
 Route ClassifyRoute(std::string_view path);
 
 // Upper bounds for the score histogram: tenths for probabilities (binary, multiclass: the top
-// class's probability), else ten equal steps over the range of scores the model can give.
-std::vector<double> ScoreBuckets(const models::gbdt::GbdtModel& model);
+// class's probability), else ten equal steps over the range of scores the model can give (a
+// tree model's; a linear model's is unbounded: one bucket at its intercept).
+std::vector<double> ScoreBuckets(const models::Model& model);
 
 class ServerMetrics {
  public:

@@ -25,7 +25,7 @@ std::shared_ptr<const ServedModel> Serve(const data::BinnedDataset& train, const
       models::gbdt::ApplyGbdtParams({{"num_iterations", trees}, {"num_leaves", "15"}}, &p).ok());
   auto model = models::gbdt::TrainGbdt(train, p);
   EXPECT_TRUE(model.ok());
-  auto served = ServedModel::Create(std::move(model).value(), {"m", version, version}, 100);
+  auto served = ServedModel::Create(models::Model(std::move(model).value()), {"m", version, version}, 100);
   EXPECT_TRUE(served.ok()) << served.status().message();
   return std::move(served).value();
 }
@@ -48,7 +48,7 @@ TEST(MicroBatcher, ConcurrentRequestsForTwoModelsGetTheirOwnScores) {
   TempDir dir;
   const data::BinnedDataset data = testing::SyntheticBinned(dir, 1500, 5);
   const auto a = Serve(data, "300", "1"), b = Serve(data, "400", "2");  // slow enough to overlap
-  const std::vector<double> truth_a = a->Predict(data, true), truth_b = b->Predict(data, true);
+  const std::vector<double> truth_a = a->model().gbdt()->PredictRaw(data, 1), truth_b = b->model().gbdt()->PredictRaw(data, 1);
   ASSERT_NE(truth_a, truth_b);
 
   ServerMetrics metrics({0.5, 1});
