@@ -103,13 +103,15 @@ class Search {
   void Record(Candidate& c);
   int Owner(size_t candidate) const { return candidates_[candidate].result.rank; }
   // After a wave: every rank gets the results (and errors) of the jobs the others trained.
-  Status ShareResults(const std::vector<Job>& wave, const std::vector<size_t>& mine, std::vector<Status>* statuses);
+  Status ShareResults(const std::vector<Job>& wave, const std::vector<size_t>& mine, std::vector<Status>* statuses,
+                      std::vector<char>* skipped);
   double Loss(const TrialResult& r) const { return higher_is_better_ ? -r.score : r.score; }
   const Candidate* Best() const;
   double RefitReserveSeconds() const;
   double RefitSeconds(const Candidate& c) const;
   std::vector<const Candidate*> Ranked() const;  // scored candidates, best first
-  Result<GbdtModel> Refit(const Candidate& c) const;
+  // The configuration trained on all rows; *cut_short: the budget stopped it before its rounds.
+  Result<GbdtModel> Refit(const Candidate& c, bool* cut_short) const;
   // The ensemble of the best candidates, if it validates better than the best alone.
   Result<std::optional<EnsembleSelection>> Ensemble(const std::vector<const Candidate*>& pool) const;
   bool SearchTimeIsUp() const;
@@ -206,8 +208,17 @@ Status Search::Prepare() {
     folds_ = HoldoutSplit(data_, options_.holdout_fraction, classes_, options_.seed);
     validation_ = "holdout " + std::to_string(percent) + "%" + (classes_ ? " (stratified)" : "");
   }
-  for (const Fold& f : folds_) {
+  for (size_t k = 0; k < folds_.size(); ++k) {
+    const Fold& f = folds_[k];
     if (f.train.empty() || f.valid.empty()) return Status::UserError("automl: too few rows to validate on");
+    // A validation fold of one class scores AUC as NaN: every trial would tie at nothing.
+    if (classes_ > 0) {
+      std::set<float> seen;
+      for (size_t row : f.valid) seen.insert(labels[row]);
+      if (seen.size() < 2)
+        return Status::UserError("automl: validation fold " + std::to_string(k + 1) + " of " + validation_ +
+                                 " holds one class only; the rarest class needs more rows (or use fewer folds, --cv 1)");
+    }
     fold_train_.push_back(RowsWithLabels(data_, f.train));
     fold_valid_.push_back(RowsWithLabels(data_, f.valid));
   }
@@ -302,6 +313,9 @@ Status Search::Train(Candidate& c, int rounds) {
                              metrics::Evaluate(metric_, fold_valid_[f].labels(), preds,
                                                static_cast<size_t>(model.num_outputs()), fold_valid_[f].weights()));
     metric_seconds += Seconds(Clock::now() - e0);
+    if (!std::isfinite(score))
+      return Status::UserError("automl: trial " + std::to_string(c.result.trial) + " scored " + metric_ + " = " +
+                               std::to_string(score) + " on validation fold " + std::to_string(f + 1));
     scores += score;
     const int trained = static_cast<int>(model.num_iterations());
     rounds_sum += trained;
@@ -344,14 +358,19 @@ std::optional<size_t> Search::Promotable(const std::vector<bool>& taken) const {
   return std::nullopt;
 }
 
-Result<GbdtModel> Search::Refit(const Candidate& c) const {
+Result<GbdtModel> Search::Refit(const Candidate& c, bool* cut_short) const {
   GbdtParams params = c.params;
   params.num_threads = ResolveThreads(options_.threads);
   params.num_iterations = std::max(1, c.result.rounds);
   params.early_stopping_rounds = 0;
   models::gbdt::TrainOptions train_options;
   const double deadline = options_.time_budget_seconds;
-  train_options.should_stop = [&] { return deadline > 0 && Seconds(Clock::now() - options_.start) >= deadline; };
+  *cut_short = false;
+  // (A forest may end with fewer trees than rounds without being cut: bags that cannot split.)
+  train_options.should_stop = [&] {
+    *cut_short = deadline > 0 && Seconds(Clock::now() - options_.start) >= deadline;
+    return *cut_short;
+  };
   return models::gbdt::TrainGbdt(data_, params, train_options);
 }
 
@@ -378,7 +397,7 @@ Result<std::optional<EnsembleSelection>> Search::Ensemble(const std::vector<cons
   return std::optional<EnsembleSelection>(std::move(selection));
 }
 
-// The next wave: promotions first (ASHA), then new configurations, up to kWaveSize jobs, all
+// The next wave: promotions first (ASHA), then new configurations, up to wave_size_ jobs, all
 // decided from the results before the wave, so that the search does not depend on which trial
 // of a wave finishes first, nor on the thread count.
 std::vector<Search::Job> Search::PlanWave() {
@@ -452,12 +471,13 @@ Status Search::SetUpFamilies() {
   return Status::Ok();
 }
 
-Status Search::ShareResults(const std::vector<Job>& wave, const std::vector<size_t>& mine, std::vector<Status>* statuses) {
+Status Search::ShareResults(const std::vector<Job>& wave, const std::vector<size_t>& mine, std::vector<Status>* statuses,
+                            std::vector<char>* skipped) {
   nlohmann::json sent = nlohmann::json::array();
   for (size_t j : mine) {
     const Candidate& c = candidates_[wave[j].candidate];
     const Status& st = (*statuses)[j];
-    sent.push_back({{"job", j}, {"error", st.ok() ? "" : st.message()}, {"score", c.result.score},
+    sent.push_back({{"job", j}, {"skipped", (*skipped)[j] != 0}, {"error", st.ok() ? "" : st.message()}, {"score", c.result.score},
                     {"rounds", c.result.rounds}, {"fit_seconds", c.result.fit_seconds},
                     {"predict_ms", c.result.predict_ms_per_1k_rows}, {"converged", c.result.converged},
                     {"stopped_by_budget", c.result.stopped_by_budget}, {"seconds_per_round", c.seconds_per_round},
@@ -469,20 +489,25 @@ Status Search::ShareResults(const std::vector<Job>& wave, const std::vector<size
     if (rank == world_.rank()) continue;
     const auto received = nlohmann::json::parse(gathered[static_cast<size_t>(rank)], nullptr, false);
     if (!received.is_array()) return Status::Internal("automl: rank " + std::to_string(rank) + " sent unreadable results");
-    for (const auto& r : received) {
-      const size_t j = r.at("job").get<size_t>();
-      Candidate& c = candidates_[wave.at(j).candidate];
-      const std::string error = r.at("error").get<std::string>();
-      if (!error.empty()) (*statuses)[j] = Status::UserError("rank " + std::to_string(rank) + ": " + error);
-      c.result.score = r.at("score").get<double>();
-      c.result.rounds = r.at("rounds").get<int>();
-      c.result.fit_seconds = r.at("fit_seconds").get<double>();
-      c.result.predict_ms_per_1k_rows = r.at("predict_ms").get<double>();
-      c.result.converged = r.at("converged").get<bool>();
-      c.result.stopped_by_budget = r.at("stopped_by_budget").get<bool>();
-      c.seconds_per_round = r.at("seconds_per_round").get<double>();
-      c.metric_seconds = r.at("metric_seconds").get<double>();
-      c.valid_raw = r.at("valid_raw").get<std::vector<std::vector<double>>>();
+    try {
+      for (const auto& r : received) {
+        const size_t j = r.at("job").get<size_t>();
+        Candidate& c = candidates_[wave.at(j).candidate];
+        const std::string error = r.at("error").get<std::string>();
+        (*skipped)[j] = r.at("skipped").get<bool>() ? 1 : 0;
+        if (!error.empty()) (*statuses)[j] = Status::UserError("rank " + std::to_string(rank) + ": " + error);
+        c.result.score = r.at("score").get<double>();
+        c.result.rounds = r.at("rounds").get<int>();
+        c.result.fit_seconds = r.at("fit_seconds").get<double>();
+        c.result.predict_ms_per_1k_rows = r.at("predict_ms").get<double>();
+        c.result.converged = r.at("converged").get<bool>();
+        c.result.stopped_by_budget = r.at("stopped_by_budget").get<bool>();
+        c.seconds_per_round = r.at("seconds_per_round").get<double>();
+        c.metric_seconds = r.at("metric_seconds").get<double>();
+        c.valid_raw = r.at("valid_raw").get<std::vector<std::vector<double>>>();
+      }
+    } catch (const std::exception& e) {  // json errors, and a job number outside the wave
+      return Status::Internal("automl: rank " + std::to_string(rank) + " sent unreadable results: " + e.what());
     }
   }
   return Status::Ok();
@@ -518,16 +543,24 @@ Result<AutoMlResult> Search::Run() {
     for (size_t j = 0; j < wave.size(); ++j)
       if (Owner(wave[j].candidate) == world_.rank()) mine.push_back(j);
     std::vector<Status> statuses(wave.size(), Status::Ok());
+    std::vector<char> skipped(wave.size(), 0);
     RunTasks(mine.size(), workers_, [&](size_t k) {
       const Job& job = wave[mine[k]];
+      // A job that would start after the time is up would only eat the refit's reserve.
+      if (SearchTimeIsUp()) {
+        skipped[mine[k]] = 1;
+        return;
+      }
       statuses[mine[k]] = Train(candidates_[job.candidate], job.rounds);
     });
-    if (world_.size() > 1) TESSERA_RETURN_IF_ERROR(ShareResults(wave, mine, &statuses));
+    if (world_.size() > 1) TESSERA_RETURN_IF_ERROR(ShareResults(wave, mine, &statuses, &skipped));
     for (size_t j = 0; j < wave.size(); ++j) {
+      if (skipped[j]) continue;  // a promotion keeps its rung; a new configuration is dropped below
       TESSERA_RETURN_IF_ERROR(statuses[j]);
       Record(candidates_[wave[j].candidate]);
     }
   }
+  std::erase_if(candidates_, [](const Candidate& c) { return c.result.rung < 0; });
   const Candidate* best = Best();
   if (!best) return Status::UserError("automl: the time budget ended before the first trial was scored");
 
@@ -556,9 +589,10 @@ Result<AutoMlResult> Search::Run() {
   // members while the budget lasts; an ensemble short of a member falls back to the best.
   std::optional<GbdtModel> best_refit;
   if (options_.refit) {
-    TESSERA_ASSIGN_OR_RETURN(GbdtModel refit, Refit(*best));
+    bool cut_short = false;
+    TESSERA_ASSIGN_OR_RETURN(GbdtModel refit, Refit(*best, &cut_short));
     // A refit the budget cut short would be a worse model than the trial's: keep the trial's.
-    if (static_cast<int>(refit.num_iterations()) == std::max(1, best->result.rounds) || !have_trial_model)
+    if (!cut_short || !have_trial_model)
       best_refit = std::move(refit);
   }
   if (ensemble && (best_refit || !options_.refit)) {
@@ -581,8 +615,9 @@ Result<AutoMlResult> Search::Run() {
       }
       const double left = options_.time_budget_seconds - Seconds(Clock::now() - options_.start);
       if (options_.time_budget_seconds > 0 && RefitSeconds(*c) > left) break;
-      TESSERA_ASSIGN_OR_RETURN(GbdtModel model, Refit(*c));
-      if (static_cast<int>(model.num_iterations()) != std::max(1, c->result.rounds)) break;  // budget ran out
+      bool cut_short = false;
+      TESSERA_ASSIGN_OR_RETURN(GbdtModel model, Refit(*c, &cut_short));
+      if (cut_short) break;  // the budget ran out
       fitted.push_back(std::move(model));
     }
     if (fitted.size() == members.size()) {

@@ -665,7 +665,7 @@ void Generator::EmitQuantizedPredictor(std::string* out) {
           "  const uint16_t *b = (const uint16_t *)bins;\n";
   if (arrays) *out += "  uint32_t t;\n";
   if (lockstep)
-    *out += "  uint16_t v[" + std::to_string(ls.value_slots) + "]; /* the values the trees test */\n  " + ls.reached_type +
+    *out += "  " + ls.value_type + " v[" + std::to_string(ls.value_slots) + "]; /* the values the trees test */\n  " + ls.reached_type +
             " reached[" + M_ + "_NUM_TREES + 1u];\n  uint32_t t;\n" + ls.fill + "  " + ls.walk + "(v, reached);\n";
   for (size_t k = 0; k < k_; ++k) *out += "  out[" + std::to_string(k) + "] = " + I(q_->init()[k]) + ";\n";
   if (lockstep) {

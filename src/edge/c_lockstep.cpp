@@ -212,6 +212,7 @@ LockstepCode EmitLockstep(const LockstepInput& in) {
   code.leaf_of_entry =
       in.quantize ? "lvalues[lnodes[@].t]" : "lvalues[(uint32_t)-lnodes[@].t - 1u]";
   code.reached_type = idx_t;
+  code.value_type = value_t;
   d += "static void lwalk(const " + value_t + " *v, " + idx_t + " *reached) {\n  uint32_t g, s;\n";
   d += "  for (g = 0u; g < " + U(groups) + "; ++g) {\n";
   d += "    const " + idx_t + " *r = &lgroup_roots[g * " + U(kChains) + "];\n";

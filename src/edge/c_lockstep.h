@@ -38,6 +38,7 @@ struct LockstepCode {
   // kept in the entry's threshold (float: -(number + 1); quantized: the number).
   std::string leaf_of_entry;
   std::string reached_type;  // uint16_t or uint32_t
+  std::string value_type;    // of v[]: float, or uint16_t / uint32_t (quantized)
   size_t value_slots = 0;    // size of v[]
 };
 

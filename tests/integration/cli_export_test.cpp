@@ -340,6 +340,19 @@ TEST_F(CliExport, HostGccMatchesTheEngineForForests) {
   }
 }
 
+// Above 65,535 leaves the quantized lockstep code keeps its values and leaf numbers in 32 bits
+// (the automatic layout still picks lockstep for up to 300 trees).
+TEST_F(CliExport, HostGccMatchesTheEngineForQuantizedLockstepBeyond65535Leaves) {
+  if (!HaveTool("gcc")) TESSERA_MISSING_TOOL("gcc is not installed (scripts/bootstrap installs build-essential)");
+  const TrainedModel m = Train("wide.json", "train --data train.csv --label label --ignore class --categorical code -o wide.json"
+                                            " -p boosting=rf -p bagging_fraction=0.632 -p bagging_freq=1 -p feature_fraction=0.7"
+                                            " -p num_iterations=290 -p num_leaves=255 -p min_data_in_leaf=1 -q");
+  size_t leaves = 0;
+  for (const auto& tree : m.model.trees()) leaves += tree.num_leaves();
+  ASSERT_GT(leaves, 65535u);
+  ExpectQuantizedMatch(m, Build(m, "--quantize", Host()), "host wide forest --quantize (lockstep)");
+}
+
 TEST_F(CliExport, Aarch64UnderQemuMatchesTheEngine) {
   std::string missing;
   auto target = Cross("aarch64", &missing);

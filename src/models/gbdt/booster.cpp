@@ -393,6 +393,9 @@ Result<GbdtModel> GbdtTrainer::Run() {
   const size_t first_iteration = options_.init_model ? options_.init_model->trees().size() / K : 0;
   const TrainingState resumed = options_.resume_model ? options_.resume_state : TrainingState();
   int best_iteration = resumed.best_iteration, since_best = resumed.since_best;
+  // Trees at the best iteration: a forest's bag that gives no split adds no tree, so iterations
+  // and trees need not match (checkpoints, which resume, are boosting only: one tree per output).
+  size_t best_trees = best_iteration > 0 ? static_cast<size_t>(best_iteration) * K : 0;
   double best_value = resumed.best_value;
   std::vector<std::pair<std::string, double>> last_metrics;
   // The training data's distribution, for drift: every rank's bin counts, added up.
@@ -493,8 +496,9 @@ Result<GbdtModel> GbdtTrainer::Run() {
     if (!any_split) {
       // Boosting: no leaf can split any more, further trees would all be constant. A forest: this
       // bag gave no split; a constant tree would only pull the average towards the start score.
-      if (forest) continue;
-      break;
+      if (!forest) break;
+      if (options_.should_stop && options_.should_stop()) break;  // the budget holds for bags too
+      continue;
     }
     for (size_t k = 0; k < K; ++k) {
       for (size_t v = 0; v < options_.valid.size(); ++v)
@@ -535,7 +539,7 @@ Result<GbdtModel> GbdtTrainer::Run() {
       double value = report.metrics[0].second;
       bool better = best_iteration < 0 || (metrics::HigherIsBetter(metric_names[0]) ? value > best_value : value < best_value);
       if (better) {
-        best_value = value, best_iteration = report.iteration, since_best = 0;
+        best_value = value, best_iteration = report.iteration, best_trees = model.trees_.size(), since_best = 0;
       } else if (++since_best >= params_.early_stopping_rounds) {
         break;
       }
@@ -553,7 +557,7 @@ Result<GbdtModel> GbdtTrainer::Run() {
     }
     if (options_.should_stop && options_.should_stop()) break;
   }
-  if (best_iteration > 0 && params_.early_stopping_rounds > 0) model.trees_.resize(static_cast<size_t>(best_iteration) * K);
+  if (best_iteration > 0 && params_.early_stopping_rounds > 0) model.trees_.resize(best_trees);
   if (forest) {
     // The forest's output is the trees' average: each leaf divided by the number of trees, so
     // that the model is an ordinary sum of trees for prediction, SHAP and export.
