@@ -36,16 +36,16 @@ constexpr int kWaveSize = 4;
 // Up to this many cells (rows x features), trials train one thread each, side by side: on small
 // data one trial cannot keep several threads busy. Above it, one trial at a time uses them all.
 constexpr size_t kParallelTrialCells = size_t{4} << 20;
-// Ensemble selection looks at this many of the best candidates, adds members this many times,
-// and the search keeps time to refit this many of them.
+// Ensemble selection looks at this many of the best candidates and adds members this many
+// times. The search keeps time to refit the best only; the ensemble's other members are refit
+// with what is left (so a tight budget on a large table keeps the best alone).
 constexpr size_t kEnsemblePool = 10;
+constexpr int kEnsembleAdditions = 25;
 // Tables up to this many rows are cross-validated with this many folds unless told otherwise.
 constexpr size_t kCrossValidateRows = 10000;
 constexpr int kAutoFolds = 5;
 // Proposals asked for before taking one whose settings were (nearly) tried already.
 constexpr int kProposalAttempts = 8;
-constexpr int kEnsembleAdditions = 25;
-constexpr size_t kEnsembleRefitReserve = 1;
 
 // A configuration under evaluation: its models per fold, grown rung by rung.
 struct Candidate {
