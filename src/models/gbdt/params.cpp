@@ -6,84 +6,41 @@
 #include <limits>
 #include <nlohmann/json.hpp>
 
+#include "tessera/models/param_setters.h"
+
 namespace tessera::models::gbdt {
 
 namespace {
 
-struct Setter {
-  std::vector<std::string> names;  // canonical name first, then aliases
-  std::function<Status(const std::string& key, const std::string& value, GbdtParams*)> apply;
-};
-
-Status RangeError(const std::string& key, const std::string& value, const std::string& range) {
-  return Status::UserError("parameter " + key + "=" + value + " is out of range; expected " + range);
-}
-
-template <typename T>
-Result<T> ParseValue(const std::string& key, const std::string& value) {
-  T out{};
-  auto r = std::from_chars(value.data(), value.data() + value.size(), out);
-  if (r.ec != std::errc() || r.ptr != value.data() + value.size())
-    return Status::UserError("parameter " + key + "=" + value + " is not a " +
-                             (std::is_integral_v<T> ? "whole number" : "number"));
-  return out;
-}
-
-Setter Int(std::vector<std::string> names, int GbdtParams::*field, long lo, long hi) {
-  return {std::move(names), [=](const std::string& key, const std::string& value, GbdtParams* p) -> Status {
-            TESSERA_ASSIGN_OR_RETURN(long v, ParseValue<long>(key, value));
-            if (v < lo || v > hi) return RangeError(key, value, "a whole number in [" + std::to_string(lo) + ", " + std::to_string(hi) + "]");
-            p->*field = static_cast<int>(v);
-            return Status::Ok();
-          }};
-}
-
-Setter Real(std::vector<std::string> names, double GbdtParams::*field, double lo, double hi, bool open_low = false) {
-  return {std::move(names), [=](const std::string& key, const std::string& value, GbdtParams* p) -> Status {
-            TESSERA_ASSIGN_OR_RETURN(double v, ParseValue<double>(key, value));
-            char range[96];
-            std::snprintf(range, sizeof range, "a number in %c%g, %g]", open_low ? '(' : '[', lo, hi);
-            if (!std::isfinite(v) || v < lo || v > hi || (open_low && v == lo)) return RangeError(key, value, range);
-            p->*field = v;
-            return Status::Ok();
-          }};
-}
-
-Setter Bool(std::vector<std::string> names, bool GbdtParams::*field) {
-  return {std::move(names), [=](const std::string& key, const std::string& value, GbdtParams* p) -> Status {
-            if (value != "true" && value != "false") return RangeError(key, value, "true or false");
-            p->*field = value == "true";
-            return Status::Ok();
-          }};
-}
+using Setter = ParamSetter<GbdtParams>;
 
 const std::vector<Setter>& Setters() {
   static const std::vector<Setter> kSetters = [] {
     constexpr long kMaxInt = std::numeric_limits<int>::max();
     std::vector<Setter> s = {
-        Int({"num_iterations", "n_estimators", "num_boost_round", "num_trees", "num_round", "nrounds"}, &GbdtParams::num_iterations, 1, 1000000),
-        Real({"learning_rate", "eta", "shrinkage_rate"}, &GbdtParams::learning_rate, 0, 1, true),
-        Int({"num_leaves", "max_leaves", "max_leaf_nodes"}, &GbdtParams::num_leaves, 2, 131072),
-        Int({"max_depth"}, &GbdtParams::max_depth, -1, 64),
-        Int({"min_data_in_leaf", "min_child_samples", "min_samples_leaf"}, &GbdtParams::min_data_in_leaf, 0, kMaxInt),
-        Real({"min_sum_hessian_in_leaf", "min_child_weight", "min_sum_hessian"}, &GbdtParams::min_sum_hessian_in_leaf, 0, 1e300),
-        Real({"lambda_l1", "reg_alpha", "alpha", "l1_regularization"}, &GbdtParams::lambda_l1, 0, 1e300),
-        Real({"lambda_l2", "reg_lambda", "lambda", "l2_regularization"}, &GbdtParams::lambda_l2, 0, 1e300),
-        Real({"min_gain_to_split", "gamma", "min_split_gain"}, &GbdtParams::min_gain_to_split, 0, 1e300),
-        Real({"bagging_fraction", "subsample", "sub_row"}, &GbdtParams::bagging_fraction, 0, 1, true),
-        Int({"bagging_freq", "subsample_freq"}, &GbdtParams::bagging_freq, 0, kMaxInt),
-        Real({"feature_fraction", "colsample_bytree", "sub_feature"}, &GbdtParams::feature_fraction, 0, 1, true),
-        Real({"feature_fraction_bynode", "colsample_bynode", "sub_feature_bynode"}, &GbdtParams::feature_fraction_bynode, 0, 1, true),
-        Int({"max_bin", "max_bins"}, &GbdtParams::max_bin, 2, 65535),
-        Int({"max_cat_threshold"}, &GbdtParams::max_cat_threshold, 1, 65535),
-        Real({"cat_smooth"}, &GbdtParams::cat_smooth, 0, 1e300),
-        Real({"cat_l2"}, &GbdtParams::cat_l2, 0, 1e300),
-        Int({"min_data_per_group"}, &GbdtParams::min_data_per_group, 1, kMaxInt),
-        Real({"huber_delta"}, &GbdtParams::huber_delta, 0, 1e300, true),
-        Real({"poisson_max_delta_step"}, &GbdtParams::poisson_max_delta_step, 0, 1e300, true),
-        Int({"num_threads", "n_jobs", "nthread", "num_thread"}, &GbdtParams::num_threads, 0, 1024),
-        Int({"early_stopping_rounds", "early_stopping_round", "early_stopping", "n_iter_no_change"}, &GbdtParams::early_stopping_rounds, 0, kMaxInt),
-        Int({"num_class", "num_classes"}, &GbdtParams::num_class, 1, 100000),
+        IntParam({"num_iterations", "n_estimators", "num_boost_round", "num_trees", "num_round", "nrounds"}, &GbdtParams::num_iterations, 1, 1000000),
+        RealParam({"learning_rate", "eta", "shrinkage_rate"}, &GbdtParams::learning_rate, 0, 1, true),
+        IntParam({"num_leaves", "max_leaves", "max_leaf_nodes"}, &GbdtParams::num_leaves, 2, 131072),
+        IntParam({"max_depth"}, &GbdtParams::max_depth, -1, 64),
+        IntParam({"min_data_in_leaf", "min_child_samples", "min_samples_leaf"}, &GbdtParams::min_data_in_leaf, 0, kMaxInt),
+        RealParam({"min_sum_hessian_in_leaf", "min_child_weight", "min_sum_hessian"}, &GbdtParams::min_sum_hessian_in_leaf, 0, 1e300),
+        RealParam({"lambda_l1", "reg_alpha", "alpha", "l1_regularization"}, &GbdtParams::lambda_l1, 0, 1e300),
+        RealParam({"lambda_l2", "reg_lambda", "lambda", "l2_regularization"}, &GbdtParams::lambda_l2, 0, 1e300),
+        RealParam({"min_gain_to_split", "gamma", "min_split_gain"}, &GbdtParams::min_gain_to_split, 0, 1e300),
+        RealParam({"bagging_fraction", "subsample", "sub_row"}, &GbdtParams::bagging_fraction, 0, 1, true),
+        IntParam({"bagging_freq", "subsample_freq"}, &GbdtParams::bagging_freq, 0, kMaxInt),
+        RealParam({"feature_fraction", "colsample_bytree", "sub_feature"}, &GbdtParams::feature_fraction, 0, 1, true),
+        RealParam({"feature_fraction_bynode", "colsample_bynode", "sub_feature_bynode"}, &GbdtParams::feature_fraction_bynode, 0, 1, true),
+        IntParam({"max_bin", "max_bins"}, &GbdtParams::max_bin, 2, 65535),
+        IntParam({"max_cat_threshold"}, &GbdtParams::max_cat_threshold, 1, 65535),
+        RealParam({"cat_smooth"}, &GbdtParams::cat_smooth, 0, 1e300),
+        RealParam({"cat_l2"}, &GbdtParams::cat_l2, 0, 1e300),
+        IntParam({"min_data_per_group"}, &GbdtParams::min_data_per_group, 1, kMaxInt),
+        RealParam({"huber_delta"}, &GbdtParams::huber_delta, 0, 1e300, true),
+        RealParam({"poisson_max_delta_step"}, &GbdtParams::poisson_max_delta_step, 0, 1e300, true),
+        IntParam({"num_threads", "n_jobs", "nthread", "num_thread"}, &GbdtParams::num_threads, 0, 1024),
+        IntParam({"early_stopping_rounds", "early_stopping_round", "early_stopping", "n_iter_no_change"}, &GbdtParams::early_stopping_rounds, 0, kMaxInt),
+        IntParam({"num_class", "num_classes"}, &GbdtParams::num_class, 1, 100000),
     };
     s.push_back({{"objective", "application", "app", "loss"}, [](const std::string& key, const std::string& value, GbdtParams* p) -> Status {
                    static const std::map<std::string, std::string> kObjectives = {
@@ -101,7 +58,7 @@ const std::vector<Setter>& Setters() {
                    return Status::Ok();
                  }});
     s.push_back({{"seed", "random_state", "random_seed"}, [](const std::string& key, const std::string& value, GbdtParams* p) -> Status {
-                   TESSERA_ASSIGN_OR_RETURN(p->seed, ParseValue<uint64_t>(key, value));
+                   TESSERA_ASSIGN_OR_RETURN(p->seed, ParseParamValue<uint64_t>(key, value));
                    return Status::Ok();
                  }});
     s.push_back({{"metric", "metrics", "eval_metric"}, [](const std::string&, const std::string& value, GbdtParams* p) -> Status {
@@ -116,12 +73,12 @@ const std::vector<Setter>& Setters() {
                    }
                    return Status::Ok();
                  }});
-    s.push_back(Bool({"boost_from_average"}, &GbdtParams::boost_from_average));
-    s.push_back(Bool({"extra_trees", "extra_tree"}, &GbdtParams::extra_trees));
+    s.push_back(BoolParam({"boost_from_average"}, &GbdtParams::boost_from_average));
+    s.push_back(BoolParam({"extra_trees", "extra_tree"}, &GbdtParams::extra_trees));
     s.push_back({{"boosting", "boosting_type", "boost"}, [](const std::string& key, const std::string& value, GbdtParams* p) -> Status {
                    if (value == "gbdt" || value == "gbrt" || value == "gbtree") p->boosting = "gbdt";
                    else if (value == "rf" || value == "random_forest") p->boosting = "rf";
-                   else return RangeError(key, value, "gbdt or rf (random forest)");
+                   else return ParamRangeError(key, value, "gbdt or rf (random forest)");
                    return Status::Ok();
                  }});
     return s;
@@ -132,18 +89,7 @@ const std::vector<Setter>& Setters() {
 }  // namespace
 
 Status ApplyGbdtParams(const std::map<std::string, std::string>& settings, GbdtParams* params, bool validate) {
-  for (const auto& [key, value] : settings) {
-    const Setter* found = nullptr;
-    for (const auto& s : Setters())
-      for (const auto& name : s.names)
-        if (name == key) found = &s;
-    if (!found) {
-      std::string known;
-      for (const auto& s : Setters()) known += (known.empty() ? "" : ", ") + s.names[0];
-      return Status::UserError("unknown parameter '" + key + "'; known parameters: " + known);
-    }
-    TESSERA_RETURN_IF_ERROR(found->apply(key, value, params));
-  }
+  TESSERA_RETURN_IF_ERROR(ApplyParamSettings(Setters(), settings, params));
   return validate ? ValidateGbdtParams(*params) : Status::Ok();
 }
 

@@ -6,61 +6,27 @@
 #include <limits>
 #include <vector>
 
+#include "tessera/models/param_setters.h"
+
 namespace tessera::models::linear {
 
 namespace {
 
-struct Setter {
-  std::vector<std::string> names;  // canonical name first, then aliases
-  std::function<Status(const std::string& key, const std::string& value, LinearParams*)> apply;
-};
-
-Status RangeError(const std::string& key, const std::string& value, const std::string& range) {
-  return Status::UserError("parameter " + key + "=" + value + " is out of range; expected " + range);
-}
-
-template <typename T>
-Result<T> ParseValue(const std::string& key, const std::string& value) {
-  T out{};
-  auto r = std::from_chars(value.data(), value.data() + value.size(), out);
-  if (r.ec != std::errc() || r.ptr != value.data() + value.size())
-    return Status::UserError("parameter " + key + "=" + value + " is not a " + (std::is_integral_v<T> ? "whole number" : "number"));
-  return out;
-}
-
-Setter Int(std::vector<std::string> names, int LinearParams::*field, long lo, long hi) {
-  return {std::move(names), [=](const std::string& key, const std::string& value, LinearParams* p) -> Status {
-            TESSERA_ASSIGN_OR_RETURN(long v, ParseValue<long>(key, value));
-            if (v < lo || v > hi) return RangeError(key, value, "a whole number in [" + std::to_string(lo) + ", " + std::to_string(hi) + "]");
-            p->*field = static_cast<int>(v);
-            return Status::Ok();
-          }};
-}
-
-Setter Real(std::vector<std::string> names, double LinearParams::*field, double lo, double hi, bool open_low = false) {
-  return {std::move(names), [=](const std::string& key, const std::string& value, LinearParams* p) -> Status {
-            TESSERA_ASSIGN_OR_RETURN(double v, ParseValue<double>(key, value));
-            char range[96];
-            std::snprintf(range, sizeof range, "a number in %c%g, %g]", open_low ? '(' : '[', lo, hi);
-            if (!std::isfinite(v) || v < lo || v > hi || (open_low && v == lo)) return RangeError(key, value, range);
-            p->*field = v;
-            return Status::Ok();
-          }};
-}
+using Setter = ParamSetter<LinearParams>;
 
 const std::vector<Setter>& Setters() {
   static const std::vector<Setter> kSetters = [] {
     std::vector<Setter> s = {
-        Real({"lambda", "alpha", "reg_lambda"}, &LinearParams::lambda, 0, 1e300),
-        Real({"l1_ratio"}, &LinearParams::l1_ratio, 0, 1),
-        Int({"max_iterations", "max_iter", "num_iterations"}, &LinearParams::max_iterations, 0, 10000000),
-        Real({"tolerance", "tol"}, &LinearParams::tolerance, 0, 1, true),
-        Int({"num_class", "num_classes"}, &LinearParams::num_class, 1, 100000),
-        Int({"num_threads", "n_jobs", "nthread"}, &LinearParams::num_threads, 0, 1024),
-        Int({"max_bin", "max_bins"}, &LinearParams::max_bin, 2, 65535),
-        Int({"one_hot_max_levels", "max_onehot_levels"}, &LinearParams::one_hot_max_levels, 0, 65535),
-        Int({"target_encoding_folds", "te_folds"}, &LinearParams::target_encoding_folds, 2, 100),
-        Real({"target_smoothing", "te_smoothing"}, &LinearParams::target_smoothing, 0, 1e300),
+        RealParam({"lambda", "alpha", "reg_lambda"}, &LinearParams::lambda, 0, 1e300),
+        RealParam({"l1_ratio"}, &LinearParams::l1_ratio, 0, 1),
+        IntParam({"max_iterations", "max_iter", "num_iterations"}, &LinearParams::max_iterations, 0, 10000000),
+        RealParam({"tolerance", "tol"}, &LinearParams::tolerance, 0, 1, true),
+        IntParam({"num_class", "num_classes"}, &LinearParams::num_class, 1, 100000),
+        IntParam({"num_threads", "n_jobs", "nthread"}, &LinearParams::num_threads, 0, 1024),
+        IntParam({"max_bin", "max_bins"}, &LinearParams::max_bin, 2, 65535),
+        IntParam({"one_hot_max_levels", "max_onehot_levels"}, &LinearParams::one_hot_max_levels, 0, 65535),
+        IntParam({"target_encoding_folds", "te_folds"}, &LinearParams::target_encoding_folds, 2, 100),
+        RealParam({"target_smoothing", "te_smoothing"}, &LinearParams::target_smoothing, 0, 1e300),
     };
     s.push_back({{"objective", "loss"}, [](const std::string& key, const std::string& value, LinearParams* p) -> Status {
                    static const std::map<std::string, std::string> kObjectives = {
@@ -76,12 +42,12 @@ const std::vector<Setter>& Setters() {
                    return Status::Ok();
                  }});
     s.push_back({{"impute"}, [](const std::string& key, const std::string& value, LinearParams* p) -> Status {
-                   if (value != "mean" && value != "median") return RangeError(key, value, "mean or median");
+                   if (value != "mean" && value != "median") return ParamRangeError(key, value, "mean or median");
                    p->impute = value;
                    return Status::Ok();
                  }});
     s.push_back({{"seed", "random_state"}, [](const std::string& key, const std::string& value, LinearParams* p) -> Status {
-                   TESSERA_ASSIGN_OR_RETURN(p->seed, ParseValue<uint64_t>(key, value));
+                   TESSERA_ASSIGN_OR_RETURN(p->seed, ParseParamValue<uint64_t>(key, value));
                    return Status::Ok();
                  }});
     return s;
@@ -108,18 +74,7 @@ nlohmann::json LinearParams::ToJson() const {
 }
 
 Status ApplyLinearParams(const std::map<std::string, std::string>& settings, LinearParams* params, bool validate) {
-  for (const auto& [key, value] : settings) {
-    const Setter* found = nullptr;
-    for (const auto& s : Setters())
-      for (const auto& name : s.names)
-        if (name == key) found = &s;
-    if (!found) {
-      std::string known;
-      for (const auto& s : Setters()) known += (known.empty() ? "" : ", ") + s.names[0];
-      return Status::UserError("unknown parameter '" + key + "' for the linear family; known parameters: " + known);
-    }
-    TESSERA_RETURN_IF_ERROR(found->apply(key, value, params));
-  }
+  TESSERA_RETURN_IF_ERROR(ApplyParamSettings(Setters(), settings, params, " for the linear family"));
   return validate ? ValidateLinearParams(*params) : Status::Ok();
 }
 
