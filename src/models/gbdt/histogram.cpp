@@ -76,10 +76,14 @@ void HistogramBuilder::Accumulate(std::span<const uint32_t> rows, size_t begin, 
     HistBin* out = hists[i & 1];
 #if defined(__SSE2__)
     const __m128i pair = _mm_load_si128(reinterpret_cast<const __m128i*>(&grads[r]));
-    for (size_t f = f_begin; f < f_end; ++f) {
+    auto add = [&](size_t f) {
       __m128i* b = reinterpret_cast<__m128i*>(out + off[f] + row[f]);
       _mm_store_si128(b, _mm_add_epi64(_mm_load_si128(b), pair));
-    }
+    };
+    size_t f = f_begin;
+    // Four bins per step: their loads and stores are independent, and the loop overhead shrinks.
+    for (; f + 4 <= f_end; f += 4) add(f), add(f + 1), add(f + 2), add(f + 3);
+    for (; f < f_end; ++f) add(f);
 #else
     const HistBin pair = grads[r];
     for (size_t f = f_begin; f < f_end; ++f) out[off[f] + row[f]] += pair;
