@@ -238,6 +238,33 @@ TEST(Forest, BagsThatCannotSplitAddNoTree) {
   EXPECT_GT(rf->trees().size(), first_skipped - 1);  // boosting's rule would have stopped there
 }
 
+TEST(Forest, EarlyStoppingKeepsTheTreesOfTheBestIterationWhenBagsAddedNone) {
+  TempDir dir;
+  // As above, some bags cannot split and add no tree, so iterations and trees differ: early
+  // stopping must cut the forest at the best iteration's trees, not at iteration x outputs.
+  auto ds = tessera::testing::SyntheticBinned(dir, 60, 28);
+  auto valid = tessera::testing::SyntheticBinned(dir, 400, 29);
+  const Settings small_bags = {
+      {"bagging_fraction", "0.35"}, {"min_data_in_leaf", "10"}, {"min_sum_hessian_in_leaf", "0"}, {"seed", "13"}};
+  Settings watched = Forest(small_bags);
+  watched["num_iterations"] = "60", watched["metric"] = "logloss", watched["early_stopping_rounds"] = "3";
+  TrainOptions options;
+  options.valid = {&valid};
+  auto stopped = TrainGbdt(ds, Params(watched), options);
+  ASSERT_TRUE(stopped.ok()) << stopped.status().message();
+  const int best = stopped->training_info()["best_iteration"].get<int>();
+  ASSERT_LT(best, 60);
+  ASSERT_LT(stopped->trees().size(), static_cast<size_t>(best)) << "no bag before the best iteration was skipped";
+  // The forest trained for exactly `best` iterations, without watching: the same trees.
+  Settings plain = Forest(small_bags);
+  plain["num_iterations"] = std::to_string(best);
+  auto exact = TrainGbdt(ds, Params(plain));
+  ASSERT_TRUE(exact.ok());
+  ASSERT_EQ(stopped->trees().size(), exact->trees().size());
+  const auto p_stopped = stopped->PredictRaw(valid), p_exact = exact->PredictRaw(valid);
+  for (size_t i = 0; i < p_exact.size(); ++i) ASSERT_EQ(p_stopped[i], p_exact[i]) << i;
+}
+
 TEST(Forest, ModelFileNamesTheFamilyAndLoadsBack) {
   TempDir dir;
   auto ds = tessera::testing::SyntheticBinned(dir, 3000, 26, false, 1);
