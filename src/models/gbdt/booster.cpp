@@ -149,8 +149,14 @@ class GbdtTrainer {
   Result<std::vector<double>> InitScore(const Objective& objective);
   // Sums of |grad| and of hess over the bagged rows of all ranks, in fixed point (the same for
   // any split of the rows between ranks and threads), for the gradient scale.
+  // The fixed-point scale for the gradients of output k, agreed by all ranks; with quantized
+  // training, also the coarse scale of its few levels (`levels`).
   Result<GradientScale> AgreeOnScale(std::span<const uint32_t> bag, uint64_t global_bag, const std::vector<double>& grad,
-                                     const std::vector<double>& hess, size_t k, size_t K);
+                                     const std::vector<double>& hess, size_t k, size_t K, GradientScale* levels);
+  // quant_train_renew_leaf: each leaf's value from the exact gradients of its rows (fixed-point
+  // sums in `fine`, over all ranks) instead of their quantized levels.
+  Status RenewQuantizedLeaves(const TreeLearner& learner, const std::vector<double>& grad, const std::vector<double>& hess,
+                              size_t k, size_t K, const GradientScale& fine, Tree* tree);
 
   const data::BinnedDataset& train_;
   const GbdtParams& params_;
@@ -186,7 +192,7 @@ Result<std::vector<double>> GbdtTrainer::InitScore(const Objective& objective) {
 }
 
 Result<GradientScale> GbdtTrainer::AgreeOnScale(std::span<const uint32_t> bag, uint64_t global_bag, const std::vector<double>& grad,
-                                               const std::vector<double>& hess, size_t k, size_t K) {
+                                               const std::vector<double>& hess, size_t k, size_t K, GradientScale* levels) {
   // Two passes over fixed blocks: the largest |grad| and hess (so that every rank rounds to the
   // same grid), then the fixed-point sums. Integer sums: any thread count, any rank count.
   constexpr size_t kSumBlock = 65536;
@@ -210,6 +216,7 @@ Result<GradientScale> GbdtTrainer::AgreeOnScale(std::span<const uint32_t> bag, u
   for (size_t blk = 0; blk < blocks; ++blk)
     max_abs[0] = std::max(max_abs[0], block_max[2 * blk]), max_abs[1] = std::max(max_abs[1], block_max[2 * blk + 1]);
   TESSERA_RETURN_IF_ERROR(world_.AllReduceMax(max_abs));
+  if (params_.use_quantized_grad) *levels = GradientScale::ForLevels(max_abs[0], max_abs[1], params_.num_grad_quant_bins);
   const double scale_g = FixedPointScale(max_abs[0], global_bag), scale_h = FixedPointScale(max_abs[1], global_bag);
   std::vector<int64_t> block_sum(2 * blocks, 0);
   for_blocks([&](size_t blk, size_t b, size_t e) {
@@ -225,6 +232,25 @@ Result<GradientScale> GbdtTrainer::AgreeOnScale(std::span<const uint32_t> bag, u
   for (size_t blk = 0; blk < blocks; ++blk) sums[0] += block_sum[2 * blk], sums[1] += block_sum[2 * blk + 1];
   TESSERA_RETURN_IF_ERROR(world_.AllReduceSum(sums));
   return GradientScale::For(static_cast<double>(sums[0]) / scale_g, static_cast<double>(sums[1]) / scale_h);
+}
+
+Status GbdtTrainer::RenewQuantizedLeaves(const TreeLearner& learner, const std::vector<double>& grad,
+                                         const std::vector<double>& hess, size_t k, size_t K, const GradientScale& fine,
+                                         Tree* tree) {
+  const size_t leaves = tree->num_leaves();
+  std::vector<int64_t> sums(2 * leaves, 0);
+  ParallelFor(leaves, threads_, [&](size_t lb, size_t le, size_t) {
+    for (size_t l = lb; l < le; ++l)
+      for (uint32_t r : learner.leaf_rows(static_cast<int>(l))) {
+        const GradPair p = fine.Quantize(grad[r * K + k], hess[r * K + k], 0.5);
+        sums[2 * l] += p.g, sums[2 * l + 1] += p.h;
+      }
+  });
+  TESSERA_RETURN_IF_ERROR(world_.AllReduceSum(sums));
+  for (size_t l = 0; l < leaves; ++l)
+    tree->set_leaf_value(static_cast<int>(l), LeafValue(fine.Grad(sums[2 * l]), fine.Hess(static_cast<uint64_t>(sums[2 * l + 1])),
+                                                       params_.lambda_l1, params_.lambda_l2));
+  return Status::Ok();
 }
 
 Status GbdtTrainer::CheckInputs(std::unique_ptr<Objective>* objective, std::vector<std::string>* metric_names) const {
@@ -458,18 +484,24 @@ Result<GbdtModel> GbdtTrainer::Run() {
     bool any_split = false;
     std::vector<Tree> new_trees;
     for (size_t k = 0; k < K; ++k) {
-      TESSERA_ASSIGN_OR_RETURN(const GradientScale scale, AgreeOnScale(bag, global_bag, grad, hess, k, K));
+      GradientScale levels;
+      TESSERA_ASSIGN_OR_RETURN(const GradientScale scale, AgreeOnScale(bag, global_bag, grad, hess, k, K, &levels));
       // The hessians' random rounding is keyed by (seed, iteration, class, global row): any thread
       // count and any split of the rows between ranks draws the same numbers.
-      const uint64_t key = RoundingKey(params_.seed, draw_it, k);
+      const uint64_t key = RoundingKey(params_.seed, draw_it, k), grad_key = Mix(key ^ 0x96AD5ull);
+      const bool quantized = params_.use_quantized_grad;
       ParallelFor(n, threads_, [&](size_t b, size_t e, size_t) {
         row_ids.ForEach(b, e, [&](uint64_t i, uint64_t global) {
-          pairs[i] = scale.Quantize(grad[i * K + k], hess[i * K + k], UnitHash(key + global));
+          pairs[i] = quantized ? levels.QuantizeStochastic(grad[i * K + k], hess[i * K + k], UnitHash(grad_key + global),
+                                                           UnitHash(key + global))
+                               : scale.Quantize(grad[i * K + k], hess[i * K + k], UnitHash(key + global));
         });
       }, 4096);
       const uint64_t tree_key = Mix(key ^ 0x7EE5EEDull);
-      TESSERA_ASSIGN_OR_RETURN(Tree tree, learner.Grow(bag, pairs, scale, feature_used, tree_key));
+      TESSERA_ASSIGN_OR_RETURN(Tree tree, learner.Grow(bag, pairs, quantized ? levels : scale, feature_used, tree_key));
       any_split |= tree.num_leaves() > 1;
+      if (quantized && params_.quant_train_renew_leaf)
+        TESSERA_RETURN_IF_ERROR(RenewQuantizedLeaves(learner, grad, hess, k, K, scale, &tree));
       if (K == 1 && !distributed)  // objectives that renew leaves train in one process only (checked above)
         for (size_t l = 0; l < tree.num_leaves(); ++l)
           if (auto v = objective->RenewLeaf(learner.leaf_rows(static_cast<int>(l)), train_.labels(), train_.weights(), scores))

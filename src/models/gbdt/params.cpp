@@ -41,6 +41,7 @@ const std::vector<Setter>& Setters() {
         IntParam({"num_threads", "n_jobs", "nthread", "num_thread"}, &GbdtParams::num_threads, 0, 1024),
         IntParam({"early_stopping_rounds", "early_stopping_round", "early_stopping", "n_iter_no_change"}, &GbdtParams::early_stopping_rounds, 0, kMaxInt),
         IntParam({"num_class", "num_classes"}, &GbdtParams::num_class, 1, 100000),
+        IntParam({"num_grad_quant_bins"}, &GbdtParams::num_grad_quant_bins, 2, 256),
     };
     s.push_back({{"objective", "application", "app", "loss"}, [](const std::string& key, const std::string& value, GbdtParams* p) -> Status {
                    static const std::map<std::string, std::string> kObjectives = {
@@ -75,6 +76,8 @@ const std::vector<Setter>& Setters() {
                  }});
     s.push_back(BoolParam({"boost_from_average"}, &GbdtParams::boost_from_average));
     s.push_back(BoolParam({"extra_trees", "extra_tree"}, &GbdtParams::extra_trees));
+    s.push_back(BoolParam({"use_quantized_grad"}, &GbdtParams::use_quantized_grad));
+    s.push_back(BoolParam({"quant_train_renew_leaf"}, &GbdtParams::quant_train_renew_leaf));
     s.push_back({{"boosting", "boosting_type", "boost"}, [](const std::string& key, const std::string& value, GbdtParams* p) -> Status {
                    if (value == "gbdt" || value == "gbrt" || value == "gbtree") p->boosting = "gbdt";
                    else if (value == "rf" || value == "random_forest") p->boosting = "rf";
@@ -113,7 +116,7 @@ std::string GbdtParams::family_name() const {
 }
 
 nlohmann::json GbdtParams::ToJson() const {
-  return {{"objective", objective},
+  nlohmann::json j = {{"objective", objective},
           {"num_class", num_class},
           {"learning_rate", learning_rate},
           {"num_iterations", num_iterations},
@@ -141,6 +144,12 @@ nlohmann::json GbdtParams::ToJson() const {
           {"boosting", boosting},
           {"extra_trees", extra_trees},
           {"feature_fraction_bynode", feature_fraction_bynode}};
+  // Written only when on, so that the files of ordinary models stay as they were.
+  if (use_quantized_grad)
+    j.update({{"use_quantized_grad", true},
+              {"num_grad_quant_bins", num_grad_quant_bins},
+              {"quant_train_renew_leaf", quant_train_renew_leaf}});
+  return j;
 }
 
 Result<GbdtParams> GbdtParamsFromJson(const nlohmann::json& j) {

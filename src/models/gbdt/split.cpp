@@ -69,6 +69,8 @@ SplitInfo FindBestNumericSplit(const HistBin* hist, uint32_t num_bins, const His
   for (uint32_t t = 1; t + 1 < num_bins; ++t) {
     cum += hist[t];
     if (only != 0 && t != only) continue;
+    // An empty bin cuts the rows as the threshold before it did, which won the tie already.
+    if (only == 0 && hist[t].n == 0 && t > 1) continue;
     consider(cum, t, false);
     if (missing.n > 0) {
       HistBin with_missing = cum;

@@ -37,10 +37,31 @@ bool TreeLearner::CanSplit(const Leaf& leaf) const {
   return static_cast<int64_t>(leaf.total.n) >= 2 * static_cast<int64_t>(std::max(1, params_.min_data_in_leaf));
 }
 
+void TreeLearner::TakeHistogram(Leaf* leaf, bool packed) {
+  // Buffers are recycled across leaves and trees: fresh ones would fault in new pages.
+  auto take = [&](auto& free, auto& out) {
+    if (!free.empty()) out = std::move(free.back()), free.pop_back();
+    out.resize(layout_.total_bins());
+  };
+  if (packed) take(free_packed_, leaf->packed);
+  else take(free_hists_, leaf->hist);
+}
+
 Status TreeLearner::BuildHistogram(std::span<const uint32_t> rows, bool all_rows, std::span<const GradPair> grads,
-                                   HistBin* hist) {
+                                   bool packed, Leaf* leaf) {
+  TakeHistogram(leaf, packed);
   // An empty `rows` means every row to the builder: a rank whose share of a node is empty adds zeros.
-  if (all_rows || !rows.empty()) builder_.Build(all_rows ? std::span<const uint32_t>() : rows, grads, hist);
+  const bool any = all_rows || !rows.empty();
+  const std::span<const uint32_t> which = all_rows ? std::span<const uint32_t>() : rows;
+  if (packed) {
+    if (any) builder_.Build(which, packed_grads_, leaf->packed.data());
+    else std::fill(leaf->packed.begin(), leaf->packed.end(), 0);
+    // Words add as their fields do (PackedBin): summing them over the ranks sums the bins.
+    if (world_.size() == 1) return Status::Ok();
+    return world_.AllReduceSum(std::span<int64_t>(reinterpret_cast<int64_t*>(leaf->packed.data()), leaf->packed.size()));
+  }
+  HistBin* hist = leaf->hist.data();
+  if (any) builder_.Build(which, grads, hist);
   else std::memset(static_cast<void*>(hist), 0, layout_.total_bins() * sizeof(HistBin));
   if (world_.size() == 1) return Status::Ok();
   // A bin is {int64 g; uint32 h; uint32 n}: as two int64 words, g adds as itself and (h, n) adds
@@ -70,6 +91,13 @@ std::vector<bool> TreeLearner::NodeFeatures(const Leaf& leaf, const std::vector<
 
 SplitInfo TreeLearner::FindFeatureSplit(const Leaf& leaf, size_t f, const GradientScale& scale) const {
   const HistBin* h = leaf.hist.data() + layout_.offset(f);
+  if (!leaf.packed.empty()) {
+    thread_local std::vector<HistBin> unpacked;
+    unpacked.resize(layout_.num_bins(f));
+    const uint64_t* words = leaf.packed.data() + layout_.offset(f);
+    for (size_t b = 0; b < unpacked.size(); ++b) unpacked[b] = PackedBin::Unpack(words[b]);
+    h = unpacked.data();
+  }
   const std::optional<uint64_t> draw = params_.extra_trees ? std::optional<uint64_t>(NodeDraw(leaf, f, 0xE7u)) : std::nullopt;
   SplitInfo s = ds_.mappers()[f].kind() == data::BinMapper::Kind::kCategorical
                     ? FindBestCategoricalSplit(h, layout_.num_bins(f), leaf.total, scale, params_, draw)
@@ -78,7 +106,7 @@ SplitInfo TreeLearner::FindFeatureSplit(const Leaf& leaf, size_t f, const Gradie
   return s;
 }
 
-void TreeLearner::FindBestSplits(std::span<Leaf* const> leaves, const HistBin* subtract_from_second, const GradientScale& scale,
+void TreeLearner::FindBestSplits(std::span<Leaf* const> leaves, bool subtract, const GradientScale& scale,
                                  const std::vector<bool>& feature_used) {
   // Per feature (on many threads): finish the second leaf's histogram as (parent - first) when
   // asked, then each leaf's best split on that feature. The best over features is then chosen
@@ -95,11 +123,16 @@ void TreeLearner::FindBestSplits(std::span<Leaf* const> leaves, const HistBin* s
   }
   ParallelFor(nf, threads_, [&](size_t fb, size_t fe, size_t) {
     for (size_t f = fb; f < fe; ++f) {
-      if (subtract_from_second) {
-        HistBin* large = leaves[1]->hist.data();
-        const HistBin* small = leaves[0]->hist.data();
+      if (subtract) {
+        // A packed parent has packed children; a wide parent may have a packed smaller child.
+        const Leaf& small = *leaves[0];
+        Leaf& large = *leaves[1];
         const size_t end = f + 1 < nf ? layout_.offset(f + 1) : layout_.total_bins();
-        for (size_t i = layout_.offset(f); i < end; ++i) large[i] = subtract_from_second[i], large[i] -= small[i];
+        for (size_t i = layout_.offset(f); i < end; ++i) {
+          if (!large.packed.empty()) large.packed[i] -= small.packed[i];
+          else if (!small.packed.empty()) large.hist[i] -= PackedBin::Unpack(small.packed[i]);
+          else large.hist[i] -= small.hist[i];
+        }
       }
       if (!feature_used[f]) continue;
       for (size_t l = 0; l < nl; ++l)
@@ -181,23 +214,28 @@ Result<Tree> TreeLearner::Grow(std::span<const uint32_t> rows, std::span<const G
                                const std::vector<bool>& feature_used, uint64_t tree_key) {
   tree_key_ = tree_key;
   uint64_t next_id = 1;  // the root is node 0
-  const size_t total_bins = layout_.total_bins();
   order_.assign(rows.begin(), rows.end());
   ranges_.assign(1, Range{0, order_.size()});
-  // Histogram buffers are recycled across leaves and trees: fresh ones would fault in new pages.
-  auto take_hist = [&] {
-    std::vector<HistBin> h;
-    if (!free_hists_.empty()) h = std::move(free_hists_.back()), free_hists_.pop_back();
-    h.resize(total_bins);
-    return h;
-  };
+  if (params_.use_quantized_grad) {
+    // A row's |g| and h are at most these many levels (GradientScale::QuantizeStochastic).
+    const uint64_t levels = static_cast<uint64_t>(params_.num_grad_quant_bins);
+    max_packed_rows_ = PackedBin::MaxRows((levels + 1) / 2, levels);
+    packed_grads_.resize(ds_.num_rows());
+    ParallelFor(rows.size(), threads_, [&](size_t b, size_t e, size_t) {
+      for (size_t i = b; i < e; ++i) packed_grads_[rows[i]] = PackedBin::Pack(grads[rows[i]]);
+    }, 4096);
+  }
+  // Whether a node of `rows` rows (over all ranks) keeps its histogram packed.
+  auto packs = [&](uint64_t node_rows) { return max_packed_rows_ > 0 && node_rows <= max_packed_rows_; };
   std::vector<Leaf> leaves(1);
-  leaves[0].hist = take_hist();
-  TESSERA_RETURN_IF_ERROR(BuildHistogram(rows, rows.size() == ds_.num_rows(), grads, leaves[0].hist.data()));
+  // The root's row count over all ranks is known only after its histogram: packed in one process.
+  const bool root_packed = world_.size() == 1 && packs(rows.size());
+  TESSERA_RETURN_IF_ERROR(BuildHistogram(rows, rows.size() == ds_.num_rows(), grads, root_packed, &leaves[0]));
   // Any feature's bins add up to the node's totals.
-  for (uint32_t b = 0; b < layout_.num_bins(0); ++b) leaves[0].total += leaves[0].hist[b];
+  for (uint32_t b = 0; b < layout_.num_bins(0); ++b)
+    leaves[0].total += root_packed ? PackedBin::Unpack(leaves[0].packed[b]) : leaves[0].hist[b];
   Leaf* root = &leaves[0];
-  FindBestSplits(std::span<Leaf* const>(&root, 1), nullptr, scale, feature_used);
+  FindBestSplits(std::span<Leaf* const>(&root, 1), false, scale, feature_used);
 
   auto value_of = [&](const HistBin& s) {
     return LeafValue(scale.Grad(s.g), scale.Hess(s.h), params_.lambda_l1, params_.lambda_l2);
@@ -245,18 +283,22 @@ Result<Tree> TreeLearner::Grow(std::span<const uint32_t> rows, std::span<const G
     Leaf& large = left_smaller ? right : parent;
     const Range small_range = ranges_[static_cast<size_t>(left_smaller ? pick : right_index)];
     std::vector<HistBin> parent_hist = std::move(parent.hist);
-    small.hist = take_hist();
+    std::vector<uint64_t> parent_packed = std::move(parent.packed);
+    parent.hist.clear(), parent.packed.clear();
     TESSERA_RETURN_IF_ERROR(BuildHistogram(
         std::span<const uint32_t>(order_.data() + small_range.begin, small_range.end - small_range.begin), false, grads,
-        small.hist.data()));
+        packs(small.total.n), &small));
     // The larger child's histogram is the parent's minus the smaller one's, in place.
     large.hist = std::move(parent_hist);
+    large.packed = std::move(parent_packed);
     Leaf* pair[2] = {&small, &large};
-    FindBestSplits(pair, large.hist.data(), scale, feature_used);
+    FindBestSplits(pair, true, scale, feature_used);
     leaves.push_back(std::move(right));
   }
-  for (auto& leaf : leaves)
+  for (auto& leaf : leaves) {
     if (!leaf.hist.empty()) free_hists_.push_back(std::move(leaf.hist));
+    if (!leaf.packed.empty()) free_packed_.push_back(std::move(leaf.packed));
+  }
   return tree;
 }
 

@@ -39,14 +39,41 @@ using GradPair = HistBin;
 struct GradientScale {
   double g = 1, h = 1;
   double inv_g = 1, inv_h = 1;  // exact inverses: the scales are powers of two
+  double max_g_level = 0, max_h_level = 0;  // ForLevels: the largest |g| * g and h * h
   // Chooses powers of two for the given totals of |grad| and hess.
   static GradientScale For(double sum_abs_grad, double sum_hess);
   static GradientScale Of(double g, double h) { return {g, h, 1 / g, 1 / h}; }
+  // Quantized training (use_quantized_grad): scales that put the largest |grad| at levels/2 and
+  // the largest hess at `levels`, so a row's pair is a few small integers.
+  static GradientScale ForLevels(double max_abs_grad, double max_hess, int levels);
   double Grad(int64_t q) const { return static_cast<double>(q) * inv_g; }
   double Hess(uint64_t q) const { return static_cast<double>(q) * inv_h; }
   // A row's pair: g rounded to nearest; h rounded up or down at random (`unit` uniform in [0,1)),
   // so that hessian sums stay unbiased even when many rows leave few levels per row.
   GradPair Quantize(double grad, double hess, double unit) const;
+  // Both rounded up or down at random (units uniform in [0,1)): unbiased on a coarse grid. With
+  // ForLevels' scale, |g| <= ceil(levels / 2) and h <= levels.
+  GradPair QuantizeStochastic(double grad, double hess, double unit_g, double unit_h) const;
+};
+
+// Quantized training: a row's g and h are a few integer levels, so the bin of a node of up to
+// MaxRows rows fits one 64-bit word: g in the top 22 bits (signed), h in the next 22, the row count
+// in the low 20. Adding (or subtracting) words adds each field, and none carries into the next, so
+// a bin takes half the cache of a HistBin and a row's update is one 64-bit addition.
+struct PackedBin {
+  static constexpr int kCountBits = 20, kHessBits = 22, kGradShift = kCountBits + kHessBits;
+  static uint64_t Pack(const GradPair& p) {
+    return (static_cast<uint64_t>(p.g) << kGradShift) + (uint64_t{p.h} << kCountBits) + p.n;
+  }
+  static HistBin Unpack(uint64_t w) {
+    HistBin b;
+    b.g = static_cast<int64_t>(w) >> kGradShift;  // arithmetic shift: the fields below are never negative
+    b.h = static_cast<uint32_t>((w >> kCountBits) & ((uint64_t{1} << kHessBits) - 1));
+    b.n = static_cast<uint32_t>(w & ((uint64_t{1} << kCountBits) - 1));
+    return b;
+  }
+  // Most rows a packed node may hold when rows' |g| <= max_abs_g and h <= max_h.
+  static uint64_t MaxRows(uint64_t max_abs_g, uint64_t max_h);
 };
 
 // Where each feature's bins start in a flat histogram.
@@ -70,22 +97,29 @@ class HistogramBuilder {
   HistogramBuilder(const data::BinnedDataset& ds, const HistogramLayout& layout, int threads);
   // hist (layout.total_bins() entries) = sums over `rows`, or over every row when `rows` is empty.
   void Build(std::span<const uint32_t> rows, std::span<const GradPair> grads, HistBin* hist);
+  // The same with packed bins (PackedBin::Pack of each row's pair).
+  void Build(std::span<const uint32_t> rows, std::span<const uint64_t> grads, uint64_t* hist);
 
  private:
-  template <typename Cell>
+  template <typename Bin>
+  void BuildBins(std::span<const uint32_t> rows, std::span<const Bin> grads, Bin* hist,
+                 std::vector<std::vector<Bin>>& scratch);
   // Adds rows [begin, end) of `rows` into the bins of features [f_begin, f_end).
+  template <typename Cell, typename Bin>
   void Accumulate(std::span<const uint32_t> rows, size_t begin, size_t end, size_t f_begin, size_t f_end,
-                  std::span<const GradPair> grads, HistBin* hist) const;
+                  std::span<const Bin> grads, Bin* hist) const;
   // Below this many rows one thread is quicker than waking others.
   static constexpr size_t kMinParallelRows = 1024;
   // Row blocks (private buffers, added up after) from this many rows per thread; feature blocks below.
   static constexpr size_t kMinRowBlocks = 2048;
   // A second histogram per thread for Accumulate's alternate rows.
-  static std::vector<HistBin>& twin_scratch();
+  template <typename Bin>
+  static std::vector<Bin>& twin_scratch();
   const data::BinnedDataset& ds_;
   const HistogramLayout& layout_;
   int threads_;
   std::vector<std::vector<HistBin>> scratch_;
+  std::vector<std::vector<uint64_t>> packed_scratch_;
 };
 
 }  // namespace tessera::models::gbdt

@@ -51,6 +51,12 @@ struct GbdtParams {
   // Fraction of the tree's features tried at each node (drawn per node, as a random forest's
   // max_features); 1 = all.
   double feature_fraction_bynode = 1.0;
+  // Quantized training (LightGBM's use_quantized_grad): each tree fits gradients and hessians
+  // rounded at random to num_grad_quant_bins levels, which lets histograms use half the memory
+  // per bin (faster). quant_train_renew_leaf: leaf values from the exact gradients afterwards.
+  bool use_quantized_grad = false;
+  int num_grad_quant_bins = 4;
+  bool quant_train_renew_leaf = false;
 
   bool random_forest() const { return boosting == "rf"; }
   // "gbdt", "random_forest" or "extra_trees" (a forest of extremely randomised trees).

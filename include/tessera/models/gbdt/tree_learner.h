@@ -7,6 +7,9 @@
 // fixed-point bins, exact), so every rank sees the histograms of all rows, finds the same splits
 // and grows the same tree, while partitioning only its own rows. The learner knows only the
 // Collective interface.
+// Quantized training (use_quantized_grad): a node small enough for PackedBin keeps its histogram
+// in packed 64-bit bins (half the cache per bin); split finding reads them unpacked, so the
+// splits are those the same integer sums in HistBins would give.
 // Random choices inside a tree (extra-trees thresholds, per-node feature subsets) are hashes of
 // the tree's key, the node's number (0 for the root, then 1, 2, ... as children are made) and
 // the feature: the same for any thread count and on every rank.
@@ -48,23 +51,27 @@ class TreeLearner {
   };
   struct Leaf {
     std::vector<HistBin> hist;
+    std::vector<uint64_t> packed;  // the histogram instead of `hist`, in PackedBins
     HistBin total;
     SplitInfo best;
     int depth = 0;
     uint64_t id = 0;  // the node's number in its tree, for random draws
   };
   bool CanSplit(const Leaf& leaf) const;
-  // hist = the histogram of `rows` (none: an all-zero histogram), summed over all ranks.
-  Status BuildHistogram(std::span<const uint32_t> rows, bool all_rows, std::span<const GradPair> grads, HistBin* hist);
+  // The leaf's histogram (packed when `packed`) of `rows` (none: all zeros), summed over all ranks.
+  Status BuildHistogram(std::span<const uint32_t> rows, bool all_rows, std::span<const GradPair> grads, bool packed,
+                        Leaf* leaf);
   SplitInfo FindFeatureSplit(const Leaf& leaf, size_t feature, const GradientScale& scale) const;
   // A hash of (tree key, node, feature, purpose): the node's random draw for that feature.
   uint64_t NodeDraw(const Leaf& leaf, size_t feature, uint64_t purpose) const;
   // feature_fraction_bynode: the features (of those the tree may use) this node tries.
   std::vector<bool> NodeFeatures(const Leaf& leaf, const std::vector<bool>& feature_used) const;
-  // Sets each leaf's best split. With `subtract_from_second`, leaves[1]'s histogram is first set
-  // to subtract_from_second - leaves[0]'s (it may be leaves[1]'s own buffer).
-  void FindBestSplits(std::span<Leaf* const> leaves, const HistBin* subtract_from_second, const GradientScale& scale,
+  // Sets each leaf's best split. With `subtract`, leaves[1] holds its parent's histogram and first
+  // becomes the parent's minus leaves[0]'s.
+  void FindBestSplits(std::span<Leaf* const> leaves, bool subtract, const GradientScale& scale,
                       const std::vector<bool>& feature_used);
+  // leaf.hist (or leaf.packed) sized for a histogram, from the recycled buffers.
+  void TakeHistogram(Leaf* leaf, bool packed);
   // Moves the rows of `range` that go left to its front (keeping their order); returns how many.
   size_t Partition(const Range& range, const SplitInfo& split);
 
@@ -77,6 +84,9 @@ class TreeLearner {
   std::vector<uint8_t> columns_;  // the cells again, column-major, for Partition
   std::vector<uint32_t> order_, left_scratch_, right_scratch_;
   std::vector<std::vector<HistBin>> free_hists_;
+  std::vector<std::vector<uint64_t>> free_packed_;
+  std::vector<uint64_t> packed_grads_;  // quantized training: PackedBin::Pack of each row's pair
+  uint64_t max_packed_rows_ = 0;        // 0: no packed histograms
   std::vector<Range> ranges_;
   uint64_t tree_key_ = 0;
 };
