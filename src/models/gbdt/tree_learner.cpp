@@ -127,12 +127,13 @@ void TreeLearner::FindBestSplits(std::span<Leaf* const> leaves, bool subtract, c
         // A packed parent has packed children; a wide parent may have a packed smaller child.
         const Leaf& small = *leaves[0];
         Leaf& large = *leaves[1];
-        const size_t end = f + 1 < nf ? layout_.offset(f + 1) : layout_.total_bins();
-        for (size_t i = layout_.offset(f); i < end; ++i) {
-          if (!large.packed.empty()) large.packed[i] -= small.packed[i];
-          else if (!small.packed.empty()) large.hist[i] -= PackedBin::Unpack(small.packed[i]);
-          else large.hist[i] -= small.hist[i];
-        }
+        const size_t begin = layout_.offset(f), end = f + 1 < nf ? layout_.offset(f + 1) : layout_.total_bins();
+        if (!large.packed.empty())
+          for (size_t i = begin; i < end; ++i) large.packed[i] -= small.packed[i];
+        else if (!small.packed.empty())
+          for (size_t i = begin; i < end; ++i) large.hist[i] -= PackedBin::Unpack(small.packed[i]);
+        else
+          for (size_t i = begin; i < end; ++i) large.hist[i] -= small.hist[i];
       }
       if (!feature_used[f]) continue;
       for (size_t l = 0; l < nl; ++l)
