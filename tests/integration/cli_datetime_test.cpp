@@ -1,6 +1,7 @@
 // Datetime expansion and AutoML's unusable features through the real binary: a label that depends
 // on the weekday is learnt thanks to the derived parts (and not without them), predict reads raw
 // CSV with only the datetime column, and automl leaves out ID-like and constant columns.
+#include <httplib.h>
 #include <gtest/gtest.h>
 
 #include <cstdio>
@@ -10,6 +11,7 @@
 #include <sstream>
 
 #include "run_binary.h"
+#include "serve_process.h"
 #include "test_files.h"
 
 namespace tessera::testing {
@@ -75,6 +77,47 @@ TEST(CliDatetime, LearnsTheWeekendFromDatetimeParts) {
   ASSERT_EQ(plain.exit_code, 0) << plain.err;
   EXPECT_LT(EvalAuc(dir, "plain.json", "test.csv"), 0.9);
   EXPECT_EQ(json::parse(ReadFile(dir.Path("plain.json")))["format_version"], 1);  // older builds read it
+}
+
+TEST(CliDatetime, ServeComputesThePartsAsPredictDoes) {
+  TempDir dir;
+  dir.Write("train.csv", WeekendTable(1, 2000));
+  ASSERT_EQ(RunTessera(dir, "train --data train.csv --label weekend -o model.json -p num_iterations=20 -q --no-track").exit_code, 0);
+  // Times near the hour and the day boundaries, offsets, a date alone, a missing value.
+  const std::vector<std::string> times = {"2024-03-01T23:59:59Z", "2024-03-02T00:00:01Z", "2024-03-03T23:30:00-02:00",
+                                          "2024-03-04", "1969-12-28T12:00:00Z", ""};
+  std::string csv = "when,noise\n", instances = "{\"instances\": [";
+  for (size_t i = 0; i < times.size(); ++i) {
+    csv += times[i] + ",0.5\n";
+    instances += std::string(i ? ", " : "") + "{\"when\": " + (times[i].empty() ? "null" : "\"" + times[i] + "\"") + ", \"noise\": 0.5}";
+  }
+  instances += "]}";
+  dir.Write("rows.csv", csv);
+  ASSERT_EQ(RunTessera(dir, "predict -m model.json --data rows.csv -o preds.csv -q").exit_code, 0);
+  std::istringstream lines(ReadFile(dir.Path("preds.csv")));
+  std::string line;
+  std::getline(lines, line);  // header
+  std::vector<double> expected;
+  while (std::getline(lines, line)) expected.push_back(std::stod(line));
+  ASSERT_EQ(expected.size(), times.size());
+  EXPECT_GT(expected[1], 0.5);  // Saturday just after midnight
+  EXPECT_LT(expected[0], 0.5);  // Friday just before
+  EXPECT_LT(expected[2], 0.5);  // Monday 01:30 UTC
+
+  ServeProcess server(dir, "--model model.json");
+  ASSERT_TRUE(server.started()) << server.log();
+  httplib::Client client(server.host(), server.port());
+  client.set_read_timeout(30, 0);
+  auto res = client.Post("/predict", instances, "application/json");
+  ASSERT_TRUE(res);
+  ASSERT_EQ(res->status, 200) << res->body;
+  EXPECT_EQ(json::parse(res->body)["predictions"].get<std::vector<double>>(), expected);
+  auto meta = client.Get("/v2/models/model");
+  ASSERT_TRUE(meta);
+  const json inputs = json::parse(meta->body)["inputs"];
+  ASSERT_EQ(inputs.size(), 2u) << meta->body;  // the parts are not inputs
+  EXPECT_EQ(inputs[0]["name"], "when");
+  EXPECT_EQ(inputs[0]["datatype"], "BYTES");
 }
 
 // Rows with an ID number (the row's), an ID text, a constant, a genuine numeric feature (a

@@ -171,5 +171,21 @@ TEST(DatetimeParts, NewDataGetsTheReferencesParts) {
   EXPECT_FALSE(IngestWithReference({lacking}, o, *ref, false).ok());
 }
 
+TEST(DatetimeParts, ReferenceWithoutPartsReadsAsBefore) {
+  // Models written before datetime parts (or with --no-datetime-parts) keep one feature.
+  TempDir dir;
+  auto train = dir.Write("train.csv", "when,y\n2024-03-01T10:00:00Z,0\n2024-03-02T11:00:00Z,1\n");
+  IngestOptions o;
+  o.schema.label = "y";
+  o.schema.datetime_parts = false;
+  auto ref = IngestBinned({train}, o);
+  ASSERT_TRUE(ref.ok()) << ref.status().message();
+  EXPECT_FALSE(ref->schema().has_derived_columns());
+  auto ds = IngestWithReference({train}, {}, *ref, true);
+  ASSERT_TRUE(ds.ok()) << ds.status().message();
+  EXPECT_EQ(ds->num_features(), 1u);
+  EXPECT_EQ(ds->schema().size(), 2u);
+}
+
 }  // namespace
 }  // namespace tessera::data
