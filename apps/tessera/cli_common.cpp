@@ -22,6 +22,9 @@ void AddIngestFlags(CLI::App* cmd, IngestFlags* f, bool with_binning, const std:
   cmd->add_option("--numeric", s.numeric, "Treat these columns as numeric (comma-separated)")->delimiter(',');
   cmd->add_option("--datetime", s.datetime, "Parse these columns as ISO-8601 datetimes (comma-separated)")->delimiter(',');
   cmd->add_option("--ignore", s.ignore, "Drop these columns (comma-separated)")->delimiter(',');
+  cmd->add_flag("--no-datetime-parts{false}", s.datetime_parts,
+                "Training: a datetime column is one feature (seconds since 1970), without its year, month, day, "
+                "weekday, hour and is_weekend features");
   cmd->add_option("--delimiter", f->delimiter, "Field delimiter (default: detected; 'tab' for tab)");
   cmd->add_flag("--no-header", f->no_header, "The first line is data, not column names");
   cmd->add_option("--threads", f->options.read.threads, "Threads (0 = all cores)")->check(CLI::Range(0, 1024));

@@ -103,7 +103,7 @@ void RunAutoMl(AutoMlFlags& f) {
     nlohmann::json j = {{"objective", result.objective}, {"metric", result.metric},
                         {"validation", result.validation}, {"seconds", seconds},
                         {"refit", result.refit},           {"model", f.output},
-                        {"warnings", result.warnings},
+                        {"warnings", result.warnings},     {"dropped_features", result.dropped_features},
                         {"leaderboard", board}};
     std::printf("%s\n", j.dump(2).c_str());
     return;

@@ -72,6 +72,7 @@ void RegisterDescribe(CLI::App* app) {
   cmd->add_option("--top", *top, "How many most frequent values to show")->check(CLI::Range(0, 1000));
   cmd->callback([=] {
     auto options = flags->Resolve();
+    options.schema.datetime_parts = false;  // the file's own columns, not the features derived from them
     auto files = Check(data::ExpandInputPaths(flags->inputs));
     nlohmann::json d;
     if (data::FormatFromPath(files[0]) == data::TableFormat::kTsr) {

@@ -18,6 +18,7 @@
 #include "tessera/core/parallel.h"
 #include "tessera/dist/collective.h"
 #include "tessera/features/leakage.h"
+#include "tessera/features/unusable_features.h"
 #include "tessera/metrics/metrics.h"
 
 namespace tessera::automl {
@@ -653,8 +654,31 @@ Result<AutoMlResult> Search::Run() {
 }  // namespace
 
 Result<AutoMlResult> RunAutoMl(const data::BinnedDataset& data, const AutoMlOptions& options) {
-  Search search(data, options);
-  return search.Run();
+  const auto unusable = features::FindUnusableFeatures(data, options.time_feature);
+  if (unusable.empty()) {
+    Search search(data, options);
+    return search.Run();
+  }
+  if (unusable.size() == data.num_features())
+    return Status::UserError("automl: every feature is constant or ID-like (" + unusable.front().name + ": " +
+                             unusable.front().reason + "); nothing is left to learn from");
+  std::vector<size_t> dropped;
+  for (const auto& u : unusable) dropped.push_back(u.feature);
+  const data::BinnedDataset kept = data::WithoutFeatures(data, dropped);
+  AutoMlOptions kept_options = options;
+  if (options.time_feature >= 0)
+    kept_options.time_feature -= static_cast<int>(std::count_if(dropped.begin(), dropped.end(), [&](size_t f) {
+      return f < static_cast<size_t>(options.time_feature);
+    }));
+  Search search(kept, kept_options);
+  TESSERA_ASSIGN_OR_RETURN(AutoMlResult result, search.Run());
+  std::vector<std::string> notes;
+  for (const auto& u : unusable) {
+    notes.push_back("feature '" + u.name + "' is " + u.reason + ": left out of the search and the model");
+    result.dropped_features.push_back(u.name);
+  }
+  result.warnings.insert(result.warnings.begin(), notes.begin(), notes.end());
+  return result;
 }
 
 }  // namespace tessera::automl

@@ -34,6 +34,34 @@ BinnedDataset SelectRows(const BinnedDataset& ds, const std::vector<size_t>& row
   return out;
 }
 
+BinnedDataset WithoutFeatures(const BinnedDataset& ds, const std::vector<size_t>& dropped) {
+  Schema schema = ds.schema();
+  std::vector<size_t> kept, columns;
+  std::vector<BinMapper> mappers;
+  for (size_t f = 0; f < ds.num_features(); ++f) {
+    if (std::find(dropped.begin(), dropped.end(), f) != dropped.end()) {
+      schema.mutable_columns()[ds.feature_columns()[f]].role = ColumnRole::kIgnored;
+      continue;
+    }
+    kept.push_back(f);
+    columns.push_back(ds.feature_columns()[f]);
+    mappers.push_back(ds.mappers()[f]);
+  }
+  BinnedDataset out(std::move(schema), std::move(columns), std::move(mappers), ds.num_rows());
+  const size_t nf = kept.size();
+  for (size_t r = 0; r < ds.num_rows(); ++r)
+    for (size_t i = 0; i < nf; ++i) {
+      const uint32_t bin = ds.bin(r, kept[i]);
+      if (out.bytes_per_cell() == 1) out.mutable_cells()[r * nf + i] = static_cast<uint8_t>(bin);
+      else reinterpret_cast<uint16_t*>(out.mutable_cells())[r * nf + i] = static_cast<uint16_t>(bin);
+    }
+  out.mutable_labels() = ds.labels();
+  out.mutable_weights() = ds.weights();
+  out.mutable_groups() = ds.groups();
+  out.set_label_classes(ds.label_classes());
+  return out;
+}
+
 BinnedDataset ConcatRows(std::vector<BinnedDataset> parts) {
   if (parts.size() == 1) return std::move(parts[0]);
   if (parts.empty()) return BinnedDataset();

@@ -7,6 +7,7 @@
 
 #include "tessera/core/parallel.h"
 #include "tessera/core/utf8.h"
+#include "tessera/data/datetime_parts.h"
 
 namespace tessera::data {
 
@@ -239,12 +240,17 @@ Status CsvReader::InferSchema() {
   std::vector<Column> columns;
   for (size_t c = 0; c < header_.size(); ++c) columns.push_back({header_[c], guessers[c].Guess(), ColumnRole::kFeature});
   schema_ = Schema(std::move(columns));
+  derived_of_.assign(header_.size(), {});
   return Status::Ok();
 }
 
 Status CsvReader::SetSchema(Schema schema) {
-  if (schema.size() != header_.size())
+  if (schema.num_read_columns() != header_.size())
     return Status::Internal("CsvReader::SetSchema: column count changed");
+  TESSERA_RETURN_IF_ERROR(ValidateDerivedColumns(schema));
+  derived_of_.assign(header_.size(), {});
+  for (size_t c = header_.size(); c < schema.size(); ++c)
+    derived_of_[static_cast<size_t>(schema.Find(schema.column(c).derived->source))].emplace_back(c, schema.column(c).derived->part);
   schema_ = std::move(schema);
   return Status::Ok();
 }
@@ -332,7 +338,9 @@ Status CsvReader::Convert(const CsvRawChunk& raw, size_t first_record, const Row
   rows_read_ += scanned;
   const size_t rows = all ? scanned : kept.size();
   auto record_of = [&](size_t r) { return all ? first_record + r : static_cast<size_t>(kept[r]); };
-  const size_t ncols = schema_.size();
+  const size_t ncols = schema_.size(), nread = header_.size();
+  // An ignored datetime column is still parsed when derived columns come from it.
+  auto NeedsParts = [this](size_t c) { return c < derived_of_.size() && !derived_of_[c].empty(); };
   const std::string& path = inputs_.name(file_index_);
   out->num_rows = rows;
   out->rows_scanned = scanned;
@@ -347,7 +355,7 @@ Status CsvReader::Convert(const CsvRawChunk& raw, size_t first_record, const Row
     auto& dst = out->columns[c];
     dst.numbers.clear();
     dst.texts.clear();
-    if (col.role == ColumnRole::kIgnored) continue;
+    if (col.role == ColumnRole::kIgnored && !(c < nread && NeedsParts(c))) continue;
     if (col.type == ColumnType::kCategorical) dst.texts.resize(rows);
     else dst.numbers.resize(rows);
   }
@@ -373,14 +381,14 @@ Status CsvReader::Convert(const CsvRawChunk& raw, size_t first_record, const Row
       bool last = at_end;
       const char *at, *what;
       while (!last && NextCsvField(p, end, delim, &f, &next, &last, &at, &what)) ++found, p = next;
-      fail(r, begin, "expected " + std::to_string(ncols) + " fields (as in the header), found " + std::to_string(found));
+      fail(r, begin, "expected " + std::to_string(nread) + " fields (as in the header), found " + std::to_string(found));
     };
     for (size_t r = b; r < e; ++r) {
       char *begin, *end;
       RecordBounds(raw, record_of(r), &begin, &end);
       char* p = begin;
       bool last = false;
-      for (size_t c = 0; c < ncols; ++c) {
+      for (size_t c = 0; c < nread; ++c) {
         if (last) return fail_ragged(r, begin, p, end, c, true);
         const Column& col = schema_.column(c);
         auto& dst = out->columns[c];
@@ -400,7 +408,7 @@ Status CsvReader::Convert(const CsvRawChunk& raw, size_t first_record, const Row
         const char *at, *what;
         if (!NextCsvField(p, end, delim, &f, &next, &last, &at, &what)) return fail(r, at, std::string("expected ") + what);
         p = next;
-        if (col.role == ColumnRole::kIgnored) continue;
+        if (col.role == ColumnRole::kIgnored && !NeedsParts(c)) continue;
         switch (col.type) {
           case ColumnType::kNumeric: {
             float v;
@@ -430,10 +438,14 @@ Status CsvReader::Convert(const CsvRawChunk& raw, size_t first_record, const Row
             if (ParseDatetime(f, &seconds)) {
               dst.numbers[r] = static_cast<float>(seconds);
             } else if (IsMissingToken(f)) {
+              seconds = std::numeric_limits<double>::quiet_NaN();
               dst.numbers[r] = kMissing;
             } else {
               return fail(r, f.data(), "expected an ISO-8601 date or timestamp in column '" + col.name + "', found " + Quoted(f));
             }
+            // From the exact seconds: the float above is off by up to a minute.
+            for (const auto& [d, part] : derived_of_[c])
+              if (!out->columns[d].numbers.empty()) out->columns[d].numbers[r] = DatetimePartValue(seconds, part);
             break;
           }
           case ColumnType::kCategorical: {
@@ -448,7 +460,7 @@ Status CsvReader::Convert(const CsvRawChunk& raw, size_t first_record, const Row
           }
         }
       }
-      if (!last) return fail_ragged(r, begin, p, end, ncols, false);
+      if (!last) return fail_ragged(r, begin, p, end, nread, false);
     }
   }, 1024);
   const BlockError* first = nullptr;

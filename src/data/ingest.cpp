@@ -6,6 +6,7 @@
 
 #include "tessera/core/parallel.h"
 #include "tessera/core/progress.h"
+#include "tessera/data/datetime_parts.h"
 #include "tessera/data/libsvm_reader.h"
 #include "tessera/data/tsr_file.h"
 
@@ -240,6 +241,7 @@ Result<std::unique_ptr<TableReader>> OpenTableWithReference(const std::vector<st
       if (col.role == ColumnRole::kWeight || col.role == ColumnRole::kGroup) col.role = ColumnRole::kIgnored;
     }
   }
+  TESSERA_RETURN_IF_ERROR(AppendDerivedColumnsOf(ref, &schema, files[0]));
   std::vector<size_t>& feature_columns = *feature_columns_out;
   feature_columns.clear();
   for (size_t f = 0; f < reference.num_features(); ++f) {

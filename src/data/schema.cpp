@@ -7,6 +7,8 @@
 #include <limits>
 #include <nlohmann/json.hpp>
 
+#include "tessera/data/datetime_parts.h"
+
 namespace tessera::data {
 
 std::string_view ToString(ColumnType type) {
@@ -40,6 +42,30 @@ std::optional<ColumnRole> ColumnRoleFromString(std::string_view s) {
   for (auto r : {ColumnRole::kFeature, ColumnRole::kLabel, ColumnRole::kWeight, ColumnRole::kGroup, ColumnRole::kIgnored})
     if (ToString(r) == s) return r;
   return std::nullopt;
+}
+
+std::string_view ToString(DatetimePart part) {
+  switch (part) {
+    case DatetimePart::kYear: return "year";
+    case DatetimePart::kMonth: return "month";
+    case DatetimePart::kDay: return "day";
+    case DatetimePart::kWeekday: return "weekday";
+    case DatetimePart::kHour: return "hour";
+    case DatetimePart::kIsWeekend: return "is_weekend";
+  }
+  return "?";
+}
+
+std::optional<DatetimePart> DatetimePartFromString(std::string_view s) {
+  for (auto p : kDatetimeParts)
+    if (ToString(p) == s) return p;
+  return std::nullopt;
+}
+
+size_t Schema::num_read_columns() const {
+  size_t n = 0;
+  while (n < columns_.size() && !columns_[n].derived) ++n;
+  return n;
 }
 
 int Schema::Find(std::string_view name) const {
@@ -83,6 +109,13 @@ Status Schema::Apply(const SchemaOptions& options, const std::string& source_nam
   TESSERA_RETURN_IF_ERROR(set_type(options.categorical, ColumnType::kCategorical, "--categorical"));
   TESSERA_RETURN_IF_ERROR(set_type(options.numeric, ColumnType::kNumeric, "--numeric"));
   TESSERA_RETURN_IF_ERROR(set_type(options.datetime, ColumnType::kDatetime, "--datetime"));
+  if (options.datetime_parts) {
+    // Before the roles, so that --ignore can name a derived column ("when_hour").
+    std::vector<std::string> not_features = options.ignore;
+    for (const std::string* n : {&options.label, &options.weight, &options.group})
+      if (!n->empty()) not_features.push_back(*n);
+    AppendDatetimeParts(this, not_features);
+  }
   for (const auto& n : options.ignore) {
     TESSERA_ASSIGN_OR_RETURN(size_t i, lookup(n, "--ignore"));
     columns_[i].role = ColumnRole::kIgnored;
@@ -107,8 +140,11 @@ Status Schema::Apply(const SchemaOptions& options, const std::string& source_nam
 
 nlohmann::json Schema::ToJson() const {
   nlohmann::json cols = nlohmann::json::array();
-  for (const auto& c : columns_)
-    cols.push_back({{"name", c.name}, {"type", ToString(c.type)}, {"role", ToString(c.role)}});
+  for (const auto& c : columns_) {
+    nlohmann::json col = {{"name", c.name}, {"type", ToString(c.type)}, {"role", ToString(c.role)}};
+    if (c.derived) col["derived_from"] = c.derived->source, col["part"] = ToString(c.derived->part);
+    cols.push_back(std::move(col));
+  }
   return {{"columns", cols}};
 }
 
@@ -124,9 +160,20 @@ Result<Schema> Schema::FromJson(const nlohmann::json& j) {
     auto role = ColumnRoleFromString(c["role"].get<std::string>());
     if (!type) return Status::UserError("schema: unknown column type '" + c["type"].get<std::string>() + "'");
     if (!role) return Status::UserError("schema: unknown column role '" + c["role"].get<std::string>() + "'");
-    cols.push_back({c["name"].get<std::string>(), *type, *role});
+    cols.emplace_back(c["name"].get<std::string>(), *type, *role);
+    if (c.contains("derived_from")) {
+      if (!c["derived_from"].is_string() || !c.contains("part") || !c["part"].is_string())
+        return Status::UserError("schema: derived column '" + cols.back().name + "' needs string 'derived_from' and 'part'");
+      auto part = DatetimePartFromString(c["part"].get<std::string>());
+      if (!part)
+        return Status::UserError("schema: unknown datetime part '" + c["part"].get<std::string>() + "' (known: year, month, day, " +
+                                 "weekday, hour, is_weekend)");
+      cols.back().derived = DerivedFrom{c["derived_from"].get<std::string>(), *part};
+    }
   }
-  return Schema(std::move(cols));
+  Schema schema(std::move(cols));
+  TESSERA_RETURN_IF_ERROR(ValidateDerivedColumns(schema));
+  return schema;
 }
 
 void ColumnTypeGuesser::Observe(std::string_view value) {

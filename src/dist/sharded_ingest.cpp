@@ -69,7 +69,7 @@ Result<std::unique_ptr<data::TableReader>> OpenWithSchema(const std::vector<std:
                                                           const data::Schema& schema, const std::string& first_file) {
   TESSERA_ASSIGN_OR_RETURN(auto reader, data::OpenTableReader(paths, options.read));
   const data::Schema& own = reader->schema();
-  bool same = own.size() == schema.size();
+  bool same = own.size() == schema.num_read_columns();  // the schema may add derived columns
   for (size_t c = 0; same && c < own.size(); ++c) same = own.column(c).name == schema.column(c).name;
   if (!same) return Status::UserError(paths[0] + ": its header differs from " + first_file + "'s; all parts must share one header");
   TESSERA_RETURN_IF_ERROR(reader->SetSchema(schema));

@@ -711,6 +711,14 @@ void Generator::EmitHeader() {
       what = "not used by the trees";
     } else if (mp.kind() == BinMapper::Kind::kNumeric) {
       what = "numeric";
+      // The caller computes derived datetime parts itself (the readers do it for files).
+      const data::Column& column = ref.schema().column(ref.feature_columns()[f]);
+      if (column.derived)
+        what += ", the UTC " + std::string(data::ToString(column.derived->part)) +
+                (column.derived->part == data::DatetimePart::kWeekday ? " (0 = Monday)" : "") + " of datetime " +
+                CommentText(column.derived->source) + ", computed by the caller (docs/data.md)";
+      else if (column.type == data::ColumnType::kDatetime)
+        what += ", seconds since 1970-01-01 UTC";
     } else {
       what = "categorical, codes";
       const auto& cats = mp.categories();

@@ -315,6 +315,10 @@ Result<StreamStats> RunStream(const models::gbdt::GbdtModel& model, const Stream
   if (options.queue_size == 0) return Status::UserError("edge run: the queue size must be at least 1");
   if (options.csv && options.csv_columns.empty())
     return Status::UserError("edge run: CSV messages need their columns (--csv-columns)");
+  // Sensor messages carry numbers; the calendar parts of a datetime are not computed here.
+  if (model.reference().schema().has_derived_columns())
+    return Status::UserError("edge run: the model has features derived from a datetime column, which streams do not "
+                             "compute; train it with --no-datetime-parts");
   DecisionLoop loop(model, options);
   return loop.Run(stop, report);
 }

@@ -324,7 +324,7 @@ Result<nlohmann::json> BuildModelDocument(const ForeignModel& m, size_t* failed_
   std::vector<size_t> feature_columns(nf);
   for (size_t f = 0; f < nf; ++f) feature_columns[f] = f;
   nlohmann::json doc;
-  doc["format_version"] = models::kModelFormatVersion;
+  doc["format_version"] = 1;  // imported models have no derived columns
   doc["tessera_version"] = TESSERA_VERSION;
   doc["schema"] = {{"columns", columns}};
   doc["features"] = {

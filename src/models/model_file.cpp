@@ -20,7 +20,7 @@ nlohmann::json CommonToJson(const data::BinnedDataset& ref, const std::vector<st
     names.push_back(ref.feature_name(f));
   }
   nlohmann::json doc;
-  doc["format_version"] = kModelFormatVersion;
+  doc["format_version"] = ref.schema().has_derived_columns() ? kModelFormatVersion : 1;
   doc["tessera_version"] = TESSERA_VERSION;
   doc["schema"] = ref.schema().ToJson();
   doc["features"] = {{"columns", ref.feature_columns()}, {"names", names}, {"bin_mappers", mappers}};

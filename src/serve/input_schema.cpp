@@ -8,7 +8,16 @@ InputSchema::InputSchema(const data::BinnedDataset& reference) : reference_(&ref
   for (size_t f = 0; f < reference.num_features(); ++f) {
     const data::Column& column = schema.column(reference.feature_columns()[f]);
     types_.push_back(column.type);
-    index_[column.name] = static_cast<int>(f);
+    derived_.push_back(column.derived.has_value());
+    if (!column.derived) index_[column.name] = static_cast<int>(f), ++num_given_;
+  }
+  parts_of_.resize(reference.num_features());
+  for (size_t f = 0; f < reference.num_features(); ++f) {
+    const data::Column& column = schema.column(reference.feature_columns()[f]);
+    if (!column.derived) continue;
+    auto source = Lookup(column.derived->source);
+    if (source && *source >= 0) parts_of_[static_cast<size_t>(*source)].emplace_back(f, column.derived->part);
+    else orphan_parts_.push_back(f);
   }
 }
 
@@ -21,9 +30,12 @@ std::optional<int> InputSchema::Lookup(std::string_view name) const {
 std::string InputSchema::FeatureList() const {
   constexpr size_t kNamed = 12;
   std::string out;
-  const size_t n = num_features();
-  for (size_t f = 0; f < n && f < kNamed; ++f) out += (f ? ", '" : "'") + feature_name(f) + "'";
-  if (n > kNamed) out += " and " + std::to_string(n - kNamed) + " more";
+  size_t named = 0, given = 0;
+  for (size_t f = 0; f < num_features(); ++f) {
+    if (derived_[f]) continue;
+    if (++given <= kNamed) out += (named++ ? ", '" : "'") + feature_name(f) + "'";
+  }
+  if (given > kNamed) out += " and " + std::to_string(given - kNamed) + " more";
   return out;
 }
 

@@ -3,6 +3,7 @@
 #include <charconv>
 #include <cmath>
 
+#include "tessera/data/datetime_parts.h"
 #include "tessera/data/schema.h"
 
 namespace tessera::serve {
@@ -106,6 +107,15 @@ Result<float> CellOfJsonValue(const nlohmann::json& value, const InputSchema& sc
       break;
   }
   return NumericValue(value);
+}
+
+void SetDerivedCells(DecodedRequest* out, size_t row, size_t feature, const nlohmann::json& value, const InputSchema& schema) {
+  const auto& parts = schema.parts_of(feature);
+  if (parts.empty()) return;
+  // From the exact seconds, as the CSV reader does (the float cell is off by up to a minute).
+  double seconds = std::nan("");
+  if (value.is_string() && !data::ParseDatetime(value.get_ref<const std::string&>(), &seconds)) seconds = std::nan("");
+  for (const auto& [f, part] : parts) SetCell(out, row, f, data::DatetimePartValue(seconds, part), schema);
 }
 
 Result<uint32_t> BinOfJsonValue(const nlohmann::json& value, const InputSchema& schema, size_t feature) {

@@ -7,6 +7,7 @@
 // rare-category bin, as in a file. Internal to src/serve.
 #pragma once
 
+#include <cmath>
 #include <nlohmann/json.hpp>
 #include <string>
 
@@ -28,19 +29,25 @@ inline uint32_t BinOfCell(float cell, const data::BinMapper& m) {
 // The bin of `value` for feature `feature` (the bin of its cell).
 Result<uint32_t> BinOfJsonValue(const nlohmann::json& value, const InputSchema& schema, size_t feature);
 
+// Writes one cell of a request: its bin and its value or code.
+inline void SetCell(DecodedRequest* out, size_t row, size_t feature, float cell, const InputSchema& schema) {
+  SetBin(&out->rows, row, feature, BinOfCell(cell, schema.mapper(feature)));
+  out->cells.values[row * out->cells.cols + feature] = cell;
+}
+
 // A decoded request of `rows` rows whose cells are all to be written with SetCell.
 inline DecodedRequest NewRequest(const InputSchema& schema, size_t rows) {
   DecodedRequest out{schema.NewRows(rows), {}, {}, {}};
   out.cells.rows = rows;
   out.cells.cols = schema.num_features();
   out.cells.values.assign(rows * schema.num_features(), 0.0f);
+  for (size_t f : schema.orphan_parts())
+    for (size_t r = 0; r < rows; ++r) SetCell(&out, r, f, std::nanf(""), schema);
   return out;
 }
-// Writes one cell of a request: its bin and its value or code.
-inline void SetCell(DecodedRequest* out, size_t row, size_t feature, float cell, const InputSchema& schema) {
-  SetBin(&out->rows, row, feature, BinOfCell(cell, schema.mapper(feature)));
-  out->cells.values[row * out->cells.cols + feature] = cell;
-}
+// Writes the cells of the features derived from datetime feature `feature` (InputSchema::parts_of)
+// from its JSON value, which CellOfJsonValue accepted; does nothing for other features.
+void SetDerivedCells(DecodedRequest* out, size_t row, size_t feature, const nlohmann::json& value, const InputSchema& schema);
 
 // A short description of a JSON value for error messages: scalars as written (long strings cut),
 // arrays and objects by kind (never serialised: they may be deeply nested).

@@ -43,10 +43,11 @@ Result<DecodedRequest> DecodeInstances(const json& instances, const char* field,
       Result<float> cell = CellOfJsonValue(value, schema, feature);
       if (!cell.ok()) return Status::UserError(where() + ", column " + QuoteName(name) + ": " + cell.status().message());
       SetCell(&out, r, feature, *cell, schema);
+      SetDerivedCells(&out, r, feature, value, schema);
     }
-    if (given < nf)
+    if (given < schema.num_given_features())
       for (size_t f = 0; f < nf; ++f)
-        if (given_in_row[f] != r)
+        if (given_in_row[f] != r && !schema.is_derived(f))
           return Status::UserError(where() + " has no value for column " + QuoteName(schema.feature_name(f)) +
                                    " (give null for a missing value)");
   }
@@ -74,7 +75,7 @@ Result<DecodedRequest> DecodeSplit(const json& columns, const json& data, const 
     given[static_cast<size_t>(*f)] = true;
   }
   for (size_t f = 0; f < nf; ++f)
-    if (!given[f])
+    if (!given[f] && !schema.is_derived(f))
       return Status::UserError(prefix + "\"columns\" lacks column " + QuoteName(schema.feature_name(f)) +
                                ", which the model needs; the model's features are " + schema.FeatureList());
   if (!data.is_array())
@@ -97,6 +98,7 @@ Result<DecodedRequest> DecodeSplit(const json& columns, const json& data, const 
         return Status::UserError(where() + "[" + std::to_string(c) + "] (column " + QuoteName(schema.feature_name(feature)) +
                                  "): " + cell.status().message());
       SetCell(&out, r, feature, *cell, schema);
+      SetDerivedCells(&out, r, feature, row[c], schema);
     }
   }
   return out;

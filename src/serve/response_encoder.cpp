@@ -115,6 +115,7 @@ std::string V2MetadataBody(const ServedModel& model) {
                         {"platform", "tessera"}};
   nlohmann::json in = nlohmann::json::array();
   for (size_t f = 0; f < inputs.num_features(); ++f) {
+    if (inputs.is_derived(f)) continue;  // computed from its datetime input
     const bool text = inputs.mapper(f).kind() == data::BinMapper::Kind::kCategorical ||
                       inputs.feature_type(f) == data::ColumnType::kDatetime;
     in.push_back({{"name", inputs.feature_name(f)}, {"datatype", text ? "BYTES" : "FP32"}, {"shape", {-1}}});

@@ -180,7 +180,7 @@ Result<DecodedRequest> DecodeV2Request(const json& request, const InputSchema& s
     inputs.push_back(std::move(input));
   }
   for (size_t f = 0; f < nf; ++f)
-    if (input_of_feature[f] < 0)
+    if (input_of_feature[f] < 0 && !schema.is_derived(f))
       return Status::UserError("missing input " + QuoteName(schema.feature_name(f)) +
                                "; the model needs one input per feature: " + schema.FeatureList());
 
@@ -202,6 +202,7 @@ Result<DecodedRequest> DecodeV2Request(const json& request, const InputSchema& s
       Result<float> cell = CellOfJsonValue(*v, schema, feature);
       if (!cell.ok()) return Status::UserError(input.Where() + ", data[" + std::to_string(r) + "]: " + cell.status().message());
       SetCell(&out, r, feature, *cell, schema);
+      SetDerivedCells(&out, r, feature, *v, schema);
     }
   }
   return out;

@@ -20,7 +20,9 @@
 // stops at its next round.
 // With max_trials and no time budget the run is reproducible: same data, options and seed give
 // the same leaderboard and model. Features that alone predict the label almost perfectly are
-// reported as probable target leakage (features/leakage.h) before the search.
+// reported as probable target leakage (features/leakage.h) before the search. Constant and
+// ID-like features (features/unusable_features.h) are left out of the search and the model
+// (their columns become ignored: the model still reads tables that hold them) and reported.
 #pragma once
 
 #include <chrono>
@@ -88,6 +90,7 @@ struct AutoMlResult {
   bool ensemble = false;   // the model blends several configurations (leaderboard row 0 says which)
   std::string validation;  // "holdout 20%", "5-fold cv", "latest 20% by <feature>"
   std::vector<std::string> warnings;  // probable target leakage, ...
+  std::vector<std::string> dropped_features;  // constant and ID-like features left out
 };
 
 Result<AutoMlResult> RunAutoMl(const data::BinnedDataset& data, const AutoMlOptions& options);

@@ -75,6 +75,11 @@ BinnedDataset ConcatRows(std::vector<BinnedDataset> parts);
 // of ds.label_classes() becomes the index of that name in `classes`.
 Status RenumberLabelClasses(BinnedDataset* ds, const std::vector<std::string>& classes);
 
+// `ds` without the features `dropped` (indices, any order): their schema columns become ignored,
+// so that a model trained on the result still reads tables that hold them. Labels, weights,
+// groups and label classes are kept.
+BinnedDataset WithoutFeatures(const BinnedDataset& ds, const std::vector<size_t>& dropped);
+
 // The given rows of `ds` (in that order) as a data set of their own, without labels.
 BinnedDataset SelectRows(const BinnedDataset& ds, const std::vector<size_t>& rows);
 

@@ -61,6 +61,8 @@ class CsvReader final : public TableReader {
   InputFiles inputs_;
   ReadOptions options_;
   Schema schema_;
+  // For each read column, the derived columns computed from it (column index, part).
+  std::vector<std::vector<std::pair<size_t, DatetimePart>>> derived_of_;
   std::vector<std::string> header_;
   char delimiter_ = ',';
   size_t file_index_ = 0;

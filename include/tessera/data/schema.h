@@ -21,10 +21,30 @@ std::string_view ToString(ColumnRole role);
 std::optional<ColumnType> ColumnTypeFromString(std::string_view s);
 std::optional<ColumnRole> ColumnRoleFromString(std::string_view s);
 
+// A calendar part of a datetime, in UTC: year, month 1-12, day of the month 1-31, weekday 0-6
+// (Monday = 0), hour 0-23, is_weekend 1 on Saturday and Sunday, else 0.
+enum class DatetimePart { kYear, kMonth, kDay, kWeekday, kHour, kIsWeekend };
+inline constexpr DatetimePart kDatetimeParts[] = {DatetimePart::kYear,    DatetimePart::kMonth, DatetimePart::kDay,
+                                                  DatetimePart::kWeekday, DatetimePart::kHour,  DatetimePart::kIsWeekend};
+std::string_view ToString(DatetimePart part);
+std::optional<DatetimePart> DatetimePartFromString(std::string_view s);
+
+// Where a derived column's values come from: a part of the datetime column `source`.
+struct DerivedFrom {
+  std::string source;
+  DatetimePart part = DatetimePart::kYear;
+};
+
 struct Column {
+  Column() = default;
+  Column(std::string name, ColumnType type, ColumnRole role) : name(std::move(name)), type(type), role(role) {}
+
   std::string name;
   ColumnType type = ColumnType::kNumeric;
   ColumnRole role = ColumnRole::kFeature;
+  // Set on a column the readers compute from another column instead of reading it (numeric,
+  // after every column that is read); unset on a column of the input.
+  std::optional<DerivedFrom> derived;
 };
 
 // What the user said about the columns; everything not named is inferred.
@@ -35,7 +55,8 @@ struct SchemaOptions {
   std::vector<std::string> categorical;   // force categorical
   std::vector<std::string> numeric;       // force numeric
   std::vector<std::string> datetime;      // force datetime
-  std::vector<std::string> ignore;        // drop these columns
+  std::vector<std::string> ignore;        // drop these columns (also derived ones: "when_hour")
+  bool datetime_parts = true;             // add year, month, ... columns for datetime features
 };
 
 class Schema {
@@ -53,8 +74,13 @@ class Schema {
   int FindRole(ColumnRole role) const;
   // Indices of the feature columns, in column order.
   std::vector<size_t> FeatureIndices() const;
+  // Columns read from the input: those before the first derived column.
+  size_t num_read_columns() const;
+  bool has_derived_columns() const { return num_read_columns() < columns_.size(); }
 
-  // Applies the user's roles and types; unknown column names are errors naming the flag.
+  // Applies the user's roles and types, then (unless options.datetime_parts is false) appends the
+  // calendar parts of every datetime column that stays a feature (see datetime_parts.h); unknown
+  // column names are errors naming the flag.
   Status Apply(const SchemaOptions& options, const std::string& source_name);
 
   nlohmann::json ToJson() const;

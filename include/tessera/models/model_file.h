@@ -15,7 +15,9 @@
 
 namespace tessera::models {
 
-constexpr int kModelFormatVersion = 1;
+// 2: the schema may hold derived datetime columns; a model without them is still written as 1, so
+// that older builds read it.
+constexpr int kModelFormatVersion = 2;
 
 nlohmann::json ModelToJson(const gbdt::GbdtModel& model);
 nlohmann::json ModelToJson(const linear::LinearModel& model);

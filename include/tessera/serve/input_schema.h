@@ -1,7 +1,9 @@
 // InputSchema: what a served model accepts as input, derived from the model's reference (its
 // training schema and bin mappers): the feature columns by name with their types and mappers,
 // and the other columns of the training table (label, weight, ignored) that a request may carry
-// and that are then skipped. Built once per loaded model; immutable; thread-safe to read.
+// and that are then skipped. Features derived from a datetime column (data/datetime_parts.h) are
+// not given by requests: they are computed from that column's value. Built once per loaded model;
+// immutable; thread-safe to read.
 #pragma once
 
 #include <optional>
@@ -23,7 +25,7 @@ class InputSchema {
   explicit InputSchema(const data::BinnedDataset& reference);
 
   // The feature index of the column called `name`, kSkippedColumn for a column of the training
-  // table that is not a feature, nullopt for a name the model has never seen.
+  // table that is not a feature or a derived feature, nullopt for a name the model has never seen.
   std::optional<int> Lookup(std::string_view name) const;
 
   size_t num_features() const { return reference_->num_features(); }
@@ -31,8 +33,17 @@ class InputSchema {
   data::ColumnType feature_type(size_t f) const { return types_[f]; }
   const data::BinMapper& mapper(size_t f) const { return reference_->mappers()[f]; }
   const data::BinnedDataset& reference() const { return *reference_; }
+  // True for a feature computed from a datetime feature (not given by requests).
+  bool is_derived(size_t f) const { return derived_[f]; }
+  // Features a request gives: those not derived.
+  size_t num_given_features() const { return num_given_; }
+  // The features derived from feature f with the part each holds (empty for most features).
+  const std::vector<std::pair<size_t, data::DatetimePart>>& parts_of(size_t f) const { return parts_of_[f]; }
+  // Derived features whose datetime column is not a feature: always missing.
+  const std::vector<size_t>& orphan_parts() const { return orphan_parts_; }
 
-  // "'f0', 'f1', ... and 8 more": the feature names for error messages (at most 12 named).
+  // "'f0', 'f1', ... and 8 more": the names of the features requests give, for error messages (at
+  // most 12 named).
   std::string FeatureList() const;
   // A matrix of `rows` rows with the model's features, every cell to be written with SetBin.
   data::BinnedDataset NewRows(size_t rows) const;
@@ -40,6 +51,10 @@ class InputSchema {
  private:
   const data::BinnedDataset* reference_;
   std::vector<data::ColumnType> types_;
+  std::vector<bool> derived_;
+  std::vector<std::vector<std::pair<size_t, data::DatetimePart>>> parts_of_;
+  std::vector<size_t> orphan_parts_;
+  size_t num_given_ = 0;
   std::unordered_map<std::string, int, data::StringHash, std::equal_to<>> index_;
 };
 

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <fstream>
 #include <random>
 
@@ -101,6 +102,32 @@ TEST_F(RequestDecoderTest, RecordsBinAsTheSameRowsReadFromCsv) {
   auto wrapped = Decode(R"({"dataframe_split": )" + split + "}");
   ASSERT_TRUE(wrapped.ok()) << wrapped.status().message();
   ExpectSameBins(wrapped->rows, expected);
+}
+
+TEST_F(RequestDecoderTest, DatetimePartsAreComputedFromTheDatetime) {
+  // The model derived when_year ... when_is_weekend from 'when': requests give 'when' only (or send
+  // a part along, which is skipped), and the parts bin as the CSV reader computes them.
+  ASSERT_EQ(reference_.num_features(), 10u);
+  const size_t hour = 8;
+  ASSERT_EQ(reference_.feature_name(hour), "when_hour");
+  EXPECT_TRUE(schema_->is_derived(hour));
+  EXPECT_EQ(schema_->FeatureList(), "'x', 'city', 'flag', 'when'");
+  const data::BinnedDataset expected = FromCsv("x,city,flag,when\n1,Paris,true,2024-03-01T12:59:59Z\n1,Paris,true,\n");
+  auto decoded = Decode(R"({"instances": [{"x": 1, "city": "Paris", "flag": true, "when": "2024-03-01T12:59:59Z", "when_hour": 3},
+                                          {"x": 1, "city": "Paris", "flag": true, "when": null}]})");
+  ASSERT_TRUE(decoded.ok()) << decoded.status().message();
+  ExpectSameBins(decoded->rows, expected);
+  EXPECT_EQ(decoded->cells.values[hour], 12.0f);  // from the exact seconds, not the float's 13:00:48
+  EXPECT_TRUE(std::isnan(decoded->cells.values[decoded->cells.cols + hour]));
+  auto v2 = Decode(R"({"inputs": [{"name": "x", "shape": [1], "datatype": "FP32", "data": [1]},
+      {"name": "city", "shape": [1], "datatype": "BYTES", "data": ["Paris"]},
+      {"name": "flag", "shape": [1], "datatype": "BOOL", "data": [true]},
+      {"name": "when", "shape": [1], "datatype": "BYTES", "data": ["2024-03-01T12:59:59Z"]}]})",
+                   RequestFormat::kV2);
+  ASSERT_TRUE(v2.ok()) << v2.status().message();
+  EXPECT_EQ(v2->rows.bin(0, hour), expected.bin(0, hour));
+  EXPECT_NE(DecodeError(R"({"instances": [{"x": 1, "city": "Paris", "flag": true}]})").find("no value for column \"when\""),
+            std::string::npos);
 }
 
 TEST_F(RequestDecoderTest, RandomDecimalsBinAsTheCsvReaderParsesThem) {
