@@ -23,30 +23,12 @@ GradientScale GradientScale::ForLevels(double max_abs_grad, double max_hess, int
   return {g, h, 1 / g, 1 / h, 0.5 * levels, static_cast<double>(levels)};
 }
 
-GradPair GradientScale::QuantizeStochastic(double grad, double hess, double unit_g, double unit_h) const {
-  GradPair p;
-  // Clamped: rounding in grad * g must not reach a level past the largest.
-  p.g = static_cast<int64_t>(std::floor(std::clamp(grad * g, -max_g_level, max_g_level) + unit_g));
-  p.h = static_cast<uint32_t>(std::clamp(hess * h, 0.0, max_h_level) + unit_h);
-  p.n = 1;
-  return p;
-}
-
 uint64_t PackedBin::MaxRows(uint64_t max_abs_g, uint64_t max_h) {
   // Field sums must stay below 2^21 (|g|, with the sign bit), 2^22 (h) and 2^20 (n).
   uint64_t rows = (uint64_t{1} << kCountBits) - 1;
   if (max_abs_g > 0) rows = std::min(rows, ((uint64_t{1} << (63 - kGradShift)) - 1) / max_abs_g);
   if (max_h > 0) rows = std::min(rows, ((uint64_t{1} << kHessBits) - 1) / max_h);
   return rows;
-}
-
-GradPair GradientScale::Quantize(double grad, double hess, double unit) const {
-  const double gs = grad * g;
-  GradPair p;
-  p.g = static_cast<int64_t>(gs >= 0 ? gs + 0.5 : gs - 0.5);  // inline: llround is a library call
-  p.h = static_cast<uint32_t>(std::max(0.0, hess) * h + unit);
-  p.n = 1;
-  return p;
 }
 
 HistogramLayout::HistogramLayout(const data::BinnedDataset& ds) {

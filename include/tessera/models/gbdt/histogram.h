@@ -5,6 +5,8 @@
 // machines add up to exactly the histogram of the whole.
 #pragma once
 
+#include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <span>
 #include <vector>
@@ -50,10 +52,24 @@ struct GradientScale {
   double Hess(uint64_t q) const { return static_cast<double>(q) * inv_h; }
   // A row's pair: g rounded to nearest; h rounded up or down at random (`unit` uniform in [0,1)),
   // so that hessian sums stay unbiased even when many rows leave few levels per row.
-  GradPair Quantize(double grad, double hess, double unit) const;
+  GradPair Quantize(double grad, double hess, double unit) const {
+    const double gs = grad * g;
+    GradPair p;
+    p.g = static_cast<int64_t>(gs >= 0 ? gs + 0.5 : gs - 0.5);  // inline: llround is a library call
+    p.h = static_cast<uint32_t>(std::max(0.0, hess) * h + unit);
+    p.n = 1;
+    return p;
+  }
   // Both rounded up or down at random (units uniform in [0,1)): unbiased on a coarse grid. With
   // ForLevels' scale, |g| <= ceil(levels / 2) and h <= levels.
-  GradPair QuantizeStochastic(double grad, double hess, double unit_g, double unit_h) const;
+  GradPair QuantizeStochastic(double grad, double hess, double unit_g, double unit_h) const {
+    GradPair p;
+    // Clamped: rounding in grad * g must not reach a level past the largest.
+    p.g = static_cast<int64_t>(std::floor(std::clamp(grad * g, -max_g_level, max_g_level) + unit_g));
+    p.h = static_cast<uint32_t>(std::clamp(hess * h, 0.0, max_h_level) + unit_h);
+    p.n = 1;
+    return p;
+  }
 };
 
 // Quantized training: a row's g and h are a few integer levels, so the bin of a node of up to
