@@ -57,6 +57,17 @@ SearchSpace ForestSearchSpace(size_t rows) {
   });
 }
 
+SearchSpace LinearSearchSpace(bool has_categoricals) {
+  // Features are standardized, so the penalty's scale does not depend on theirs; 1e-6 is
+  // practically unpenalised and 10 leaves little but the intercept.
+  std::vector<Dimension> dims = {
+      {"lambda", 1e-6, 10, true, false, 1e-4},
+      {"l1_ratio", 0, 1, false, false, 0},
+  };
+  if (has_categoricals) dims.push_back({"one_hot_max_levels", 2, 256, true, true, 16});
+  return SearchSpace(std::move(dims));
+}
+
 std::map<std::string, std::string> ToSettings(const std::map<std::string, double>& values, const SearchSpace& space) {
   std::map<std::string, std::string> settings;
   for (const auto& dim : space.dims()) {

@@ -82,4 +82,15 @@ data::BinnedDataset RowsWithLabels(const data::BinnedDataset& ds, const std::vec
   return out;
 }
 
+data::CodedRows RawRowsAt(const data::CodedRows& raw, const std::vector<size_t>& rows) {
+  data::CodedRows out;
+  out.rows = rows.size();
+  out.cols = raw.cols;
+  out.values.resize(rows.size() * raw.cols);
+  for (size_t i = 0; i < rows.size(); ++i)
+    std::copy_n(raw.values.begin() + static_cast<std::ptrdiff_t>(rows[i] * raw.cols), raw.cols,
+                out.values.begin() + static_cast<std::ptrdiff_t>(i * raw.cols));
+  return out;
+}
+
 }  // namespace tessera::automl

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "tessera/data/binned_dataset.h"
+#include "tessera/data/coded_rows.h"
 
 namespace tessera::automl {
 
@@ -22,5 +23,7 @@ std::vector<Fold> TimeOrderedSplit(const data::BinnedDataset& ds, double valid_f
 
 // The rows of `ds` with their labels and weights.
 data::BinnedDataset RowsWithLabels(const data::BinnedDataset& ds, const std::vector<size_t>& rows);
+// The same rows of a table's raw values (for the linear family).
+data::CodedRows RawRowsAt(const data::CodedRows& raw, const std::vector<size_t>& rows);
 
 }  // namespace tessera::automl
