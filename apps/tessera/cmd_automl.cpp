@@ -75,8 +75,8 @@ void RunAutoMl(AutoMlFlags& f) {
   f.options.on_trial = [&](const automl::TrialResult& t) {
     if (log) Check(log->Write(TrialJson(t).dump() + "\n"));
     if (!quiet)
-      std::fprintf(stderr, "[trial %zu] %-6s rung %d  score %.6g  rounds %d  %.2fs  %s\n", t.trial, t.strategy.c_str(),
-                   t.rung, t.score, t.rounds, t.fit_seconds, ParamsText(t.params).c_str());
+      std::fprintf(stderr, "[trial %zu] %-13s %-6s rung %d  score %.6g  rounds %d  %.2fs  %s\n", t.trial, t.family.c_str(),
+                   t.strategy.c_str(), t.rung, t.score, t.rounds, t.fit_seconds, ParamsText(t.params).c_str());
   };
   auto result = Check(automl::RunAutoMl(ds, f.options));
   const double seconds = SecondsSince(f.options.start);
