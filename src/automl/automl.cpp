@@ -537,12 +537,13 @@ size_t Search::NextFamily() {
   return ranked[std::min(kPattern[k % 4], n - 1)];
 }
 
-// A categorical feature with more than two levels: the linear space then also searches how many
-// levels are one-hot encoded.
-bool HasManyLevelCategorical(const data::BinnedDataset& data) {
+// The most levels of a categorical feature (0 without one): the linear space searches how many
+// levels are one-hot encoded up to it.
+size_t MostCategoricalLevels(const data::BinnedDataset& data) {
+  size_t most = 0;
   for (const auto& mapper : data.mappers())
-    if (mapper.kind() == data::BinMapper::Kind::kCategorical && mapper.categories().size() > 2) return true;
-  return false;
+    if (mapper.kind() == data::BinMapper::Kind::kCategorical) most = std::max(most, mapper.categories().size());
+  return most;
 }
 
 bool LinearFitsObjective(const std::string& objective) {
@@ -592,7 +593,7 @@ Status Search::SetUpFamilies() {
       if (name == "extra_trees") family->fixed["extra_trees"] = "true";
     } else if (name == "linear") {
       TESSERA_RETURN_IF_ERROR(SetUpLinear());
-      family->space = LinearSearchSpace(HasManyLevelCategorical(data_));
+      family->space = LinearSearchSpace(MostCategoricalLevels(data_));
     } else if (name != "gbdt") {
       return Status::UserError("automl: unknown model family '" + name +
                                "' (expected gbdt, random_forest, extra_trees, linear)");

@@ -64,18 +64,23 @@ Table LinearTable(const TempDir& dir, const std::string& task, size_t rows, uint
   return t;
 }
 
-TEST(LinearSearchSpace, StartsAtTheRidgeDefaultAndSearchesEncodingOnlyWithCategoricals) {
-  const SearchSpace plain = LinearSearchSpace(false), with_categories = LinearSearchSpace(true);
-  EXPECT_EQ(plain.size(), 2u);
-  ASSERT_EQ(with_categories.size(), 3u);
-  const auto start = with_categories.Decode(with_categories.Start());
+TEST(LinearSearchSpace, StartsAtTheRidgeDefaultAndSearchesEncodingUpToTheMostLevels) {
+  EXPECT_EQ(LinearSearchSpace(0).size(), 2u);
+  EXPECT_EQ(LinearSearchSpace(2).size(), 2u);  // two levels encode the same way whatever the setting
+  const SearchSpace space = LinearSearchSpace(1000);
+  ASSERT_EQ(space.size(), 3u);
+  const auto start = space.Decode(space.Start());
   EXPECT_NEAR(start.at("lambda"), 1e-4, 1e-12);
   EXPECT_EQ(start.at("l1_ratio"), 0);
   EXPECT_EQ(start.at("one_hot_max_levels"), 16);
-  const auto high = with_categories.Decode(UnitPoint(3, 1.0));
+  const auto high = space.Decode(UnitPoint(3, 1.0));
   EXPECT_NEAR(high.at("lambda"), 10, 1e-9);
   EXPECT_EQ(high.at("l1_ratio"), 1);
-  EXPECT_EQ(ToSettings(start, with_categories).at("lambda"), "0.0001");
+  EXPECT_EQ(high.at("one_hot_max_levels"), 256);
+  EXPECT_EQ(ToSettings(start, space).at("lambda"), "0.0001");
+  const SearchSpace few = LinearSearchSpace(5);
+  EXPECT_EQ(few.Decode(few.Start()).at("one_hot_max_levels"), 5);
+  EXPECT_EQ(few.Decode(UnitPoint(3, 0.0)).at("one_hot_max_levels"), 2);
 }
 
 TEST(AutoMlLinear, WinsOnALinearTableAndTheSavedModelPredictsTheSameFromRawRows) {
