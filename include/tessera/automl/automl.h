@@ -2,10 +2,10 @@
 // tried. The model families (gradient boosting, random forest, extra trees, linear) each have a
 // search space and a BlendSampler; every family's cheap start is tried first, then the leading
 // family gets half the new configurations. A linear configuration is fitted once per fold, to
-// convergence: it has no rounds and is never promoted. Rounds (trees, for forests) are the fidelity of successive
-// halving, run as ASHA does: every configuration is first trained for `min_rounds`, and one that
-// ranks in the top 1/eta of its rung continues (from its own model, not from scratch) to eta
-// times more rounds, up to max_rounds. Early stopping on the validation rows ends a boosted
+// convergence: it has no rounds and is never promoted. Rounds (trees, for forests) are the
+// fidelity of successive halving, run as ASHA does: every configuration is first trained for
+// `min_rounds`, and one that ranks in the top 1/eta of its rung continues (from its own model,
+// not from scratch) to eta times more rounds, up to max_rounds. Early stopping on the validation rows ends a boosted
 // configuration that has converged. The best is refit on all rows with its number of rounds,
 // within the budget. Then greedy ensemble selection (ensemble_selection.h) weighs the ten best
 // tree configurations; if the weighted blend of their raw scores validates better than the best
@@ -49,7 +49,8 @@ struct TrialResult {
   double score = 0;
   double fit_seconds = 0;  // over all rungs and folds
   double predict_ms_per_1k_rows = 0;
-  bool converged = false;  // early stopping ended it before its rung's rounds (linear: every fold's solver converged)
+  // Early stopping ended it before its rung's rounds (linear: every fold's solver converged).
+  bool converged = false;
   bool stopped_by_budget = false;
   int rank = 0;  // the MPI rank that trained it
 };
