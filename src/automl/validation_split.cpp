@@ -93,4 +93,17 @@ data::CodedRows RawRowsAt(const data::CodedRows& raw, const std::vector<size_t>&
   return out;
 }
 
+data::CodedRows RawColumnsWithout(const data::CodedRows& raw, const std::vector<size_t>& dropped) {
+  std::vector<size_t> kept;
+  for (size_t c = 0; c < raw.cols; ++c)
+    if (!std::binary_search(dropped.begin(), dropped.end(), c)) kept.push_back(c);
+  data::CodedRows out;
+  out.rows = raw.rows;
+  out.cols = kept.size();
+  out.values.reserve(out.rows * out.cols);
+  for (size_t r = 0; r < raw.rows; ++r)
+    for (size_t c : kept) out.values.push_back(raw.values[r * raw.cols + c]);
+  return out;
+}
+
 }  // namespace tessera::automl

@@ -11,6 +11,7 @@
 #include "test_files.h"
 #include "tessera/automl/automl.h"
 #include "tessera/automl/search_space.h"
+#include "tessera/automl/validation_split.h"
 #include "tessera/models/linear/training_rows.h"
 #include "tessera/models/model_file.h"
 
@@ -81,6 +82,19 @@ TEST(LinearSearchSpace, StartsAtTheRidgeDefaultAndSearchesEncodingUpToTheMostLev
   const SearchSpace few = LinearSearchSpace(5);
   EXPECT_EQ(few.Decode(few.Start()).at("one_hot_max_levels"), 5);
   EXPECT_EQ(few.Decode(UnitPoint(3, 0.0)).at("one_hot_max_levels"), 2);
+}
+
+TEST(RawRows, RowsAndColumnsAreTakenAsAskedInOrder) {
+  data::CodedRows raw;
+  raw.rows = 3;
+  raw.cols = 3;
+  raw.values = {0, 1, 2, 10, 11, 12, 20, 21, 22};
+  const data::CodedRows rows = RawRowsAt(raw, {2, 0});
+  EXPECT_EQ(rows.rows, 2u);
+  EXPECT_EQ(rows.values, (std::vector<float>{20, 21, 22, 0, 1, 2}));
+  const data::CodedRows columns = RawColumnsWithout(raw, {1});
+  EXPECT_EQ(columns.cols, 2u);
+  EXPECT_EQ(columns.values, (std::vector<float>{0, 2, 10, 12, 20, 22}));
 }
 
 TEST(AutoMlLinear, WinsOnALinearTableAndTheSavedModelPredictsTheSameFromRawRows) {
