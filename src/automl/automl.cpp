@@ -558,8 +558,11 @@ Status Search::SetUpLinear() {
     return Status::UserError("automl: the linear family fits binary, multiclass and regression objectives, not '" +
                              base_.objective + "'");
   const data::CodedRows& raw = *options_.raw_rows;
+  // (A search that leaves features out must leave their raw columns out too: RawColumnsWithout.)
   if (raw.rows != data_.num_rows() || raw.cols != data_.num_features())
-    return Status::Internal("automl: the raw values do not match the table's rows and features");
+    return Status::Internal("automl: the raw values hold " + std::to_string(raw.rows) + " rows x " +
+                            std::to_string(raw.cols) + " features, the table " + std::to_string(data_.num_rows()) +
+                            " x " + std::to_string(data_.num_features()));
   TESSERA_RETURN_IF_ERROR(models::linear::ApplyLinearParams({{"objective", base_.objective}}, &linear_base_, false));
   if (base_.objective == "multiclass") linear_base_.num_class = base_.num_class;
   linear_base_.seed = options_.seed;
