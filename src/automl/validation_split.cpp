@@ -94,9 +94,12 @@ data::CodedRows RawRowsAt(const data::CodedRows& raw, const std::vector<size_t>&
 }
 
 data::CodedRows RawColumnsWithout(const data::CodedRows& raw, const std::vector<size_t>& dropped) {
+  std::vector<bool> drop(raw.cols, false);
+  for (size_t c : dropped)
+    if (c < raw.cols) drop[c] = true;
   std::vector<size_t> kept;
   for (size_t c = 0; c < raw.cols; ++c)
-    if (!std::binary_search(dropped.begin(), dropped.end(), c)) kept.push_back(c);
+    if (!drop[c]) kept.push_back(c);
   data::CodedRows out;
   out.rows = raw.rows;
   out.cols = kept.size();

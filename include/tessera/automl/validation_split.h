@@ -25,7 +25,7 @@ std::vector<Fold> TimeOrderedSplit(const data::BinnedDataset& ds, double valid_f
 data::BinnedDataset RowsWithLabels(const data::BinnedDataset& ds, const std::vector<size_t>& rows);
 // The same rows of a table's raw values (for the linear family).
 data::CodedRows RawRowsAt(const data::CodedRows& raw, const std::vector<size_t>& rows);
-// The raw values without the columns `dropped` (feature indices, ascending), as a table searched
+// The raw values without the columns `dropped` (feature indices, any order), as a table searched
 // without those features needs them.
 data::CodedRows RawColumnsWithout(const data::CodedRows& raw, const std::vector<size_t>& dropped);
 

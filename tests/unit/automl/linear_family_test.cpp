@@ -95,6 +95,9 @@ TEST(RawRows, RowsAndColumnsAreTakenAsAskedInOrder) {
   const data::CodedRows columns = RawColumnsWithout(raw, {1});
   EXPECT_EQ(columns.cols, 2u);
   EXPECT_EQ(columns.values, (std::vector<float>{0, 2, 10, 12, 20, 22}));
+  const data::CodedRows last = RawColumnsWithout(raw, {2, 0});
+  EXPECT_EQ(last.cols, 1u);
+  EXPECT_EQ(last.values, (std::vector<float>{1, 11, 21}));
 }
 
 TEST(AutoMlLinear, WinsOnALinearTableAndTheSavedModelPredictsTheSameFromRawRows) {
