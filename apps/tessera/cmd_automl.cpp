@@ -1,13 +1,16 @@
 // tessera automl: search models under a time budget (automl/automl.h), print the leaderboard,
 // save the best model, optionally the leaderboard as CSV and every trial as JSON lines.
 #include <cstdio>
+#include <algorithm>
 #include <memory>
+#include <optional>
 
 #include "cli_common.h"
 #include "commands.h"
 #include "tessera/automl/automl.h"
 #include "tessera/core/atomic_file.h"
 #include "tessera/dist/world.h"
+#include "tessera/models/linear/training_rows.h"
 #include "tessera/models/model_file.h"
 
 namespace tessera::cli {
@@ -41,6 +44,15 @@ void RunAutoMl(AutoMlFlags& f) {
   f.options.threads = options.read.threads;
   options.seed = f.options.seed;
   auto ds = Check(data::IngestBinned(f.data.inputs, options));
+  // The linear family fits on the features' raw values: read them too, unless it is left out (by
+  // --families, or by default when the input is a .tsr cache, which holds bins only).
+  const auto& families = f.options.families;
+  std::optional<data::CodedRows> raw_rows;
+  if (std::find(families.begin(), families.end(), "linear") != families.end() ||
+      (families.empty() && models::linear::RequireRawValues(f.data.inputs).ok())) {
+    raw_rows = Check(models::linear::ReadTrainingRows(f.data.inputs, options, ds));
+    f.options.raw_rows = &*raw_rows;
+  }
   if (!f.time_column.empty()) {
     for (size_t c = 0; c < ds.num_features(); ++c)
       if (ds.feature_name(c) == f.time_column) f.options.time_feature = static_cast<int>(c);
@@ -63,8 +75,8 @@ void RunAutoMl(AutoMlFlags& f) {
   f.options.on_trial = [&](const automl::TrialResult& t) {
     if (log) Check(log->Write(TrialJson(t).dump() + "\n"));
     if (!quiet)
-      std::fprintf(stderr, "[trial %zu] %-6s rung %d  score %.6g  rounds %d  %.2fs  %s\n", t.trial, t.strategy.c_str(),
-                   t.rung, t.score, t.rounds, t.fit_seconds, ParamsText(t.params).c_str());
+      std::fprintf(stderr, "[trial %zu] %-13s %-6s rung %d  score %.6g  rounds %d  %.2fs  %s\n", t.trial, t.family.c_str(),
+                   t.strategy.c_str(), t.rung, t.score, t.rounds, t.fit_seconds, ParamsText(t.params).c_str());
   };
   auto result = Check(automl::RunAutoMl(ds, f.options));
   const double seconds = SecondsSince(f.options.start);
@@ -73,7 +85,7 @@ void RunAutoMl(AutoMlFlags& f) {
   if (log) Check(log->Commit().WithContext("cannot write " + f.log));
 
   const auto& best = result.leaderboard.front();
-  result.model.SetTrainingInfo("automl", {{"metric", result.metric},
+  result.model = result.model.WithTrainingInfo("automl", {{"metric", result.metric},
                                           {"score", best.score},
                                           {"validation", result.validation},
                                           {"trial", best.trial},
@@ -151,9 +163,10 @@ void RegisterAutoMl(CLI::App* app) {
                   "Trials side by side, one thread each: 0 = on small data, 1 = never, 2 = always")
       ->capture_default_str()
       ->check(CLI::Range(0, 2));
-  cmd->add_option("--families", f->options.families, "Model families to search: gbdt, random_forest, extra_trees")
-      ->delimiter(',')
-      ->capture_default_str();
+  cmd->add_option("--families", f->options.families,
+                  "Model families to search: gbdt, random_forest, extra_trees, linear (default: all; linear when the "
+                  "data is CSV or LibSVM and the objective binary, multiclass or regression)")
+      ->delimiter(',');
   cmd->add_option("--seed", f->options.seed, "Seed of the search and of the models")->capture_default_str();
   cmd->add_flag("--no-ensemble", f->no_ensemble, "Keep the best single configuration, never an ensemble");
   cmd->add_flag("--no-refit", f->no_refit, "Keep the best trial's model instead of refitting on all rows");

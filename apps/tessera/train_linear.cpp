@@ -2,10 +2,9 @@
 
 #include <cstdio>
 
-#include "tessera/data/coded_rows.h"
-#include "tessera/data/table_reader.h"
 #include "tessera/metrics/metrics.h"
 #include "tessera/models/linear/linear_model.h"
+#include "tessera/models/linear/training_rows.h"
 #include "tessera/models/model_file.h"
 
 namespace tessera::cli {
@@ -27,13 +26,10 @@ void RunTrainLinear(const LinearTrainArgs& a) {
   options.max_bin = params.max_bin;
   options.read.threads = params.num_threads;
   options.seed = params.seed;
-  for (const auto& input : a.data.inputs)
-    if (data::FormatFromPath(input) == data::TableFormat::kTsr)
-      Check(Status::UserError(input + ": --family linear needs the raw data (CSV or LibSVM); a .tsr cache holds only bins"));
+  Check(models::linear::RequireRawValues(a.data.inputs));  // before the (long) read of the bins
   auto start = std::chrono::steady_clock::now();
   const data::BinnedDataset train = Check(data::IngestBinned(a.data.inputs, options));
-  const data::CodedRows coded = Check(data::ReadCodedRows(a.data.inputs, options, train));
-  if (coded.rows != train.num_rows()) Check(Status::UserError(a.data.inputs[0] + ": the input changed while it was read"));
+  const data::CodedRows coded = Check(models::linear::ReadTrainingRows(a.data.inputs, options, train));
   if (params.objective == "multiclass" && params.num_class == 1) {
     float max_label = 0;
     for (float y : train.labels()) max_label = std::max(max_label, y);

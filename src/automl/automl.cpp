@@ -20,6 +20,7 @@
 #include "tessera/features/leakage.h"
 #include "tessera/features/unusable_features.h"
 #include "tessera/metrics/metrics.h"
+#include "tessera/models/linear/linear_model.h"
 
 namespace tessera::automl {
 
@@ -28,6 +29,8 @@ namespace {
 using Clock = std::chrono::steady_clock;
 using models::gbdt::GbdtModel;
 using models::gbdt::GbdtParams;
+using models::linear::LinearModel;
+using models::linear::LinearParams;
 
 double Seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
 
@@ -45,18 +48,24 @@ constexpr int kEnsembleAdditions = 25;
 // Tables up to this many rows are cross-validated with this many folds unless told otherwise.
 constexpr size_t kCrossValidateRows = 10000;
 constexpr int kAutoFolds = 5;
+// The linear solvers' stopping tolerance in the search and its refit.
+constexpr double kLinearTolerance = 1e-4;
 // Proposals asked for before taking one whose settings were (nearly) tried already.
 constexpr int kProposalAttempts = 8;
 
-// A configuration under evaluation: its models per fold, grown rung by rung.
+// A configuration under evaluation: its models per fold, grown rung by rung (a linear one is
+// fitted once).
 struct Candidate {
   TrialResult result;
   size_t family = 0;  // index into Search::families_
+  bool linear = false;
   UnitPoint point;
   GbdtParams params;
   std::vector<GbdtModel> fold_models;
-  std::vector<std::vector<double>> valid_raw;  // raw scores of fold_models on their validation rows
-  double seconds_per_round = 0;  // of one fold's training, for the refit estimate
+  LinearParams linear_params;
+  std::optional<LinearModel> linear_model;     // the first fold's (the trial's own model)
+  std::vector<std::vector<double>> valid_raw;  // raw scores of the fold models on their validation rows
+  double seconds_per_round = 0;  // of one fold's training (linear: of one fold's fit), for the refit estimate
   double metric_seconds = 0;     // one evaluation of the metric on every fold, for the ensemble estimate
 };
 
@@ -93,12 +102,14 @@ class Search {
  private:
   Status Prepare();
   Status Train(Candidate& c, int rounds);
+  Status TrainLinearFolds(Candidate& c);
   std::optional<size_t> Promotable(const std::vector<bool>& taken) const;
   struct Job {
     size_t candidate;
     int rounds;
   };
   Status SetUpFamilies();
+  Status SetUpLinear();
   size_t NextFamily();
   std::vector<Job> PlanWave();
   void Record(Candidate& c);
@@ -112,10 +123,13 @@ class Search {
   double RefitSeconds(const Candidate& c) const;
   std::vector<const Candidate*> Ranked() const;  // scored candidates, best first
   // The configuration trained on all rows; *cut_short: the budget stopped it before its rounds.
-  Result<GbdtModel> Refit(const Candidate& c, bool* cut_short) const;
+  Result<models::Model> Refit(const Candidate& c, bool* cut_short) const;
+  // The model trained in the candidate's trial (its first fold's), if this rank holds it.
+  std::optional<models::Model> TrialModel(const Candidate& c) const;
   // The ensemble of the best candidates, if it validates better than the best alone.
   Result<std::optional<EnsembleSelection>> Ensemble(const std::vector<const Candidate*>& pool) const;
   bool SearchTimeIsUp() const;
+  bool LinearFitWouldOverrun() const;
   int RungRounds(int rung) const {
     const double r = options_.min_rounds * std::pow(options_.eta, rung);
     return static_cast<int>(std::min<double>(r, options_.max_rounds));
@@ -134,6 +148,9 @@ class Search {
   GbdtParams base_;
   std::vector<Fold> folds_;
   std::vector<data::BinnedDataset> fold_train_, fold_valid_;
+  std::vector<data::CodedRows> fold_train_raw_, fold_valid_raw_;  // the same rows' raw values (linear family)
+  LinearParams linear_base_;
+  double linear_fit_seconds_ = INFINITY;  // the quickest linear trial (all folds): a linear job's least cost
   std::vector<Candidate> candidates_;
   std::vector<std::vector<double>> rung_scores_;  // every score seen at each rung
   std::string validation_;
@@ -236,7 +253,7 @@ Status Search::Prepare() {
 const Candidate* Search::Best() const {
   const Candidate* best = nullptr;
   for (const auto& c : candidates_)
-    if (c.result.rounds > 0 && (!best || Loss(c.result) < Loss(best->result))) best = &c;
+    if (c.result.rung >= 0 && (!best || Loss(c.result) < Loss(best->result))) best = &c;
   return best;
 }
 
@@ -260,13 +277,14 @@ double Search::RefitSeconds(const Candidate& c) const {
   const double fold_rows = static_cast<double>(fold_train_[0].num_rows());
   // Trials side by side were timed on one thread each; the refit has all threads to itself.
   const double speedup = static_cast<double>(ResolveThreads(options_.threads)) / trial_threads_;
-  return 1.25 * c.seconds_per_round * c.result.rounds * all_rows / fold_rows / speedup;
+  const double rounds = c.linear ? 1 : c.result.rounds;
+  return 1.25 * c.seconds_per_round * rounds * all_rows / fold_rows / speedup;
 }
 
 std::vector<const Candidate*> Search::Ranked() const {
   std::vector<const Candidate*> ranked;
   for (const auto& c : candidates_)
-    if (c.result.rounds > 0) ranked.push_back(&c);
+    if (c.result.rung >= 0) ranked.push_back(&c);
   std::stable_sort(ranked.begin(), ranked.end(),
                    [&](const Candidate* a, const Candidate* b) { return Loss(a->result) < Loss(b->result); });
   return ranked;
@@ -278,7 +296,15 @@ bool Search::SearchTimeIsUp() const {
   return Seconds(Clock::now() - options_.start) + refit_reserve_ + margin >= options_.time_budget_seconds;
 }
 
+bool Search::LinearFitWouldOverrun() const {
+  if (options_.time_budget_seconds <= 0 || !std::isfinite(linear_fit_seconds_)) return false;
+  const double margin = 0.02 * options_.time_budget_seconds;
+  return Seconds(Clock::now() - options_.start) + linear_fit_seconds_ + refit_reserve_ + margin >=
+         options_.time_budget_seconds;
+}
+
 Status Search::Train(Candidate& c, int rounds) {
+  if (c.linear) return TrainLinearFolds(c);
   double scores = 0, fit = 0, predict = 0, predict_rows = 0, metric_seconds = 0;
   int rounds_sum = 0;
   bool converged = true, short_of_rounds = false;
@@ -337,6 +363,51 @@ Status Search::Train(Candidate& c, int rounds) {
   return Status::Ok();
 }
 
+// A linear configuration: one fit per fold, to convergence or the budget line, scored on the same
+// validation rows as the trees.
+Status Search::TrainLinearFolds(Candidate& c) {
+  double scores = 0, fit = 0, predict = 0, predict_rows = 0, metric_seconds = 0;
+  bool converged = true, stopped = false;
+  c.valid_raw.assign(folds_.size(), {});
+  for (size_t f = 0; f < folds_.size(); ++f) {
+    const auto t0 = Clock::now();
+    TESSERA_ASSIGN_OR_RETURN(LinearModel model,
+                             models::linear::TrainLinear(fold_train_[f], fold_train_raw_[f], c.linear_params, [&] {
+                               stopped = stopped || SearchTimeIsUp();
+                               return stopped;
+                             }));
+    const double seconds = Seconds(Clock::now() - t0);
+    fit += seconds;
+    if (f == 0) c.seconds_per_round = seconds;
+    converged = converged && model.training_info().value("converged", false);
+    const auto p0 = Clock::now();
+    std::vector<double> raw = model.PredictRaw(fold_valid_raw_[f], trial_threads_);
+    predict += Seconds(Clock::now() - p0);
+    predict_rows += static_cast<double>(fold_valid_raw_[f].rows);
+    std::vector<double> preds = raw;
+    model.Transform(&preds);
+    c.valid_raw[f] = std::move(raw);
+    const auto e0 = Clock::now();
+    TESSERA_ASSIGN_OR_RETURN(const double score,
+                             metrics::Evaluate(metric_, fold_valid_[f].labels(), preds,
+                                               static_cast<size_t>(model.num_outputs()), fold_valid_[f].weights()));
+    metric_seconds += Seconds(Clock::now() - e0);
+    if (!std::isfinite(score))
+      return Status::UserError("automl: trial " + std::to_string(c.result.trial) + " scored " + metric_ + " = " +
+                               std::to_string(score) + " on validation fold " + std::to_string(f + 1));
+    scores += score;
+    if (f == 0) c.linear_model = std::move(model);
+  }
+  c.result.score = scores / static_cast<double>(folds_.size());
+  c.metric_seconds = metric_seconds;
+  c.result.rounds = 0;
+  c.result.fit_seconds = fit;
+  c.result.predict_ms_per_1k_rows = predict_rows > 0 ? 1e6 * predict / predict_rows : 0;
+  c.result.stopped_by_budget = stopped;
+  c.result.converged = converged && !stopped;
+  return Status::Ok();
+}
+
 // ASHA's rule, from the highest rung down: a configuration whose best rung is k, that has not
 // converged, and that ranks in the top 1/eta of every score seen at rung k, goes on to k + 1.
 std::optional<size_t> Search::Promotable(const std::vector<bool>& taken) const {
@@ -351,7 +422,8 @@ std::optional<size_t> Search::Promotable(const std::vector<bool>& taken) const {
     std::optional<size_t> best;
     for (size_t i = 0; i < candidates_.size(); ++i) {
       const auto& r = candidates_[i].result;
-      if (taken[i] || r.rung != rung || r.converged || r.stopped_by_budget || Loss(r) > cutoff) continue;
+      if (taken[i] || candidates_[i].linear || r.rung != rung || r.converged || r.stopped_by_budget || Loss(r) > cutoff)
+        continue;
       if (!best || Loss(r) < Loss(candidates_[*best].result)) best = i;
     }
     if (best) return best;
@@ -359,20 +431,34 @@ std::optional<size_t> Search::Promotable(const std::vector<bool>& taken) const {
   return std::nullopt;
 }
 
-Result<GbdtModel> Search::Refit(const Candidate& c, bool* cut_short) const {
+Result<models::Model> Search::Refit(const Candidate& c, bool* cut_short) const {
+  const double deadline = options_.time_budget_seconds;
+  *cut_short = false;
+  // (A forest may end with fewer trees than rounds without being cut: bags that cannot split.)
+  auto should_stop = [&] {
+    *cut_short = deadline > 0 && Seconds(Clock::now() - options_.start) >= deadline;
+    return *cut_short;
+  };
+  if (c.linear) {
+    LinearParams params = c.linear_params;
+    params.num_threads = ResolveThreads(options_.threads);
+    TESSERA_ASSIGN_OR_RETURN(LinearModel model, models::linear::TrainLinear(data_, *options_.raw_rows, params, should_stop));
+    return models::Model(std::move(model));
+  }
   GbdtParams params = c.params;
   params.num_threads = ResolveThreads(options_.threads);
   params.num_iterations = std::max(1, c.result.rounds);
   params.early_stopping_rounds = 0;
   models::gbdt::TrainOptions train_options;
-  const double deadline = options_.time_budget_seconds;
-  *cut_short = false;
-  // (A forest may end with fewer trees than rounds without being cut: bags that cannot split.)
-  train_options.should_stop = [&] {
-    *cut_short = deadline > 0 && Seconds(Clock::now() - options_.start) >= deadline;
-    return *cut_short;
-  };
-  return models::gbdt::TrainGbdt(data_, params, train_options);
+  train_options.should_stop = should_stop;
+  TESSERA_ASSIGN_OR_RETURN(GbdtModel model, models::gbdt::TrainGbdt(data_, params, train_options));
+  return models::Model(std::move(model));
+}
+
+std::optional<models::Model> Search::TrialModel(const Candidate& c) const {
+  if (c.linear_model) return models::Model(*c.linear_model);
+  if (!c.fold_models.empty()) return models::Model(c.fold_models[0]);
+  return std::nullopt;
 }
 
 // Members are averaged in raw-score space (log-odds for binary), which is what blending their
@@ -393,8 +479,8 @@ Result<std::optional<EnsembleSelection>> Search::Ensemble(const std::vector<cons
   TESSERA_ASSIGN_OR_RETURN(EnsembleSelection selection, SelectEnsemble(predictions, loss, kEnsembleAdditions));
   size_t used = 0;
   for (double w : selection.weights) used += w > 0;
-  // Kept only if it beats the best single model on validation.
-  if (used < 2 || !(selection.loss < Loss(pool[0]->result))) return std::optional<EnsembleSelection>();
+  // Kept only if it beats the best single model (of any family: the pool holds trees only) on validation.
+  if (used < 2 || !(selection.loss < Loss(Best()->result))) return std::optional<EnsembleSelection>();
   return std::optional<EnsembleSelection>(std::move(selection));
 }
 
@@ -415,6 +501,7 @@ std::vector<Search::Job> Search::PlanWave() {
     Candidate c;
     c.family = NextFamily();
     Family& family = *families_[c.family];
+    c.linear = family.name == "linear";
     // A converged local search proposes nearly the same settings again and again: ask again
     // (local and global proposals alternate) for settings not tried yet, a few times.
     for (int attempt = 0; attempt < kProposalAttempts; ++attempt) {
@@ -451,20 +538,70 @@ size_t Search::NextFamily() {
   return ranked[std::min(kPattern[k % 4], n - 1)];
 }
 
+// The most levels of a categorical feature (0 without one): the linear space searches how many
+// levels are one-hot encoded up to it.
+size_t MostCategoricalLevels(const data::BinnedDataset& data) {
+  size_t most = 0;
+  for (const auto& mapper : data.mappers())
+    if (mapper.kind() == data::BinMapper::Kind::kCategorical) most = std::max(most, mapper.categories().size());
+  return most;
+}
+
+bool LinearFitsObjective(const std::string& objective) {
+  return objective == "binary" || objective == "multiclass" || objective == "regression";
+}
+
+// The linear family's settings shared by its configurations, and the raw values of every fold's rows.
+Status Search::SetUpLinear() {
+  if (!options_.raw_rows)
+    return Status::UserError("automl: the linear family needs the table's raw values (AutoMlOptions::raw_rows)");
+  if (!LinearFitsObjective(base_.objective))
+    return Status::UserError("automl: the linear family fits binary, multiclass and regression objectives, not '" +
+                             base_.objective + "'");
+  const data::CodedRows& raw = *options_.raw_rows;
+  // (A search that leaves features out must leave their raw columns out too: RawColumnsWithout.)
+  if (raw.rows != data_.num_rows() || raw.cols != data_.num_features())
+    return Status::Internal("automl: the raw values hold " + std::to_string(raw.rows) + " rows x " +
+                            std::to_string(raw.cols) + " features, the table " + std::to_string(data_.num_rows()) +
+                            " x " + std::to_string(data_.num_features()));
+  TESSERA_RETURN_IF_ERROR(models::linear::ApplyLinearParams({{"objective", base_.objective}}, &linear_base_, false));
+  if (base_.objective == "multiclass") linear_base_.num_class = base_.num_class;
+  linear_base_.seed = options_.seed;
+  // scikit-learn's default for LogisticRegression and ElasticNet: configurations are compared by
+  // their validation score, which a tighter fit barely moves (OWL-QN can take 10x the steps).
+  linear_base_.tolerance = kLinearTolerance;
+  linear_base_.num_threads = trial_threads_;
+  TESSERA_RETURN_IF_ERROR(models::linear::ValidateLinearParams(linear_base_));
+  for (const Fold& f : folds_) {
+    fold_train_raw_.push_back(RawRowsAt(raw, f.train));
+    fold_valid_raw_.push_back(RawRowsAt(raw, f.valid));
+  }
+  return Status::Ok();
+}
+
 Status Search::SetUpFamilies() {
   const size_t rows = fold_train_[0].num_rows();
-  for (size_t i = 0; i < options_.families.size(); ++i) {
-    const std::string& name = options_.families[i];
+  std::vector<std::string> names = options_.families;
+  if (names.empty()) {  // every family that fits the data and the objective
+    names = {"gbdt", "random_forest", "extra_trees"};
+    if (options_.raw_rows && LinearFitsObjective(base_.objective)) names.push_back("linear");
+  }
+  for (size_t i = 0; i < names.size(); ++i) {
+    const std::string& name = names[i];
+    for (size_t j = 0; j < i; ++j)
+      if (families_[j]->name == name) return Status::UserError("automl: model family '" + name + "' named twice");
     auto family = std::make_unique<Family>(Family{name, GbdtSearchSpace(rows), {}, nullptr, {}, INFINITY, {}});
     if (name == "random_forest" || name == "extra_trees") {
       family->space = ForestSearchSpace(rows);
       family->fixed = {{"boosting", "rf"}, {"bagging_fraction", "0.632"}, {"bagging_freq", "1"}};
       if (name == "extra_trees") family->fixed["extra_trees"] = "true";
+    } else if (name == "linear") {
+      TESSERA_RETURN_IF_ERROR(SetUpLinear());
+      family->space = LinearSearchSpace(MostCategoricalLevels(data_));
     } else if (name != "gbdt") {
-      return Status::UserError("automl: unknown model family '" + name + "' (expected gbdt, random_forest, extra_trees)");
+      return Status::UserError("automl: unknown model family '" + name +
+                               "' (expected gbdt, random_forest, extra_trees, linear)");
     }
-    for (size_t j = 0; j < i; ++j)
-      if (families_[j]->name == name) return Status::UserError("automl: model family '" + name + "' named twice");
     family->sampler = std::make_unique<BlendSampler>(family->space, options_.seed + 1000003 * i);
     families_.push_back(std::move(family));
   }
@@ -516,7 +653,10 @@ Status Search::ShareResults(const std::vector<Job>& wave, const std::vector<size
 
 void Search::Record(Candidate& c) {
   ++c.result.rung;
-  rung_scores_[static_cast<size_t>(c.result.rung)].push_back(c.result.score);
+  // Successive halving ranks trees at a rung against trees only: a linear fit is final, and
+  // would set the bar for 16-round trees.
+  if (c.linear) linear_fit_seconds_ = std::min(linear_fit_seconds_, c.result.fit_seconds);
+  else rung_scores_[static_cast<size_t>(c.result.rung)].push_back(c.result.score);
   Family& family = *families_[c.family];
   family.history.push_back({c.point, Loss(c.result)});
   family.best_loss = std::min(family.best_loss, Loss(c.result));
@@ -536,7 +676,13 @@ Result<AutoMlResult> Search::Run() {
     if (wave.empty()) break;
     for (const Job& job : wave) {
       Candidate& c = candidates_[job.candidate];
-      if (c.result.rung < 0) TESSERA_RETURN_IF_ERROR(models::gbdt::ApplyGbdtParams(c.result.params, &c.params));
+      if (c.result.rung >= 0) continue;
+      if (c.linear) {
+        c.linear_params = linear_base_;
+        TESSERA_RETURN_IF_ERROR(models::linear::ApplyLinearParams(c.result.params, &c.linear_params));
+      } else {
+        TESSERA_RETURN_IF_ERROR(models::gbdt::ApplyGbdtParams(c.result.params, &c.params));
+      }
     }
     refit_reserve_ = RefitReserveSeconds();
     // Each rank trains the jobs of the candidates it owns (their models stay with it).
@@ -547,8 +693,9 @@ Result<AutoMlResult> Search::Run() {
     std::vector<char> skipped(wave.size(), 0);
     RunTasks(mine.size(), workers_, [&](size_t k) {
       const Job& job = wave[mine[k]];
-      // A job that would start after the time is up would only eat the refit's reserve.
-      if (SearchTimeIsUp()) {
+      // A job that would start after the time is up would only eat the refit's reserve; so would
+      // a linear fit that cannot end before it (its passes over the rows do not stop halfway).
+      if (SearchTimeIsUp() || (candidates_[job.candidate].linear && LinearFitWouldOverrun())) {
         skipped[mine[k]] = 1;
         return;
       }
@@ -577,23 +724,25 @@ Result<AutoMlResult> Search::Run() {
                    [&](const TrialResult& a, const TrialResult& b) { return Loss(a) < Loss(b); });
   if (!result.lead) return result;  // the ensemble and the refit are rank 0's
   // Under MPI another rank may hold the trial's models; rank 0 then refits (always asked there).
-  const bool have_trial_model = !best->fold_models.empty();
-  if (have_trial_model) result.model = best->fold_models[0];
+  const std::optional<models::Model> trial_model = TrialModel(*best);
+  if (trial_model) result.model = *trial_model;
 
-  std::vector<const Candidate*> pool = Ranked();
-  pool.resize(std::min(pool.size(), kEnsemblePool));
+  // Trees only: an ensemble is one tree model that blends its members' trees.
+  std::vector<const Candidate*> pool;
+  for (const Candidate* c : Ranked())
+    if (!c->linear && pool.size() < kEnsemblePool) pool.push_back(c);
   std::optional<EnsembleSelection> ensemble;
   if (options_.ensemble && pool.size() >= 2) {
     TESSERA_ASSIGN_OR_RETURN(ensemble, Ensemble(pool));
   }
   // The best alone is refit first (the search kept time for it), then the ensemble's other
   // members while the budget lasts; an ensemble short of a member falls back to the best.
-  std::optional<GbdtModel> best_refit;
+  std::optional<models::Model> best_refit;
   if (options_.refit) {
     bool cut_short = false;
-    TESSERA_ASSIGN_OR_RETURN(GbdtModel refit, Refit(*best, &cut_short));
+    TESSERA_ASSIGN_OR_RETURN(models::Model refit, Refit(*best, &cut_short));
     // A refit the budget cut short would be a worse model than the trial's: keep the trial's.
-    if (!cut_short || !have_trial_model)
+    if (!cut_short || !trial_model)
       best_refit = std::move(refit);
   }
   if (ensemble && (best_refit || !options_.refit)) {
@@ -611,20 +760,21 @@ Result<AutoMlResult> Search::Run() {
         continue;
       }
       if (c == best) {
-        fitted.push_back(*best_refit);
+        fitted.push_back(*best_refit->gbdt());
         continue;
       }
       const double left = options_.time_budget_seconds - Seconds(Clock::now() - options_.start);
       if (options_.time_budget_seconds > 0 && RefitSeconds(*c) > left) break;
       bool cut_short = false;
-      TESSERA_ASSIGN_OR_RETURN(GbdtModel model, Refit(*c, &cut_short));
+      TESSERA_ASSIGN_OR_RETURN(const models::Model model, Refit(*c, &cut_short));
       if (cut_short) break;  // the budget ran out
-      fitted.push_back(std::move(model));
+      fitted.push_back(*model.gbdt());
     }
     if (fitted.size() == members.size()) {
       std::vector<models::gbdt::BlendMember> blend;
       for (size_t m = 0; m < members.size(); ++m) blend.push_back({&fitted[m], weights[m]});
-      TESSERA_ASSIGN_OR_RETURN(result.model, models::gbdt::BlendModels(blend));
+      TESSERA_ASSIGN_OR_RETURN(GbdtModel blended, models::gbdt::BlendModels(blend));
+      result.model = models::Model(std::move(blended));
       result.refit = options_.refit;
       TrialResult row;
       row.trial = candidates_.size();
@@ -670,6 +820,11 @@ Result<AutoMlResult> RunAutoMl(const data::BinnedDataset& data, const AutoMlOpti
     kept_options.time_feature -= static_cast<int>(std::count_if(dropped.begin(), dropped.end(), [&](size_t f) {
       return f < static_cast<size_t>(options.time_feature);
     }));
+  std::optional<data::CodedRows> kept_raw;  // the linear family's raw values, without the same columns
+  if (options.raw_rows) {
+    kept_raw = RawColumnsWithout(*options.raw_rows, dropped);
+    kept_options.raw_rows = &*kept_raw;
+  }
   Search search(kept, kept_options);
   TESSERA_ASSIGN_OR_RETURN(AutoMlResult result, search.Run());
   std::vector<std::string> notes;

@@ -57,6 +57,21 @@ SearchSpace ForestSearchSpace(size_t rows) {
   });
 }
 
+SearchSpace LinearSearchSpace(size_t max_levels) {
+  // Features are standardized, so the penalty's scale does not depend on theirs; 1e-6 is
+  // practically unpenalised and 10 leaves little but the intercept.
+  std::vector<Dimension> dims = {
+      {"lambda", 1e-6, 10, true, false, 1e-4},
+      {"l1_ratio", 0, 1, false, false, 0},
+  };
+  // Past the largest feature's levels every value encodes the same way.
+  if (max_levels > 2) {
+    const double high = static_cast<double>(std::min<size_t>(max_levels, 256));
+    dims.push_back({"one_hot_max_levels", 2, high, true, true, std::min(16.0, high)});
+  }
+  return SearchSpace(std::move(dims));
+}
+
 std::map<std::string, std::string> ToSettings(const std::map<std::string, double>& values, const SearchSpace& space) {
   std::map<std::string, std::string> settings;
   for (const auto& dim : space.dims()) {

@@ -82,4 +82,31 @@ data::BinnedDataset RowsWithLabels(const data::BinnedDataset& ds, const std::vec
   return out;
 }
 
+data::CodedRows RawRowsAt(const data::CodedRows& raw, const std::vector<size_t>& rows) {
+  data::CodedRows out;
+  out.rows = rows.size();
+  out.cols = raw.cols;
+  out.values.resize(rows.size() * raw.cols);
+  for (size_t i = 0; i < rows.size(); ++i)
+    std::copy_n(raw.values.begin() + static_cast<std::ptrdiff_t>(rows[i] * raw.cols), raw.cols,
+                out.values.begin() + static_cast<std::ptrdiff_t>(i * raw.cols));
+  return out;
+}
+
+data::CodedRows RawColumnsWithout(const data::CodedRows& raw, const std::vector<size_t>& dropped) {
+  std::vector<bool> drop(raw.cols, false);
+  for (size_t c : dropped)
+    if (c < raw.cols) drop[c] = true;
+  std::vector<size_t> kept;
+  for (size_t c = 0; c < raw.cols; ++c)
+    if (!drop[c]) kept.push_back(c);
+  data::CodedRows out;
+  out.rows = raw.rows;
+  out.cols = kept.size();
+  out.values.reserve(out.rows * out.cols);
+  for (size_t r = 0; r < raw.rows; ++r)
+    for (size_t c : kept) out.values.push_back(raw.values[r * raw.cols + c]);
+  return out;
+}
+
 }  // namespace tessera::automl

@@ -12,6 +12,16 @@ const data::BinnedDataset& Model::reference() const { return gbdt_ ? gbdt_->refe
 int Model::num_outputs() const { return gbdt_ ? gbdt_->num_outputs() : linear_->num_outputs(); }
 const std::string& Model::objective() const { return gbdt_ ? gbdt_->params().objective : linear_->params().objective; }
 nlohmann::json Model::training_info() const { return gbdt_ ? gbdt_->training_info() : linear_->training_info(); }
+Model Model::WithTrainingInfo(const std::string& key, nlohmann::json value) const {
+  if (gbdt_) {
+    gbdt::GbdtModel copy = *gbdt_;
+    copy.SetTrainingInfo(key, std::move(value));
+    return Model(std::move(copy));
+  }
+  linear::LinearModel copy = *linear_;
+  copy.SetTrainingInfo(key, std::move(value));
+  return Model(std::move(copy));
+}
 const std::vector<std::vector<uint64_t>>& Model::reference_counts() const {
   return gbdt_ ? gbdt_->reference_counts() : linear_->reference_counts();
 }

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
+#include <random>
 #include <set>
 #include <sstream>
 
@@ -91,33 +92,102 @@ TEST(CliAutoMl, WarnsAboutALeakingColumnAndRefusesBadOptions) {
   EXPECT_NE(r.err.find("--time-column nope: no feature of that name"), std::string::npos) << r.err;
 }
 
+// On a table whose label is linear in its features, the linear family wins. The model file it
+// writes is the refit on all rows: it predicts exactly what `tessera train --family linear` with
+// the winning settings predicts. A .tsr cache (bins, no values) leaves linear out by default and
+// is refused when linear is asked for.
+TEST(CliAutoMl, LinearWinsOnALinearTableAndItsModelFileIsTheRefit) {
+  TempDir dir;
+  std::mt19937 rng(11);
+  std::normal_distribution<double> normal(0, 1);
+  const char* kinds[] = {"small", "medium", "large"};
+  const double effects[] = {-1, 0, 1.5};
+  std::ostringstream csv;
+  csv << "x1,x2,x3,x4,kind,y\n";
+  for (int i = 0; i < 800; ++i) {
+    const double x1 = normal(rng), x2 = normal(rng), x3 = normal(rng), x4 = normal(rng);
+    const int kind = static_cast<int>(rng() % 3);
+    csv << x1 << ',' << x2 << ',' << x3 << ',' << x4 << ',' << kinds[kind] << ','
+        << 2 * x1 - x2 + 0.5 * x3 + effects[kind] + 0.2 * normal(rng) << '\n';
+  }
+  dir.Write("lin.csv", csv.str());
+  auto r = RunTessera(dir, "automl --data lin.csv --label y --max-trials 8 --seed 6 -o best.json --json -q "
+                           "--leaderboard-csv board.csv");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const json out = json::parse(r.out);
+  std::set<std::string> families;
+  for (const auto& t : out["leaderboard"]) families.insert(t["family"].get<std::string>());
+  EXPECT_EQ(families, (std::set<std::string>{"gbdt", "random_forest", "extra_trees", "linear"}));
+  const json& best = out["leaderboard"][0];
+  ASSERT_EQ(best["family"], "linear") << r.out;
+  EXPECT_EQ(best["rounds"], 0);
+  EXPECT_NE(ReadFile(dir.Path("board.csv")).find(",linear,"), std::string::npos);
+  const json model = json::parse(ReadFile(dir.Path("best.json")));
+  EXPECT_EQ(model["model"]["family"], "linear");
+  EXPECT_EQ(model["model"]["training"]["automl"]["family"], "linear");
+  EXPECT_EQ(model["model"]["training"]["automl"]["params"], best["params"]);
+
+  std::string train = "train --family linear --objective regression --data lin.csv --label y -o direct.json -q --no-track "
+                      "-p seed=6 -p tolerance=0.0001";
+  for (const auto& [key, value] : best["params"].items()) train += " -p " + key + "=" + value.get<std::string>();
+  auto direct = RunTessera(dir, train);
+  ASSERT_EQ(direct.exit_code, 0) << direct.err;
+  ASSERT_EQ(RunTessera(dir, "predict -m best.json --data lin.csv -o automl.csv -q").exit_code, 0);
+  ASSERT_EQ(RunTessera(dir, "predict -m direct.json --data lin.csv -o direct.csv -q").exit_code, 0);
+  const std::string predictions = ReadFile(dir.Path("automl.csv"));
+  EXPECT_EQ(Lines(predictions), 801u);
+  EXPECT_EQ(predictions, ReadFile(dir.Path("direct.csv")));
+
+  ASSERT_EQ(RunTessera(dir, "data bin lin.csv --label y -o lin.tsr --quiet").exit_code, 0);
+  r = RunTessera(dir, "automl --data lin.tsr --max-trials 5 --seed 6 -o cached.json --json -q");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  for (const auto& t : json::parse(r.out)["leaderboard"]) EXPECT_NE(t["family"], "linear");
+  r = RunTessera(dir, "automl --data lin.tsr --max-trials 5 --families linear -o cached.json");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("lin.tsr: the linear family needs the raw data (CSV or LibSVM); a .tsr cache holds only bins"),
+            std::string::npos)
+      << r.err;
+}
+
 // Under mpirun the ranks share each wave's trials and gather the results: the leaderboard, the
-// ensemble and the model are those of one process (and of any thread count).
+// ensemble and the model are those of one process (and of any thread count). Trees alone end in
+// an ensemble; with every family a linear model wins (its trials, on rank 1 too, gathered alike).
 TEST(CliAutoMl, TrialsSpreadOverMpiRanksGiveTheSingleProcessResult) {
   if (!HaveMpirun() || !TESSERA_BUILT_WITH_MPI) TESSERA_MISSING_TOOL("mpirun and a tessera built with MPI");
   TempDir dir;
   const std::string kCancer = WriteCancerTable(dir);
   if (kCancer.empty()) TESSERA_MISSING_TOOL("/usr/bin/python3 cannot write sklearn's breast cancer table (python3-sklearn)");
-  const std::string args = "automl --data '" + kCancer + "' --label diagnosis --max-trials 10 --max-rounds 256 --seed 4 --json -q";
-  auto one = RunTessera(dir, args + " -o one.json --threads 2");
-  ASSERT_EQ(one.exit_code, 0) << one.err;
-  auto two = MpiRunTessera(dir, 2, args + " -o two.json --threads 1", 120);
-  ASSERT_EQ(two.exit_code, 0) << two.err;
-  const json a = json::parse(one.out), b = json::parse(two.out);  // rank 0 alone prints
-  ASSERT_EQ(a["leaderboard"].size(), b["leaderboard"].size());
-  std::set<int> ranks;  // which ranks trained trials: both, under mpirun
-  for (const auto& t : b["leaderboard"])
-    if (t["family"] != "ensemble") ranks.insert(t["rank"].get<int>());
-  EXPECT_EQ(ranks, (std::set<int>{0, 1}));
-  for (size_t i = 0; i < a["leaderboard"].size(); ++i) {
-    EXPECT_EQ(a["leaderboard"][i]["trial"], b["leaderboard"][i]["trial"]) << i;
-    EXPECT_EQ(a["leaderboard"][i]["params"], b["leaderboard"][i]["params"]) << i;
-    EXPECT_EQ(a["leaderboard"][i]["score"], b["leaderboard"][i]["score"]) << i;
-    EXPECT_EQ(a["leaderboard"][i]["rounds"], b["leaderboard"][i]["rounds"]) << i;
+  for (const std::string families : {"gbdt,random_forest,extra_trees", "gbdt,random_forest,extra_trees,linear"}) {
+    SCOPED_TRACE(families);
+    const std::string args = "automl --data '" + kCancer + "' --label diagnosis --max-trials 10 --max-rounds 256 --seed 4 --json -q "
+                             "--families " + families;
+    auto one = RunTessera(dir, args + " -o one.json --threads 2");
+    ASSERT_EQ(one.exit_code, 0) << one.err;
+    auto two = MpiRunTessera(dir, 2, args + " -o two.json --threads 1", 120);
+    ASSERT_EQ(two.exit_code, 0) << two.err;
+    const json a = json::parse(one.out), b = json::parse(two.out);  // rank 0 alone prints
+    ASSERT_EQ(a["leaderboard"].size(), b["leaderboard"].size());
+    EXPECT_EQ(a["leaderboard"][0]["family"], families.find("linear") == std::string::npos ? "ensemble" : "linear");
+    std::set<int> ranks;  // which ranks trained trials: both, under mpirun
+    for (const auto& t : b["leaderboard"])
+      if (t["family"] != "ensemble") ranks.insert(t["rank"].get<int>());
+    EXPECT_EQ(ranks, (std::set<int>{0, 1}));
+    for (size_t i = 0; i < a["leaderboard"].size(); ++i) {
+      EXPECT_EQ(a["leaderboard"][i]["trial"], b["leaderboard"][i]["trial"]) << i;
+      EXPECT_EQ(a["leaderboard"][i]["params"], b["leaderboard"][i]["params"]) << i;
+      EXPECT_EQ(a["leaderboard"][i]["score"], b["leaderboard"][i]["score"]) << i;
+      EXPECT_EQ(a["leaderboard"][i]["rounds"], b["leaderboard"][i]["rounds"]) << i;
+    }
+    // The same model (trees or coefficients); the training info holds timings, the parameters the
+    // thread count.
+    json ma = json::parse(ReadFile(dir.Path("one.json"))), mb = json::parse(ReadFile(dir.Path("two.json")));
+    ASSERT_EQ(ma["model"]["family"], mb["model"]["family"]);
+    for (json* m : {&ma, &mb}) {
+      (*m)["model"].erase("training");
+      (*m)["model"]["params"].erase("num_threads");
+    }
+    EXPECT_EQ(ma["model"], mb["model"]);
   }
-  const json ma = json::parse(ReadFile(dir.Path("one.json"))), mb = json::parse(ReadFile(dir.Path("two.json")));
-  EXPECT_EQ(ma["model"]["trees"], mb["model"]["trees"]);
-  EXPECT_EQ(ma["model"]["init_score"], mb["model"]["init_score"]);
 }
 
 }  // namespace

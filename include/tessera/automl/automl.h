@@ -1,23 +1,24 @@
 // AutoML: given a table, a label and a budget, find the best model it can, and show what it
-// tried. The model families (gradient boosting, random forest, extra trees) each have a search
-// space and a BlendSampler; every family's cheap start is tried first, then the leading family
-// gets half the new configurations. Rounds (trees, for forests) are the fidelity of successive
-// halving, run as ASHA does: every configuration is first trained for `min_rounds`, and one that
-// ranks in the top 1/eta of its rung continues (from its own model, not from scratch) to eta
-// times more rounds, up to max_rounds. Early stopping on the validation rows ends a boosted
+// tried. The model families (gradient boosting, random forest, extra trees, linear) each have a
+// search space and a BlendSampler; every family's cheap start is tried first, then the leading
+// family gets half the new configurations. A linear configuration is fitted once per fold, to
+// convergence: it has no rounds and is never promoted. Rounds (trees, for forests) are the
+// fidelity of successive halving, run as ASHA does: every configuration is first trained for
+// `min_rounds`, and one that ranks in the top 1/eta of its rung continues (from its own model,
+// not from scratch) to eta times more rounds, up to max_rounds. Early stopping on the validation rows ends a boosted
 // configuration that has converged. The best is refit on all rows with its number of rounds,
 // within the budget. Then greedy ensemble selection (ensemble_selection.h) weighs the ten best
-// configurations; if the weighted blend of their raw scores validates better than the best
-// alone, its members are refit and blended into one tree model (models/gbdt/blend.h), and it
-// heads the leaderboard as family "ensemble".
+// tree configurations; if the weighted blend of their raw scores validates better than the best
+// (of any family) alone, its members are refit and blended into one tree model
+// (models/gbdt/blend.h), and it heads the leaderboard as family "ensemble".
 //
 // Trials run in waves of four jobs (promotions first, then new configurations), planned from
 // the results before the wave; on small data the jobs of a wave train side by side, one thread
 // each. The leaderboard is the same for any thread count.
 //
 // Budget: trials stop when the time left is what the refit of the best (estimated from its
-// measured time per round) and ensemble selection need; a training running into that point
-// stops at its next round.
+// measured time per round, or per fit for linear) and ensemble selection need; a training
+// running into that point stops at its next round (a linear fit: at its next solver step).
 // With max_trials and no time budget the run is reproducible: same data, options and seed give
 // the same leaderboard and model. Features that alone predict the label almost perfectly are
 // reported as probable target leakage (features/leakage.h) before the search. Constant and
@@ -33,8 +34,10 @@
 
 #include "tessera/core/status.h"
 #include "tessera/data/binned_dataset.h"
+#include "tessera/data/coded_rows.h"
 #include "tessera/dist/collective.h"
 #include "tessera/models/gbdt/booster.h"
+#include "tessera/models/model.h"
 
 namespace tessera::automl {
 
@@ -43,12 +46,13 @@ struct TrialResult {
   std::string family = "gbdt";
   std::string strategy;  // how the sampler found it: start, local, tpe, random
   std::map<std::string, std::string> params;
-  int rounds = 0;  // boosting rounds of the scored model (after early stopping)
+  int rounds = 0;  // boosting rounds (trees) of the scored model, after early stopping; 0 for linear
   int rung = 0;    // successive-halving rung reached
   double score = 0;
   double fit_seconds = 0;  // over all rungs and folds
   double predict_ms_per_1k_rows = 0;
-  bool converged = false;  // early stopping ended it before its rung's rounds
+  // Early stopping ended it before its rung's rounds (linear: every fold's solver converged).
+  bool converged = false;
   bool stopped_by_budget = false;
   int rank = 0;  // the MPI rank that trained it
 };
@@ -70,8 +74,12 @@ struct AutoMlOptions {
   // Trials side by side, one thread each: 0 = when the data is small enough, 1 = never, 2+ = always.
   int parallel_trials = 0;
   // Model families searched: gbdt, random_forest, extra_trees (forests grow trees as the
-  // fidelity, as boosting grows rounds).
-  std::vector<std::string> families = {"gbdt", "random_forest", "extra_trees"};
+  // fidelity, as boosting grows rounds), linear (needs raw_rows, and a binary, multiclass or
+  // regression objective). Empty: every family that fits (linear when those hold).
+  std::vector<std::string> families;
+  // The raw feature values of the same rows (models::linear::ReadTrainingRows), for the linear
+  // family. nullptr: no linear family.
+  const data::CodedRows* raw_rows = nullptr;
   // Under mpirun: the ranks, each with the whole table, share the trials of every wave (a
   // candidate stays on rank trial % size) and gather the results, so every rank sees the same
   // leaderboard; rank 0 then ensembles and refits. nullptr: a world of one.
@@ -84,7 +92,9 @@ struct AutoMlResult {
   std::vector<TrialResult> leaderboard;  // best first
   std::string objective, metric;
   bool higher_is_better = true;
-  models::gbdt::GbdtModel model;  // the best configuration (refit on all rows if `refit`)
+  // The best configuration (refit on all rows if `refit`): a tree model (also for an ensemble)
+  // or a linear one. Empty on ranks other than 0.
+  models::Model model{models::gbdt::GbdtModel()};
   bool refit = false;
   bool lead = true;        // false on ranks other than 0: the leaderboard only, no model
   bool ensemble = false;   // the model blends several configurations (leaderboard row 0 says which)

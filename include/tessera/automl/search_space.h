@@ -40,6 +40,12 @@ SearchSpace GbdtSearchSpace(size_t rows);
 // The random forest / extra trees space: leaves, the share of features each node tries, and the
 // rows per leaf. The number of trees is the fidelity, as rounds are for boosting.
 SearchSpace ForestSearchSpace(size_t rows);
+// The linear space (models/linear/params.h names): the penalty's strength and its L1 share and,
+// when the table's largest categorical feature has `max_levels` > 2 levels, the most levels
+// one-hot encoded, up to max_levels (at most 256; more get target + frequency encoding). A linear
+// model has no fidelity: it is fitted once, to convergence. The start is the family's default, a
+// ridge penalty (the cheapest solve).
+SearchSpace LinearSearchSpace(size_t max_levels);
 
 // Parameter values as the learner's key=value settings ("num_leaves" -> "37").
 std::map<std::string, std::string> ToSettings(const std::map<std::string, double>& values, const SearchSpace& space);

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "tessera/data/binned_dataset.h"
+#include "tessera/data/coded_rows.h"
 
 namespace tessera::automl {
 
@@ -22,5 +23,10 @@ std::vector<Fold> TimeOrderedSplit(const data::BinnedDataset& ds, double valid_f
 
 // The rows of `ds` with their labels and weights.
 data::BinnedDataset RowsWithLabels(const data::BinnedDataset& ds, const std::vector<size_t>& rows);
+// The same rows of a table's raw values (for the linear family).
+data::CodedRows RawRowsAt(const data::CodedRows& raw, const std::vector<size_t>& rows);
+// The raw values without the columns `dropped` (feature indices, any order), as a table searched
+// without those features needs them.
+data::CodedRows RawColumnsWithout(const data::CodedRows& raw, const std::vector<size_t>& dropped);
 
 }  // namespace tessera::automl

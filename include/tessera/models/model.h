@@ -33,6 +33,8 @@ class Model {
   // binary, multiclass, regression, l1, huber or poisson.
   const std::string& objective() const;
   nlohmann::json training_info() const;
+  // A copy of this model with training_info()[key] = value (this model and its copies are unchanged).
+  Model WithTrainingInfo(const std::string& key, nlohmann::json value) const;
   const std::vector<std::vector<uint64_t>>& reference_counts() const;
 
   // Predictions (probabilities, values; or raw scores) for rows of raw values in memory, in the

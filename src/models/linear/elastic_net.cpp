@@ -105,6 +105,7 @@ Result<LinearFit> FitElasticNet(const DesignMatrix& x, std::span<const float> y,
     fit.converged = true;
   }
   for (int sweep = 0; !fit.converged && sweep < options.max_iterations; ++sweep) {
+    if (options.should_stop && options.should_stop()) break;
     double max_change = 0, max_beta = 0;
     for (size_t j = 0; j < p; ++j) {
       const double gjj = gram[j * p + j];

@@ -74,7 +74,8 @@ std::vector<double> LinearModel::PredictValues(const float* values, size_t rows,
   return raw_score ? PredictRaw(coded, threads) : Predict(coded, threads);
 }
 
-Result<LinearModel> TrainLinear(const data::BinnedDataset& train, const data::CodedRows& coded, const LinearParams& params) {
+Result<LinearModel> TrainLinear(const data::BinnedDataset& train, const data::CodedRows& coded, const LinearParams& params,
+                                const std::function<bool()>& should_stop) {
   TESSERA_RETURN_IF_ERROR(ValidateLinearParams(params));
   const size_t n = train.num_rows();
   if (!train.has_labels()) return Status::UserError("linear training needs labels (--label)");
@@ -126,6 +127,7 @@ Result<LinearModel> TrainLinear(const data::BinnedDataset& train, const data::Co
   so.max_iterations = params.max_iterations > 0 ? params.max_iterations : (regression ? 10000 : 1000);
   so.tolerance = params.tolerance;
   so.threads = params.num_threads;
+  so.should_stop = should_stop;
   LinearFit fit;
   if (regression) {
     TESSERA_ASSIGN_OR_RETURN(fit, FitElasticNet(x, train.labels(), train.weights(), so));

@@ -94,6 +94,7 @@ Result<LinearFit> FitLogistic(const DesignMatrix& x, std::span<const float> labe
   OwlqnOptions qn;
   qn.max_iterations = options.max_iterations;
   qn.gradient_tolerance = options.tolerance;
+  qn.should_stop = options.should_stop;
   const OwlqnResult r = MinimizeOwlqn(objective, l1, &theta, qn);
 
   LinearFit fit;

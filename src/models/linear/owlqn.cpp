@@ -56,6 +56,7 @@ OwlqnResult MinimizeOwlqn(const std::function<double(const std::vector<double>& 
   OwlqnResult result;
   int stalled = 0;
   for (int it = 0; it < options.max_iterations; ++it) {
+    if (options.should_stop && options.should_stop()) break;
     PseudoGradient(x, g, l1, &pg);
     if (MaxAbs(pg) <= options.gradient_tolerance) {
       result.converged = true;

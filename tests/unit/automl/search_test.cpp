@@ -177,7 +177,7 @@ TEST(AutoMl, MaxTrialsIsReproducibleAndGrowsTheBest) {
     EXPECT_EQ(a->leaderboard[i].params, b->leaderboard[i].params);
     EXPECT_EQ(a->leaderboard[i].score, b->leaderboard[i].score);
   }
-  EXPECT_EQ(models::ModelToJson(a->model)["trees"], models::ModelToJson(b->model)["trees"]);
+  EXPECT_EQ(models::ModelToJson(a->model)["model"]["trees"], models::ModelToJson(b->model)["model"]["trees"]);
   EXPECT_EQ(a->metric, "auc");
   EXPECT_EQ(a->objective, "binary");
   EXPECT_TRUE(a->refit);
@@ -194,7 +194,7 @@ TEST(AutoMl, MaxTrialsIsReproducibleAndGrowsTheBest) {
   EXPECT_EQ(families, (std::set<std::string>{"gbdt", "random_forest", "extra_trees"}));
   EXPECT_GE(top_rung, 1) << "successive halving never promoted a configuration";
   EXPECT_GT(a->leaderboard[0].score, 0.65);  // the synthetic table is hard: default training gets about 0.7
-  EXPECT_EQ(a->model.num_iterations(), static_cast<size_t>(a->leaderboard[0].rounds));
+  EXPECT_EQ(a->model.gbdt()->num_iterations(), static_cast<size_t>(a->leaderboard[0].rounds));
 }
 
 TEST(EnsembleSelection, AveragesModelsWhoseErrorsCancelAndKeepsTheBestSize) {
@@ -244,7 +244,7 @@ TEST(AutoMl, AnEnsembleIsKeptOnlyWhenItValidatesBetterAndIsOneModel) {
   double weights = 0;
   for (const auto& [member, weight] : top.params) weights += std::stod(weight);
   EXPECT_NEAR(weights, 1.0, 1e-3);
-  EXPECT_EQ(a->model.num_iterations(), static_cast<size_t>(top.rounds));
+  EXPECT_EQ(a->model.gbdt()->num_iterations(), static_cast<size_t>(top.rounds));
   EXPECT_EQ(a->model.training_info()["ensemble"].size(), top.params.size());
   // The same leaderboard and model with one thread.
   options.threads = 1;
@@ -252,7 +252,7 @@ TEST(AutoMl, AnEnsembleIsKeptOnlyWhenItValidatesBetterAndIsOneModel) {
   ASSERT_TRUE(b.ok());
   ASSERT_EQ(b->leaderboard.size(), a->leaderboard.size());
   EXPECT_EQ(b->leaderboard[0].params, top.params);
-  EXPECT_EQ(models::ModelToJson(a->model)["trees"], models::ModelToJson(b->model)["trees"]);
+  EXPECT_EQ(models::ModelToJson(a->model)["model"]["trees"], models::ModelToJson(b->model)["model"]["trees"]);
   // Without ensembles, the best single configuration.
   options.ensemble = false;
   auto c = RunAutoMl(ds, options);
@@ -287,7 +287,7 @@ TEST(AutoMl, ClearErrors) {
   options.metric = "";
   options.families = {"gbdt", "svm"};
   EXPECT_EQ(RunAutoMl(ds, options).status().message(),
-            "automl: unknown model family 'svm' (expected gbdt, random_forest, extra_trees)");
+            "automl: unknown model family 'svm' (expected gbdt, random_forest, extra_trees, linear)");
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 // dictionaries, and drift is measured against its bins. Immutable once trained; thread-safe to read.
 #pragma once
 
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -47,7 +48,8 @@ class LinearModel {
   void SetReferenceCounts(std::vector<std::vector<uint64_t>> counts) { reference_counts_ = std::move(counts); }
 
  private:
-  friend Result<LinearModel> TrainLinear(const data::BinnedDataset&, const data::CodedRows&, const LinearParams&);
+  friend Result<LinearModel> TrainLinear(const data::BinnedDataset&, const data::CodedRows&, const LinearParams&,
+                                         const std::function<bool()>&);
   friend Result<LinearModel> LinearModelFromJson(const nlohmann::json&, data::BinnedDataset);
   friend nlohmann::json LinearModelToJson(const LinearModel&);
   LinearParams params_;
@@ -61,8 +63,11 @@ class LinearModel {
 
 // Trains on `train` (read by IngestBinned: labels, weights, bins for the reference) and its coded
 // rows (data::ReadCodedRows of the same inputs against `train`). The model's reference is
-// `train` without its rows; its reference counts are the training bins.
-Result<LinearModel> TrainLinear(const data::BinnedDataset& train, const data::CodedRows& coded, const LinearParams& params);
+// `train` without its rows; its reference counts are the training bins. `should_stop` (a time
+// budget) is asked before every solver step; true ends the fit where it is (training info
+// "converged": false).
+Result<LinearModel> TrainLinear(const data::BinnedDataset& train, const data::CodedRows& coded, const LinearParams& params,
+                                const std::function<bool()>& should_stop = {});
 
 // The model document's "model" part (see docs/model-format.md) and back.
 nlohmann::json LinearModelToJson(const LinearModel& model);

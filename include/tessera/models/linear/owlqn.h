@@ -14,6 +14,8 @@ struct OwlqnOptions {
   int max_iterations = 1000;
   int memory = 10;                 // correction pairs kept
   double gradient_tolerance = 1e-8;  // stop when max |pseudo-gradient| falls below this
+  // Asked before every iteration; true ends the minimisation at the current point (a time budget).
+  std::function<bool()> should_stop;
 };
 
 struct OwlqnResult {

@@ -12,6 +12,7 @@
 // Every fit gives the same bits for any thread count.
 #pragma once
 
+#include <functional>
 #include <span>
 #include <vector>
 
@@ -26,6 +27,9 @@ struct SolverOptions {
   int max_iterations = 1000;  // coordinate-descent sweeps or quasi-Newton iterations
   double tolerance = 1e-7;    // CD: largest coefficient change in a sweep; QN: largest |pseudo-gradient|
   int threads = 0;
+  // Asked before every sweep or iteration; true ends the fit at the current coefficients (a time
+  // budget), reported as not converged.
+  std::function<bool()> should_stop;
 };
 
 struct LinearFit {
