@@ -41,10 +41,15 @@ constexpr int kWaveSize = 4;
 // data one trial cannot keep several threads busy. Above it, one trial at a time uses them all.
 constexpr size_t kParallelTrialCells = size_t{4} << 20;
 // Ensemble selection looks at this many of the best candidates and adds members this many
-// times. The search keeps time to refit the best only; the ensemble's other members are refit
-// with what is left (so a tight budget on a large table keeps the best alone).
+// times. The search keeps time to refit the best and a few more (kEnsembleReserveMembers, within
+// kEnsembleReserveShare of the budget); the ensemble's other members are refit with what is
+// left (so a tight budget on a large table keeps the best alone).
 constexpr size_t kEnsemblePool = 10;
 constexpr int kEnsembleAdditions = 25;
+// The search also keeps time to refit this many further ensemble members, at most this share of
+// the budget.
+constexpr size_t kEnsembleReserveMembers = 4;
+constexpr double kEnsembleReserveShare = 0.1;
 // Tables up to this many rows are cross-validated with this many folds unless told otherwise.
 constexpr size_t kCrossValidateRows = 10000;
 constexpr int kAutoFolds = 5;
@@ -268,6 +273,18 @@ double Search::RefitReserveSeconds() const {
       if (c.metric_seconds > 0) metric_seconds = std::min(metric_seconds, c.metric_seconds);
     if (!std::isfinite(metric_seconds)) metric_seconds = 0;
     seconds += 1.25 * static_cast<double>(kEnsemblePool * kEnsembleAdditions) * metric_seconds;
+    // And the refits of an ensemble's likely other members (the next best trees), up to a share
+    // of the budget: an ensemble that validates better is lost when they cannot be refit.
+    if (options_.refit && options_.time_budget_seconds > 0) {
+      double members = 0;
+      size_t counted = 0;
+      for (const Candidate* c : Ranked()) {
+        if (c == best || c->linear) continue;
+        if (counted++ == kEnsembleReserveMembers) break;
+        members += RefitSeconds(*c);
+      }
+      seconds += std::min(members, kEnsembleReserveShare * options_.time_budget_seconds);
+    }
   }
   return seconds;
 }
@@ -522,10 +539,10 @@ std::vector<Search::Job> Search::PlanWave() {
   return wave;
 }
 
-// Every family's cheap start comes first. Then, of every four new configurations, two go to the
-// family with the best score so far and one to each of the next two (a family that trails still
-// gets a look, as FLAML keeps trying every learner), in a fixed order so the search stays
-// deterministic.
+// Every family's cheap start comes first. Then, of every eight new configurations, four go to the
+// family with the best score so far, two to the second and one to each of the next two (a family
+// that trails still gets a look, as FLAML keeps trying every learner), in a fixed order so the
+// search stays deterministic.
 size_t Search::NextFamily() {
   const size_t k = new_configurations_++;
   const size_t n = families_.size();
@@ -534,8 +551,8 @@ size_t Search::NextFamily() {
   for (size_t f = 0; f < n; ++f) ranked[f] = f;
   std::stable_sort(ranked.begin(), ranked.end(),
                    [&](size_t a, size_t b) { return families_[a]->best_loss < families_[b]->best_loss; });
-  static constexpr size_t kPattern[4] = {0, 1, 0, 2};
-  return ranked[std::min(kPattern[k % 4], n - 1)];
+  static constexpr size_t kPattern[8] = {0, 1, 0, 2, 0, 1, 0, 3};
+  return ranked[std::min(kPattern[k % 8], n - 1)];
 }
 
 // The most levels of a categorical feature (0 without one): the linear space searches how many

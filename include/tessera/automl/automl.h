@@ -1,7 +1,7 @@
 // AutoML: given a table, a label and a budget, find the best model it can, and show what it
 // tried. The model families (gradient boosting, random forest, extra trees, linear) each have a
 // search space and a BlendSampler; every family's cheap start is tried first, then the leading
-// family gets half the new configurations. A linear configuration is fitted once per fold, to
+// family gets half the new configurations, the second a quarter, the others an eighth each. A linear configuration is fitted once per fold, to
 // convergence: it has no rounds and is never promoted. Rounds (trees, for forests) are the
 // fidelity of successive halving, run as ASHA does: every configuration is first trained for
 // `min_rounds`, and one that ranks in the top 1/eta of its rung continues (from its own model,
