@@ -116,6 +116,7 @@ void RunAutoMl(AutoMlFlags& f) {
                         {"validation", result.validation}, {"seconds", seconds},
                         {"refit", result.refit},           {"model", f.output},
                         {"warnings", result.warnings},     {"dropped_features", result.dropped_features},
+                        {"choice", result.choice},
                         {"leaderboard", board}};
     std::printf("%s\n", j.dump(2).c_str());
     return;
@@ -133,6 +134,7 @@ void RunAutoMl(AutoMlFlags& f) {
                 t.score, t.rounds, t.fit_seconds, t.predict_ms_per_1k_rows, ParamsText(t.params).c_str());
   }
   if (shown < result.leaderboard.size()) std::printf("(%zu more; --json or --leaderboard-csv for all)\n", result.leaderboard.size() - shown);
+  if (!result.choice.empty()) std::printf("chosen: %s\n", result.choice.c_str());
   std::printf("best model (%s%s) written to %s\n", result.ensemble ? "ensemble, " : "",
               result.refit ? "refit on all rows" : "as trained in its trial", f.output.c_str());
 }

@@ -133,6 +133,12 @@ class Search {
   std::optional<models::Model> TrialModel(const Candidate& c) const;
   // The ensemble of the best candidates, if it validates better than the best alone.
   Result<std::optional<EnsembleSelection>> Ensemble(const std::vector<const Candidate*>& pool) const;
+  // The loss on each validation fold of raw scores (one vector per fold).
+  Result<std::vector<double>> FoldLosses(const std::vector<std::vector<double>>& raw_per_fold) const;
+  // Cross-validated searches: the best linear configuration when the folds cannot tell it from
+  // the chosen model (`chosen_raw`, its raw scores per fold), else nullptr; *why says so.
+  Result<const Candidate*> SimplerWithinOneStandardError(const std::vector<std::vector<double>>& chosen_raw,
+                                                         std::string* why) const;
   bool SearchTimeIsUp() const;
   bool LinearFitWouldOverrun() const;
   int RungRounds(int rung) const {
@@ -165,6 +171,7 @@ class Search {
   int workers_ = 1;              // trials trained at once by one rank
   int trial_threads_ = 1;        // threads inside each trial
   double refit_reserve_ = 0;     // frozen while a wave trains (trainings read it concurrently)
+  bool cross_validated_ = false;
   std::vector<std::unique_ptr<Family>> families_;
   size_t new_configurations_ = 0;
 };
@@ -220,6 +227,7 @@ Status Search::Prepare() {
                            ? kAutoFolds
                            : options_.cv_folds;
   if (cv_folds >= 2) {
+    cross_validated_ = true;
     folds_ = KFoldSplit(data_, cv_folds, classes_, options_.seed);
     validation_ = std::to_string(cv_folds) + "-fold cv" + (classes_ ? " (stratified)" : "");
   } else if (options_.time_feature >= 0) {
@@ -501,6 +509,48 @@ Result<std::optional<EnsembleSelection>> Search::Ensemble(const std::vector<cons
   return std::optional<EnsembleSelection>(std::move(selection));
 }
 
+Result<std::vector<double>> Search::FoldLosses(const std::vector<std::vector<double>>& raw_per_fold) const {
+  TESSERA_ASSIGN_OR_RETURN(const std::unique_ptr<models::gbdt::Objective> link, models::gbdt::Objective::Create(base_));
+  std::vector<double> losses;
+  for (size_t f = 0; f < raw_per_fold.size(); ++f) {
+    std::vector<double> preds = raw_per_fold[f];
+    link->Transform(preds);
+    TESSERA_ASSIGN_OR_RETURN(const double score,
+                             metrics::Evaluate(metric_, fold_valid_[f].labels(), preds,
+                                               static_cast<size_t>(link->num_outputs()), fold_valid_[f].weights()));
+    losses.push_back(higher_is_better_ ? -score : score);
+  }
+  return losses;
+}
+
+// The one-standard-error rule (as CART's pruning and glmnet's lambda.1se): on a few hundred rows a
+// boosted model that validates slightly better is often only luckier, and the linear model
+// generalises as well or better. The difference is paired over the folds (same rows).
+Result<const Candidate*> Search::SimplerWithinOneStandardError(const std::vector<std::vector<double>>& chosen_raw,
+                                                               std::string* why) const {
+  if (!cross_validated_) return nullptr;
+  const Candidate* simpler = nullptr;
+  for (const Candidate* c : Ranked())
+    if (c->linear) {
+      simpler = c;
+      break;
+    }
+  if (!simpler || simpler->valid_raw.size() != chosen_raw.size()) return nullptr;
+  TESSERA_ASSIGN_OR_RETURN(const std::vector<double> chosen, FoldLosses(chosen_raw));
+  TESSERA_ASSIGN_OR_RETURN(const std::vector<double> linear, FoldLosses(simpler->valid_raw));
+  const double k = static_cast<double>(chosen.size());
+  double mean = 0, square = 0;
+  for (size_t f = 0; f < chosen.size(); ++f) mean += (linear[f] - chosen[f]) / k;
+  for (size_t f = 0; f < chosen.size(); ++f) square += (linear[f] - chosen[f] - mean) * (linear[f] - chosen[f] - mean);
+  const double standard_error = std::sqrt(square / (k - 1) / k);
+  if (mean > standard_error) return nullptr;
+  char text[160];
+  std::snprintf(text, sizeof text, "%s %.6g, within one standard error (%.3g) of the best; the simpler model is kept",
+                metric_.c_str(), simpler->result.score, standard_error);
+  *why = "linear (trial " + std::to_string(simpler->result.trial) + ") scores " + text;
+  return simpler;
+}
+
 // The next wave: promotions first (ASHA), then new configurations, up to wave_size_ jobs, all
 // decided from the results before the wave, so that the search does not depend on which trial
 // of a wave finishes first, nor on the thread count.
@@ -741,7 +791,7 @@ Result<AutoMlResult> Search::Run() {
                    [&](const TrialResult& a, const TrialResult& b) { return Loss(a) < Loss(b); });
   if (!result.lead) return result;  // the ensemble and the refit are rank 0's
   // Under MPI another rank may hold the trial's models; rank 0 then refits (always asked there).
-  const std::optional<models::Model> trial_model = TrialModel(*best);
+  std::optional<models::Model> trial_model = TrialModel(*best);
   if (trial_model) result.model = *trial_model;
 
   // Trees only: an ensemble is one tree model that blends its members' trees.
@@ -751,6 +801,28 @@ Result<AutoMlResult> Search::Run() {
   std::optional<EnsembleSelection> ensemble;
   if (options_.ensemble && pool.size() >= 2) {
     TESSERA_ASSIGN_OR_RETURN(ensemble, Ensemble(pool));
+  }
+  {
+    // The raw scores of what would be chosen: the ensemble's blend, or the best's.
+    std::vector<std::vector<double>> chosen_raw = best->valid_raw;
+    if (ensemble) {
+      for (auto& fold : chosen_raw) std::fill(fold.begin(), fold.end(), 0.0);
+      for (size_t m = 0; m < pool.size(); ++m)
+        for (size_t f = 0; f < chosen_raw.size(); ++f)
+          for (size_t i = 0; i < chosen_raw[f].size(); ++i) chosen_raw[f][i] += ensemble->weights[m] * pool[m]->valid_raw[f][i];
+    }
+    TESSERA_ASSIGN_OR_RETURN(const Candidate* simpler, SimplerWithinOneStandardError(chosen_raw, &result.choice));
+    if (simpler && simpler != best) {
+      ensemble.reset();
+      best = simpler;
+      trial_model = TrialModel(*best);
+      if (trial_model) result.model = *trial_model;
+      auto row = std::find_if(result.leaderboard.begin(), result.leaderboard.end(),
+                              [&](const TrialResult& t) { return t.trial == best->result.trial; });
+      std::rotate(result.leaderboard.begin(), row, row + 1);
+    } else {
+      result.choice.clear();
+    }
   }
   // The best alone is refit first (the search kept time for it), then the ensemble's other
   // members while the budget lasts; an ensemble short of a member falls back to the best.

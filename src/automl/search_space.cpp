@@ -34,11 +34,13 @@ UnitPoint SearchSpace::Start() const {
 }
 
 SearchSpace GbdtSearchSpace(size_t rows) {
-  // Ranges after FLAML's LightGBM space; num_leaves cannot usefully exceed half the rows.
+  // Ranges after FLAML's LightGBM space, with the learning rate capped at 0.3 (XGBoost's default):
+  // higher rates on tiny tables win cross-validation by luck (docs/automl.md); num_leaves cannot
+  // usefully exceed half the rows.
   const double max_leaves = std::max(4.0, std::min(1024.0, static_cast<double>(rows) / 2));
   return SearchSpace({
       {"num_leaves", 4, max_leaves, true, true, 4},
-      {"learning_rate", 1.0 / 128, 1.0, true, false, 0.1},
+      {"learning_rate", 1.0 / 128, 0.3, true, false, 0.1},
       {"min_data_in_leaf", 2, 128, true, true, 20},
       {"feature_fraction", 0.3, 1.0, false, false, 1.0},
       {"bagging_fraction", 0.5, 1.0, false, false, 1.0},
