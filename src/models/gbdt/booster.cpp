@@ -147,10 +147,10 @@ class GbdtTrainer {
   Status CheckInputs(std::unique_ptr<Objective>* objective, std::vector<std::string>* metric_names) const;
   // The loss-minimising constant from label sums added in fixed point over all ranks.
   Result<std::vector<double>> InitScore(const Objective& objective);
-  // Sums of |grad| and of hess over the bagged rows of all ranks, in fixed point (the same for
-  // any split of the rows between ranks and threads), for the gradient scale.
-  // The fixed-point scale for the gradients of output k, agreed by all ranks; with quantized
-  // training, also the coarse scale of its few levels (`levels`).
+  // The fixed-point scale for the gradients of output k, agreed by all ranks from the sums of
+  // |grad| and of hess over the bagged rows, in fixed point (the same for any split of the rows
+  // between ranks and threads); with quantized training, also the coarse scale of its few levels
+  // (`levels`).
   Result<GradientScale> AgreeOnScale(std::span<const uint32_t> bag, uint64_t global_bag, const std::vector<double>& grad,
                                      const std::vector<double>& hess, size_t k, size_t K, GradientScale* levels);
   // quant_train_renew_leaf: each leaf's value from the exact gradients of its rows (fixed-point
