@@ -107,6 +107,10 @@ class Search {
  private:
   Status Prepare();
   Status Train(Candidate& c, int rounds);
+  // The metric of predictions on validation fold f (timed into *metric_seconds); a non-finite
+  // score is an error naming the trial.
+  Result<double> ScoreFold(const Candidate& c, size_t f, const std::vector<double>& preds, size_t outputs,
+                           double* metric_seconds) const;
   Status TrainLinearFolds(Candidate& c);
   std::optional<size_t> Promotable(const std::vector<bool>& taken) const;
   struct Job {
@@ -328,6 +332,18 @@ bool Search::LinearFitWouldOverrun() const {
          options_.time_budget_seconds;
 }
 
+Result<double> Search::ScoreFold(const Candidate& c, size_t f, const std::vector<double>& preds, size_t outputs,
+                                 double* metric_seconds) const {
+  const auto e0 = Clock::now();
+  TESSERA_ASSIGN_OR_RETURN(const double score,
+                           metrics::Evaluate(metric_, fold_valid_[f].labels(), preds, outputs, fold_valid_[f].weights()));
+  *metric_seconds += Seconds(Clock::now() - e0);
+  if (!std::isfinite(score))
+    return Status::UserError("automl: trial " + std::to_string(c.result.trial) + " scored " + metric_ + " = " +
+                             std::to_string(score) + " on validation fold " + std::to_string(f + 1));
+  return score;
+}
+
 Status Search::Train(Candidate& c, int rounds) {
   if (c.linear) return TrainLinearFolds(c);
   double scores = 0, fit = 0, predict = 0, predict_rows = 0, metric_seconds = 0;
@@ -360,14 +376,8 @@ Status Search::Train(Candidate& c, int rounds) {
     if (f < c.valid_raw.size()) c.valid_raw[f] = std::move(raw);
     else c.valid_raw.push_back(std::move(raw));
     predict_rows += static_cast<double>(fold_valid_[f].num_rows());
-    const auto e0 = Clock::now();
     TESSERA_ASSIGN_OR_RETURN(const double score,
-                             metrics::Evaluate(metric_, fold_valid_[f].labels(), preds,
-                                               static_cast<size_t>(model.num_outputs()), fold_valid_[f].weights()));
-    metric_seconds += Seconds(Clock::now() - e0);
-    if (!std::isfinite(score))
-      return Status::UserError("automl: trial " + std::to_string(c.result.trial) + " scored " + metric_ + " = " +
-                               std::to_string(score) + " on validation fold " + std::to_string(f + 1));
+                             ScoreFold(c, f, preds, static_cast<size_t>(model.num_outputs()), &metric_seconds));
     scores += score;
     const int trained = static_cast<int>(model.num_iterations());
     rounds_sum += trained;
@@ -412,14 +422,8 @@ Status Search::TrainLinearFolds(Candidate& c) {
     std::vector<double> preds = raw;
     model.Transform(&preds);
     c.valid_raw[f] = std::move(raw);
-    const auto e0 = Clock::now();
     TESSERA_ASSIGN_OR_RETURN(const double score,
-                             metrics::Evaluate(metric_, fold_valid_[f].labels(), preds,
-                                               static_cast<size_t>(model.num_outputs()), fold_valid_[f].weights()));
-    metric_seconds += Seconds(Clock::now() - e0);
-    if (!std::isfinite(score))
-      return Status::UserError("automl: trial " + std::to_string(c.result.trial) + " scored " + metric_ + " = " +
-                               std::to_string(score) + " on validation fold " + std::to_string(f + 1));
+                             ScoreFold(c, f, preds, static_cast<size_t>(model.num_outputs()), &metric_seconds));
     scores += score;
     if (f == 0) c.linear_model = std::move(model);
   }

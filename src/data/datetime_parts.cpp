@@ -8,13 +8,13 @@ namespace tessera::data {
 
 namespace {
 
-struct Civil {
-  int64_t year;
-  unsigned month, day;
-};
+bool Contains(const std::vector<std::string>& names, const std::string& name) {
+  return std::find(names.begin(), names.end(), name) != names.end();
+}
 
-// The date of day `days` after 1970-01-01 (H. Hinnant's civil_from_days; any sign).
-Civil CivilFromDays(int64_t days) {
+}  // namespace
+
+CivilDate CivilFromDays(int64_t days) {
   days += 719468;
   const int64_t era = (days >= 0 ? days : days - 146096) / 146097;
   const unsigned doe = static_cast<unsigned>(days - era * 146097);
@@ -25,12 +25,6 @@ Civil CivilFromDays(int64_t days) {
   const unsigned month = mp < 10 ? mp + 3 : mp - 9;
   return {static_cast<int64_t>(yoe) + era * 400 + (month <= 2), month, day};
 }
-
-bool Contains(const std::vector<std::string>& names, const std::string& name) {
-  return std::find(names.begin(), names.end(), name) != names.end();
-}
-
-}  // namespace
 
 float DatetimePartValue(double seconds, DatetimePart part) {
   if (!std::isfinite(seconds)) return std::numeric_limits<float>::quiet_NaN();

@@ -5,12 +5,21 @@
 // data for the model only needs the datetime column. Functions only; thread-safe.
 #pragma once
 
+#include <cstdint>
 #include <string>
 
 #include "tessera/core/status.h"
 #include "tessera/data/schema.h"
 
 namespace tessera::data {
+
+// The proleptic Gregorian date of day `days` after 1970-01-01 (any sign; H. Hinnant's
+// civil_from_days), for the datetime parts and for formatting datetimes.
+struct CivilDate {
+  int64_t year;
+  unsigned month, day;
+};
+CivilDate CivilFromDays(int64_t days);
 
 // The calendar part of `seconds` since 1970-01-01 UTC (proleptic Gregorian; NaN for NaN or
 // an infinite value).
