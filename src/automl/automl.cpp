@@ -652,6 +652,8 @@ Status Search::SetUpLinear() {
 
 Status Search::SetUpFamilies() {
   const size_t rows = fold_train_[0].num_rows();
+  bool categorical = false;
+  for (const auto& m : data_.mappers()) categorical = categorical || m.kind() == data::BinMapper::Kind::kCategorical;
   std::vector<std::string> names = options_.families;
   if (names.empty()) {  // every family that fits the data and the objective
     names = {"gbdt", "random_forest", "extra_trees"};
@@ -661,9 +663,9 @@ Status Search::SetUpFamilies() {
     const std::string& name = names[i];
     for (size_t j = 0; j < i; ++j)
       if (families_[j]->name == name) return Status::UserError("automl: model family '" + name + "' named twice");
-    auto family = std::make_unique<Family>(Family{name, GbdtSearchSpace(rows), {}, nullptr, {}, INFINITY, {}});
+    auto family = std::make_unique<Family>(Family{name, GbdtSearchSpace(rows, categorical), {}, nullptr, {}, INFINITY, {}});
     if (name == "random_forest" || name == "extra_trees") {
-      family->space = ForestSearchSpace(rows);
+      family->space = ForestSearchSpace(rows, categorical);
       family->fixed = {{"boosting", "rf"}, {"bagging_fraction", "0.632"}, {"bagging_freq", "1"}};
       if (name == "extra_trees") family->fixed["extra_trees"] = "true";
     } else if (name == "linear") {

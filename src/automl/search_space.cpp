@@ -33,30 +33,47 @@ UnitPoint SearchSpace::Start() const {
   return p;
 }
 
-SearchSpace GbdtSearchSpace(size_t rows) {
+namespace {
+
+// With categorical features, how hard their splits are regularised: the smoothing that orders
+// categories (and the rows a category needs to be ordered), and the rows between two categorical
+// thresholds. Starts at LightGBM's defaults; on the flights table cat_smooth alone moved test AUC
+// by 0.005.
+void AddCategoricalDimensions(std::vector<Dimension>& dims) {
+  dims.push_back({"cat_smooth", 1, 256, true, false, 10});
+  dims.push_back({"min_data_per_group", 5, 500, true, true, 100});
+}
+
+}  // namespace
+
+SearchSpace GbdtSearchSpace(size_t rows, bool categorical) {
   // Ranges after FLAML's LightGBM space, with the learning rate capped at 0.3 (XGBoost's default):
   // higher rates on tiny tables win cross-validation by luck (docs/automl.md); num_leaves cannot
   // usefully exceed half the rows.
   const double max_leaves = std::max(4.0, std::min(1024.0, static_cast<double>(rows) / 2));
-  return SearchSpace({
+  std::vector<Dimension> dims = {
       {"num_leaves", 4, max_leaves, true, true, 4},
       {"learning_rate", 1.0 / 128, 0.3, true, false, 0.1},
       {"min_data_in_leaf", 2, 128, true, true, 20},
       {"feature_fraction", 0.3, 1.0, false, false, 1.0},
       {"bagging_fraction", 0.5, 1.0, false, false, 1.0},
       {"lambda_l2", 1.0 / 1024, 1024, true, false, 1.0 / 1024},
-  });
+  };
+  if (categorical) AddCategoricalDimensions(dims);
+  return SearchSpace(std::move(dims));
 }
 
-SearchSpace ForestSearchSpace(size_t rows) {
+SearchSpace ForestSearchSpace(size_t rows, bool categorical) {
   // A forest's trees are grown deep and decorrelated by the features each node may try; the
   // start is the cheap end (few leaves), as FLAML's forest space starts.
   const double max_leaves = std::max(4.0, std::min(4096.0, static_cast<double>(rows) / 2));
-  return SearchSpace({
+  std::vector<Dimension> dims = {
       {"num_leaves", 4, max_leaves, true, true, 4},
       {"feature_fraction_bynode", 0.1, 1.0, false, false, 0.5},
       {"min_data_in_leaf", 1, 64, true, true, 2},
-  });
+  };
+  if (categorical) AddCategoricalDimensions(dims);
+  return SearchSpace(std::move(dims));
 }
 
 SearchSpace LinearSearchSpace(size_t max_levels) {

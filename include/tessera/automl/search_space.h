@@ -35,11 +35,13 @@ class SearchSpace {
 };
 
 // The GBDT space (LightGBM names), for a training set of `rows` rows. The number of boosting
-// rounds is not a dimension: it is the fidelity the scheduler grows, with early stopping.
-SearchSpace GbdtSearchSpace(size_t rows);
+// rounds is not a dimension: it is the fidelity the scheduler grows, with early stopping. With
+// `categorical` features, also cat_smooth and min_data_per_group.
+SearchSpace GbdtSearchSpace(size_t rows, bool categorical = false);
 // The random forest / extra trees space: leaves, the share of features each node tries, and the
-// rows per leaf. The number of trees is the fidelity, as rounds are for boosting.
-SearchSpace ForestSearchSpace(size_t rows);
+// rows per leaf (and the categorical settings, as for GBDT). The number of trees is the
+// fidelity, as rounds are for boosting.
+SearchSpace ForestSearchSpace(size_t rows, bool categorical = false);
 // The linear space (models/linear/params.h names): the penalty's strength and its L1 share and,
 // when the table's largest categorical feature has `max_levels` > 2 levels, the most levels
 // one-hot encoded, up to max_levels (at most 256; more get target + frequency encoding). A linear

@@ -85,10 +85,11 @@ SplitInfo FindBestCategoricalSplit(const HistBin* hist, uint32_t num_bins, const
                                    const GradientScale& scale, const GbdtParams& p, std::optional<uint64_t> random_draw) {
   SplitInfo best;
   best.categorical = true;
-  // Categories with enough rows, ordered by their mean gradient (smoothed).
+  // Categories of at least cat_smooth rows (as LightGBM), ordered by their mean gradient
+  // (smoothed); rarer ones always go right with the missing values and unseen categories.
   std::vector<uint32_t> cats;
   for (uint32_t b = 1; b < num_bins; ++b)
-    if (static_cast<int64_t>(hist[b].n) >= std::max(1, std::min(p.min_data_per_group, p.min_data_in_leaf))) cats.push_back(b);
+    if (hist[b].n > 0 && static_cast<double>(hist[b].n) >= p.cat_smooth) cats.push_back(b);
   if (cats.size() < 2) return best;
   auto ratio = [&](uint32_t b) { return scale.Grad(hist[b].g) / (scale.Hess(hist[b].h) + p.cat_smooth); };
   std::stable_sort(cats.begin(), cats.end(), [&](uint32_t a, uint32_t b) { return ratio(a) < ratio(b); });
@@ -100,13 +101,21 @@ SplitInfo FindBestCategoricalSplit(const HistBin* hist, uint32_t num_bins, const
   const size_t only = random_draw ? 1 + static_cast<size_t>(*random_draw % max_left) : 0;
   for (int direction = 0; direction < 2; ++direction) {
     HistBin left;
+    int64_t group = 0;  // rows added to the left since the last threshold tried
     for (size_t k = 0; k < max_left; ++k) {
       uint32_t b = direction == 0 ? cats[k] : cats[cats.size() - 1 - k];
       left += hist[b];
-      if (only != 0 && k + 1 != only) continue;
+      group += hist[b].n;
+      if (!check.Ok(left)) continue;
       HistBin right = total;
       right -= left;
-      if (!check.Ok(left) || !check.Ok(right)) continue;
+      // The right side only shrinks from here on.
+      if (!check.Ok(right) || static_cast<int64_t>(right.n) < p.min_data_per_group) break;
+      // Thresholds at least min_data_per_group rows apart: a threshold past a few rare
+      // categories fits noise.
+      if (group < p.min_data_per_group) continue;
+      group = 0;
+      if (only != 0 && k + 1 != only) continue;
       double gain = LeafScore(scale.Grad(left.g), scale.Hess(left.h), p.lambda_l1, l2) +
                     LeafScore(scale.Grad(right.g), scale.Hess(right.h), p.lambda_l1, l2) - parent;
       if (gain <= p.min_gain_to_split || gain <= 0 || (best.valid && gain <= best.gain)) continue;

@@ -36,6 +36,16 @@ TEST(SearchSpace, DecodesLogAndIntegerDimensionsAndStartsCheap) {
   EXPECT_EQ(settings.at("num_leaves"), "64");
   EXPECT_EQ(settings.at("bagging_freq"), "1");
   EXPECT_EQ(ToSettings(start, space).count("bagging_freq"), 0u);
+  EXPECT_EQ(start.count("cat_smooth"), 0u);
+}
+
+TEST(SearchSpace, CategoricalFeaturesAddTheirSettingsStartingAtLightGbmDefaults) {
+  for (const SearchSpace& space : {GbdtSearchSpace(100000, true), ForestSearchSpace(100000, true)}) {
+    const auto start = space.Decode(space.Start());
+    EXPECT_NEAR(start.at("cat_smooth"), 10, 1e-9);
+    EXPECT_EQ(start.at("min_data_per_group"), 100);
+    EXPECT_EQ(ToSettings(start, space).at("min_data_per_group"), "100");
+  }
 }
 
 // A loss with its minimum at 0.8 in every coordinate.

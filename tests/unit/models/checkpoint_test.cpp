@@ -35,7 +35,7 @@ TEST(Checkpoint, ResumedRunEndsWithTheUninterruptedModel) {
   auto valid = tessera::testing::SyntheticBinned(dir, 1500, 22, false, 2);
   const GbdtParams params =
       Params({{"num_iterations", "80"}, {"num_leaves", "15"}, {"min_data_in_leaf", "10"}, {"bagging_fraction", "0.7"},
-              {"bagging_freq", "3"}, {"feature_fraction", "0.8"}, {"metric", "auc"}, {"early_stopping_rounds", "5"},
+              {"bagging_freq", "3"}, {"feature_fraction", "0.8"}, {"metric", "auc"}, {"early_stopping_rounds", "10"},
               {"seed", "9"}, {"num_threads", "2"}});
   TrainOptions plain;
   plain.valid = {&valid};

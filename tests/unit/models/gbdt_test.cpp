@@ -71,6 +71,38 @@ TEST(Split, CategoricalGroupsCategoriesByGradient) {
   EXPECT_DOUBLE_EQ(s.gain, 100.0 / 10 + 100.0 / 10);
 }
 
+TEST(Split, CategoricalSettingsGuardRareCategoriesAsLightGbmDoes) {
+  GradientScale scale = GradientScale::Of(1, 1);
+  // Category 1 is rare (2 rows) and pulls hard down; 2 and 3 are large and pull down and up.
+  HistBin hist[4] = {{0, 0, 0}, {-8, 2, 2}, {-10, 20, 20}, {10, 20, 20}};
+  HistBin total;
+  for (auto& h : hist) total += h;
+  GbdtParams p;
+  p.min_data_in_leaf = 1;
+  p.min_sum_hessian_in_leaf = 0;
+  p.min_data_per_group = 1;
+  p.cat_smooth = 1;
+  p.cat_l2 = 0;
+  p.max_cat_threshold = 1;  // one category on the ordered side: the rare one wins
+  SplitInfo s = FindBestCategoricalSplit(hist, 4, total, scale, p);
+  ASSERT_TRUE(s.valid);
+  EXPECT_EQ(s.left_bins, std::vector<uint32_t>{1});
+  // cat_smooth is also the rows a category needs to be ordered: the rare one goes right.
+  p.cat_smooth = 3;
+  s = FindBestCategoricalSplit(hist, 4, total, scale, p);
+  ASSERT_TRUE(s.valid);
+  EXPECT_TRUE(s.left_bins == std::vector<uint32_t>{2} || s.left_bins == std::vector<uint32_t>{3});
+  // min_data_per_group: a threshold needs that many rows since the last one, and right of it.
+  p.cat_smooth = 1;
+  p.max_cat_threshold = 32;
+  p.min_data_per_group = 20;
+  s = FindBestCategoricalSplit(hist, 4, total, scale, p);
+  ASSERT_TRUE(s.valid);
+  EXPECT_EQ(s.left_bins, (std::vector<uint32_t>{1, 2}));  // {1} alone is too few rows
+  p.min_data_per_group = 21;  // {1, 2} leaves 20 right; {3} is 20 rows
+  EXPECT_FALSE(FindBestCategoricalSplit(hist, 4, total, scale, p).valid);
+}
+
 TEST(Gbdt, EachObjectiveLowersItsLoss) {
   TempDir dir;
   auto binary = Synthetic(dir, 4000, 1);

@@ -31,9 +31,9 @@ struct GbdtParams {
   double feature_fraction = 1.0;
   int max_bin = 255;
   int max_cat_threshold = 32;        // most categories on one side of a categorical split
-  double cat_smooth = 10;            // added to the hessian when ordering categories
+  double cat_smooth = 10;            // added to the hessian when ordering categories; rarer ones are not ordered
   double cat_l2 = 10;                // extra L2 for categorical splits
-  int min_data_per_group = 100;      // least rows for a category to be ordered on its own
+  int min_data_per_group = 100;      // least rows between two categorical thresholds and right of one
   double huber_delta = 1.0;
   double poisson_max_delta_step = 0.7;
   uint64_t seed = 0;
