@@ -136,7 +136,8 @@ void RunAutoMl(AutoMlFlags& f) {
   if (shown < result.leaderboard.size()) std::printf("(%zu more; --json or --leaderboard-csv for all)\n", result.leaderboard.size() - shown);
   if (!result.choice.empty()) std::printf("chosen: %s\n", result.choice.c_str());
   std::printf("best model (%s%s) written to %s\n", result.ensemble ? "ensemble, " : "",
-              result.refit ? "refit on all rows" : "as trained in its trial", f.output.c_str());
+              result.refit ? "refit on all rows" : result.ensemble ? "as trained in their trials" : "as trained in its trial",
+              f.output.c_str());
 }
 
 }  // namespace

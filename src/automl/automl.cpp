@@ -21,6 +21,7 @@
 #include "tessera/features/unusable_features.h"
 #include "tessera/metrics/metrics.h"
 #include "tessera/models/linear/linear_model.h"
+#include "tessera/models/model_file.h"
 
 namespace tessera::automl {
 
@@ -57,6 +58,9 @@ constexpr int kAutoFolds = 5;
 constexpr double kLinearTolerance = 1e-4;
 // Proposals asked for before taking one whose settings were (nearly) tried already.
 constexpr int kProposalAttempts = 8;
+// The model file's write time per tree node is measured once on a trial model of at least this
+// many nodes (a few tens of milliseconds): a blend of big trees can take seconds to write.
+constexpr double kWriteProbeNodes = 20000;
 
 // A configuration under evaluation: its models per fold, grown rung by rung (a linear one is
 // fitted once).
@@ -72,6 +76,7 @@ struct Candidate {
   std::vector<std::vector<double>> valid_raw;  // raw scores of the fold models on their validation rows
   double seconds_per_round = 0;  // of one fold's training (linear: of one fold's fit), for the refit estimate
   double metric_seconds = 0;     // one evaluation of the metric on every fold, for the ensemble estimate
+  double model_nodes = 0;        // tree nodes of the first fold's model, for the model file's write estimate
 };
 
 // A model family in the search: its space, the settings every configuration of it has, and its
@@ -129,10 +134,15 @@ class Search {
   double Loss(const TrialResult& r) const { return higher_is_better_ ? -r.score : r.score; }
   const Candidate* Best() const;
   double RefitReserveSeconds() const;
-  double RefitSeconds(const Candidate& c) const;
+  // Training the configuration on all rows, and that plus writing its model file.
+  double RefitTrainingSeconds(const Candidate& c) const;
+  double RefitSeconds(const Candidate& c) const { return RefitTrainingSeconds(c) + WriteSeconds(c); }
+  double WriteSeconds(const Candidate& c) const { return 1.25 * write_seconds_per_node_ * c.model_nodes; }
+  void MeasureWriteCost();
   std::vector<const Candidate*> Ranked() const;  // scored candidates, best first
-  // The configuration trained on all rows; *cut_short: the budget stopped it before its rounds.
-  Result<models::Model> Refit(const Candidate& c, bool* cut_short) const;
+  // The configuration trained on all rows, stopping `write_seconds` before the budget's end (the
+  // model file's writing); *cut_short: the budget stopped it before its rounds.
+  Result<models::Model> Refit(const Candidate& c, double write_seconds, bool* cut_short) const;
   // The model trained in the candidate's trial (its first fold's), if this rank holds it.
   std::optional<models::Model> TrialModel(const Candidate& c) const;
   // The ensemble of the best candidates, if it validates better than the best alone.
@@ -175,6 +185,7 @@ class Search {
   int workers_ = 1;              // trials trained at once by one rank
   int trial_threads_ = 1;        // threads inside each trial
   double refit_reserve_ = 0;     // frozen while a wave trains (trainings read it concurrently)
+  double write_seconds_per_node_ = 0;  // MeasureWriteCost's; 0 until a trial model is big enough
   bool cross_validated_ = false;
   std::vector<std::unique_ptr<Family>> families_;
   size_t new_configurations_ = 0;
@@ -301,13 +312,24 @@ double Search::RefitReserveSeconds() const {
   return seconds;
 }
 
-double Search::RefitSeconds(const Candidate& c) const {
+double Search::RefitTrainingSeconds(const Candidate& c) const {
   const double all_rows = static_cast<double>(data_.num_rows());
   const double fold_rows = static_cast<double>(fold_train_[0].num_rows());
   // Trials side by side were timed on one thread each; the refit has all threads to itself.
   const double speedup = static_cast<double>(ResolveThreads(options_.threads)) / trial_threads_;
   const double rounds = c.linear ? 1 : c.result.rounds;
   return 1.25 * c.seconds_per_round * rounds * all_rows / fold_rows / speedup;
+}
+
+void Search::MeasureWriteCost() {
+  if (write_seconds_per_node_ > 0 || options_.time_budget_seconds <= 0) return;
+  for (const Candidate& c : candidates_) {
+    if (c.fold_models.empty() || c.model_nodes < kWriteProbeNodes) continue;
+    const auto t0 = Clock::now();
+    const std::string text = models::ModelToJson(c.fold_models[0]).dump(1);
+    write_seconds_per_node_ = Seconds(Clock::now() - t0) / c.model_nodes;
+    return;
+  }
 }
 
 std::vector<const Candidate*> Search::Ranked() const {
@@ -367,7 +389,11 @@ Status Search::Train(Candidate& c, int rounds) {
     TESSERA_ASSIGN_OR_RETURN(GbdtModel model, models::gbdt::TrainGbdt(fold_train_[f], params, train_options));
     const double seconds = Seconds(Clock::now() - t0);
     fit += seconds;
-    if (f == 0) c.seconds_per_round = seconds / std::max(1, params.num_iterations);
+    if (f == 0) {
+      c.seconds_per_round = seconds / std::max(1, params.num_iterations);
+      c.model_nodes = 0;
+      for (const auto& tree : model.trees()) c.model_nodes += static_cast<double>(tree.nodes().size());
+    }
     const auto p0 = Clock::now();
     std::vector<double> raw = model.PredictRaw(fold_valid_[f], trial_threads_);
     predict += Seconds(Clock::now() - p0);
@@ -460,12 +486,12 @@ std::optional<size_t> Search::Promotable(const std::vector<bool>& taken) const {
   return std::nullopt;
 }
 
-Result<models::Model> Search::Refit(const Candidate& c, bool* cut_short) const {
-  const double deadline = options_.time_budget_seconds;
+Result<models::Model> Search::Refit(const Candidate& c, double write_seconds, bool* cut_short) const {
+  const double deadline = options_.time_budget_seconds - write_seconds;
   *cut_short = false;
   // (A forest may end with fewer trees than rounds without being cut: bags that cannot split.)
   auto should_stop = [&] {
-    *cut_short = deadline > 0 && Seconds(Clock::now() - options_.start) >= deadline;
+    *cut_short = options_.time_budget_seconds > 0 && Seconds(Clock::now() - options_.start) >= deadline;
     return *cut_short;
   };
   if (c.linear) {
@@ -692,7 +718,7 @@ Status Search::ShareResults(const std::vector<Job>& wave, const std::vector<size
                     {"rounds", c.result.rounds}, {"fit_seconds", c.result.fit_seconds},
                     {"predict_ms", c.result.predict_ms_per_1k_rows}, {"converged", c.result.converged},
                     {"stopped_by_budget", c.result.stopped_by_budget}, {"seconds_per_round", c.seconds_per_round},
-                    {"metric_seconds", c.metric_seconds},
+                    {"metric_seconds", c.metric_seconds}, {"model_nodes", c.model_nodes},
                     {"valid_raw", c.valid_raw}});
   }
   TESSERA_ASSIGN_OR_RETURN(const std::vector<std::string> gathered, world_.AllGather(sent.dump()));
@@ -715,6 +741,7 @@ Status Search::ShareResults(const std::vector<Job>& wave, const std::vector<size
         c.result.stopped_by_budget = r.at("stopped_by_budget").get<bool>();
         c.seconds_per_round = r.at("seconds_per_round").get<double>();
         c.metric_seconds = r.at("metric_seconds").get<double>();
+        c.model_nodes = r.at("model_nodes").get<double>();
         c.valid_raw = r.at("valid_raw").get<std::vector<std::vector<double>>>();
       }
     } catch (const std::exception& e) {  // json errors, and a job number outside the wave
@@ -757,6 +784,7 @@ Result<AutoMlResult> Search::Run() {
         TESSERA_RETURN_IF_ERROR(models::gbdt::ApplyGbdtParams(c.result.params, &c.params));
       }
     }
+    MeasureWriteCost();
     refit_reserve_ = RefitReserveSeconds();
     // Each rank trains the jobs of the candidates it owns (their models stay with it).
     std::vector<size_t> mine;
@@ -835,22 +863,33 @@ Result<AutoMlResult> Search::Run() {
   std::optional<models::Model> best_refit;
   if (options_.refit) {
     bool cut_short = false;
-    TESSERA_ASSIGN_OR_RETURN(models::Model refit, Refit(*best, &cut_short));
+    TESSERA_ASSIGN_OR_RETURN(models::Model refit, Refit(*best, WriteSeconds(*best), &cut_short));
     // A refit the budget cut short would be a worse model than the trial's: keep the trial's.
     if (!cut_short || !trial_model)
       best_refit = std::move(refit);
   }
-  if (ensemble && (best_refit || !options_.refit)) {
-    std::vector<const Candidate*> members;
-    std::vector<double> weights;
+  std::vector<const Candidate*> members;
+  std::vector<double> weights;
+  double blend_write_seconds = 0;  // the blend's file holds every member's trees
+  bool members_here = true;        // this rank holds every member's trial models
+  if (ensemble) {
     for (size_t m = 0; m < pool.size(); ++m) {
       if (ensemble->weights[m] <= 0) continue;
       members.push_back(pool[m]);
       weights.push_back(ensemble->weights[m]);
+      blend_write_seconds += WriteSeconds(*pool[m]);
+      members_here = members_here && !pool[m]->fold_models.empty();
     }
+  }
+  // When even the best's refit did not fit, the ensemble of trial models (which validated better
+  // than the best's trial model, now the answer) is taken if its file can still be written.
+  const double seconds_left = options_.time_budget_seconds - Seconds(Clock::now() - options_.start);
+  const bool trial_ensemble = options_.refit && !best_refit && members_here &&
+                              (options_.time_budget_seconds <= 0 || blend_write_seconds <= seconds_left);
+  if (ensemble && (best_refit || !options_.refit || trial_ensemble)) {
     std::vector<GbdtModel> fitted;
     for (const Candidate* c : members) {
-      if (!options_.refit) {
+      if (!options_.refit || trial_ensemble) {
         fitted.push_back(c->fold_models[0]);
         continue;
       }
@@ -859,9 +898,9 @@ Result<AutoMlResult> Search::Run() {
         continue;
       }
       const double left = options_.time_budget_seconds - Seconds(Clock::now() - options_.start);
-      if (options_.time_budget_seconds > 0 && RefitSeconds(*c) > left) break;
+      if (options_.time_budget_seconds > 0 && RefitTrainingSeconds(*c) + blend_write_seconds > left) break;
       bool cut_short = false;
-      TESSERA_ASSIGN_OR_RETURN(const models::Model model, Refit(*c, &cut_short));
+      TESSERA_ASSIGN_OR_RETURN(const models::Model model, Refit(*c, blend_write_seconds, &cut_short));
       if (cut_short) break;  // the budget ran out
       fitted.push_back(*model.gbdt());
     }
@@ -870,7 +909,7 @@ Result<AutoMlResult> Search::Run() {
       for (size_t m = 0; m < members.size(); ++m) blend.push_back({&fitted[m], weights[m]});
       TESSERA_ASSIGN_OR_RETURN(GbdtModel blended, models::gbdt::BlendModels(blend));
       result.model = models::Model(std::move(blended));
-      result.refit = options_.refit;
+      result.refit = options_.refit && !trial_ensemble;
       TrialResult row;
       row.trial = candidates_.size();
       row.family = "ensemble";
