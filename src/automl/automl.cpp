@@ -135,9 +135,16 @@ class Search {
   const Candidate* Best() const;
   double RefitReserveSeconds() const;
   // Training the configuration on all rows, and that plus writing its model file.
-  double RefitTrainingSeconds(const Candidate& c) const;
-  double RefitSeconds(const Candidate& c) const { return RefitTrainingSeconds(c) + WriteSeconds(c); }
-  double WriteSeconds(const Candidate& c) const { return 1.25 * write_seconds_per_node_ * c.model_nodes; }
+  double RefitTrainingSeconds(double seconds_per_round, double rounds) const;
+  double RefitTrainingSeconds(const Candidate& c) const {
+    return RefitTrainingSeconds(c.seconds_per_round, c.linear ? 1 : c.result.rounds);
+  }
+  double RefitSeconds(const Candidate& c) const { return RefitTrainingSeconds(c) + WriteSeconds(c.model_nodes); }
+  double WriteSeconds(double nodes) const { return 1.25 * write_seconds_per_node_ * nodes; }
+  double WriteSeconds(const Candidate& c) const { return WriteSeconds(c.model_nodes); }
+  // Whether a trial training at `seconds_per_round`, `rounds` rounds in, could no longer be refit
+  // (and written) in the budget were it the best.
+  bool OwnRefitWouldOverrun(const Candidate& c, double seconds_per_round, int rounds) const;
   void MeasureWriteCost();
   std::vector<const Candidate*> Ranked() const;  // scored candidates, best first
   // The configuration trained on all rows, stopping `write_seconds` before the budget's end (the
@@ -312,13 +319,22 @@ double Search::RefitReserveSeconds() const {
   return seconds;
 }
 
-double Search::RefitTrainingSeconds(const Candidate& c) const {
+double Search::RefitTrainingSeconds(double seconds_per_round, double rounds) const {
   const double all_rows = static_cast<double>(data_.num_rows());
   const double fold_rows = static_cast<double>(fold_train_[0].num_rows());
   // Trials side by side were timed on one thread each; the refit has all threads to itself.
   const double speedup = static_cast<double>(ResolveThreads(options_.threads)) / trial_threads_;
-  const double rounds = c.linear ? 1 : c.result.rounds;
-  return 1.25 * c.seconds_per_round * rounds * all_rows / fold_rows / speedup;
+  return 1.25 * seconds_per_round * rounds * all_rows / fold_rows / speedup;
+}
+
+bool Search::OwnRefitWouldOverrun(const Candidate& c, double seconds_per_round, int rounds) const {
+  if (options_.time_budget_seconds <= 0 || !options_.refit) return false;
+  // A tree has num_leaves - 1 nodes at most.
+  const int outputs = objective_ == "multiclass" ? classes_ : 1;
+  const double nodes = static_cast<double>(rounds) * std::max(1, c.params.num_leaves - 1) * outputs;
+  const double margin = 0.02 * options_.time_budget_seconds;
+  return Seconds(Clock::now() - options_.start) + RefitTrainingSeconds(seconds_per_round, rounds) +
+             WriteSeconds(nodes) + margin >= options_.time_budget_seconds;
 }
 
 void Search::MeasureWriteCost() {
@@ -382,10 +398,16 @@ Status Search::Train(Candidate& c, int rounds) {
     train_options.valid = {&fold_valid_[f]};
     train_options.valid_names = {"valid"};
     if (f < c.fold_models.size()) train_options.init_model = &c.fold_models[f];
-    train_options.should_stop = [this] { return SearchTimeIsUp(); };
     int last_iteration = have;
     train_options.on_iteration = [&](const models::gbdt::IterationReport& r) { last_iteration = r.iteration; };
     const auto t0 = Clock::now();
+    // Past the reserve kept for the best so far, a trial also stops while its own refit still
+    // fits: a long trial late in the search may become the best, and a best that cannot be refit
+    // is left trained on the trial's rows only.
+    train_options.should_stop = [&] {
+      const int trained = std::max(1, last_iteration - have);
+      return SearchTimeIsUp() || OwnRefitWouldOverrun(c, Seconds(Clock::now() - t0) / trained, last_iteration);
+    };
     TESSERA_ASSIGN_OR_RETURN(GbdtModel model, models::gbdt::TrainGbdt(fold_train_[f], params, train_options));
     const double seconds = Seconds(Clock::now() - t0);
     fit += seconds;
