@@ -155,7 +155,7 @@ int main(int argc, char** argv) {
   // A node's rows split on one feature's column: each row index goes to the left or right list.
   std::vector<uint8_t> column(o.rows);
   for (auto& c : column) c = static_cast<uint8_t>(rng() % 255);
-  std::vector<uint32_t> order(o.rows), left(o.rows), right(o.rows);
+  std::vector<uint32_t> order(o.rows), left(o.rows), right(o.rows), out(o.rows);
   for (size_t r = 0; r < o.rows; ++r) order[r] = static_cast<uint32_t>(r);
   const double partition = BestSeconds(o, [&](int, size_t begin, size_t end) {
     size_t nl = begin, nr = begin;
@@ -167,8 +167,9 @@ int main(int argc, char** argv) {
       nl += go_left;
       nr += !go_left;
     }
-    std::memcpy(&order[begin], &left[begin], (nl - begin) * sizeof(uint32_t));
-    std::memcpy(&order[begin + (nl - begin)], &right[begin], (nr - begin) * sizeof(uint32_t));
+    // Copied back as a learner does (to `out`, so that every run reads `order` in order).
+    std::memcpy(&out[begin], &left[begin], (nl - begin) * sizeof(uint32_t));
+    std::memcpy(&out[begin + (nl - begin)], &right[begin], (nr - begin) * sizeof(uint32_t));
   });
 
   const double updates = static_cast<double>(o.rows) * static_cast<double>(nf);

@@ -59,7 +59,7 @@ constexpr double kLinearTolerance = 1e-4;
 // Proposals asked for before taking one whose settings were (nearly) tried already.
 constexpr int kProposalAttempts = 8;
 // The model file's write time per tree node is measured once on a trial model of at least this
-// many nodes (a few tens of milliseconds): a blend of big trees can take seconds to write.
+// many nodes (about a tenth of a second): a blend of big trees can take seconds to write.
 constexpr double kWriteProbeNodes = 20000;
 
 // A configuration under evaluation: its models per fold, grown rung by rung (a linear one is
@@ -142,9 +142,9 @@ class Search {
   double RefitSeconds(const Candidate& c) const { return RefitTrainingSeconds(c) + WriteSeconds(c.model_nodes); }
   double WriteSeconds(double nodes) const { return 1.25 * write_seconds_per_node_ * nodes; }
   double WriteSeconds(const Candidate& c) const { return WriteSeconds(c.model_nodes); }
-  // Whether a trial training at `seconds_per_round`, `rounds` rounds in, could no longer be refit
-  // (and written) in the budget were it the best.
-  bool OwnRefitWouldOverrun(const Candidate& c, double seconds_per_round, int rounds) const;
+  // Whether a trial training at `seconds_per_round`, `rounds` rounds in and with `more_seconds` of
+  // training still to come, could no longer be refit (and written) in the budget were it the best.
+  bool OwnRefitWouldOverrun(const Candidate& c, double seconds_per_round, int rounds, double more_seconds) const;
   void MeasureWriteCost();
   std::vector<const Candidate*> Ranked() const;  // scored candidates, best first
   // The configuration trained on all rows, stopping `write_seconds` before the budget's end (the
@@ -327,25 +327,26 @@ double Search::RefitTrainingSeconds(double seconds_per_round, double rounds) con
   return 1.25 * seconds_per_round * rounds * all_rows / fold_rows / speedup;
 }
 
-bool Search::OwnRefitWouldOverrun(const Candidate& c, double seconds_per_round, int rounds) const {
+bool Search::OwnRefitWouldOverrun(const Candidate& c, double seconds_per_round, int rounds, double more_seconds) const {
   if (options_.time_budget_seconds <= 0 || !options_.refit) return false;
   // A tree has num_leaves - 1 nodes at most.
   const int outputs = objective_ == "multiclass" ? classes_ : 1;
   const double nodes = static_cast<double>(rounds) * std::max(1, c.params.num_leaves - 1) * outputs;
   const double margin = 0.02 * options_.time_budget_seconds;
-  return Seconds(Clock::now() - options_.start) + RefitTrainingSeconds(seconds_per_round, rounds) +
+  return Seconds(Clock::now() - options_.start) + more_seconds + RefitTrainingSeconds(seconds_per_round, rounds) +
              WriteSeconds(nodes) + margin >= options_.time_budget_seconds;
 }
 
 void Search::MeasureWriteCost() {
   if (write_seconds_per_node_ > 0 || options_.time_budget_seconds <= 0) return;
-  for (const Candidate& c : candidates_) {
-    if (c.fold_models.empty() || c.model_nodes < kWriteProbeNodes) continue;
-    const auto t0 = Clock::now();
-    const std::string text = models::ModelToJson(c.fold_models[0]).dump(1);
-    write_seconds_per_node_ = Seconds(Clock::now() - t0) / c.model_nodes;
-    return;
-  }
+  const Candidate* probe = nullptr;  // the smallest model big enough to time
+  for (const Candidate& c : candidates_)
+    if (!c.fold_models.empty() && c.model_nodes >= kWriteProbeNodes && (!probe || c.model_nodes < probe->model_nodes))
+      probe = &c;
+  if (!probe) return;
+  const auto t0 = Clock::now();
+  const std::string text = models::ModelToJson(probe->fold_models[0]).dump(1);
+  write_seconds_per_node_ = Seconds(Clock::now() - t0) / probe->model_nodes;
 }
 
 std::vector<const Candidate*> Search::Ranked() const {
@@ -387,10 +388,11 @@ Status Search::Train(Candidate& c, int rounds) {
   double scores = 0, fit = 0, predict = 0, predict_rows = 0, metric_seconds = 0;
   int rounds_sum = 0;
   bool converged = true, short_of_rounds = false;
+  int cut_at = 0;  // the round a fold stopped at to keep time for this trial's refit; later folds stop there too
   for (size_t f = 0; f < folds_.size(); ++f) {
     GbdtParams params = c.params;
     const int have = f < c.fold_models.size() ? static_cast<int>(c.fold_models[f].num_iterations()) : 0;
-    params.num_iterations = std::max(1, rounds - have);
+    params.num_iterations = std::max(1, (cut_at > 0 ? std::min(rounds, cut_at) : rounds) - have);
     // A forest's score only wobbles as trees are added (they never make it worse on average):
     // it grows to its rung's size, and successive halving decides how far.
     params.early_stopping_rounds = params.random_forest() ? 0 : std::max(10, rounds / 4);
@@ -399,20 +401,32 @@ Status Search::Train(Candidate& c, int rounds) {
     train_options.valid_names = {"valid"};
     if (f < c.fold_models.size()) train_options.init_model = &c.fold_models[f];
     int last_iteration = have;
-    train_options.on_iteration = [&](const models::gbdt::IterationReport& r) { last_iteration = r.iteration; };
+    // Rounds are timed from the end of the first one: before it, training scores the rows with
+    // the trees of earlier rungs, which is not a round's cost.
+    Clock::time_point first_round_end;
+    train_options.on_iteration = [&](const models::gbdt::IterationReport& r) {
+      if (r.iteration == have + 1) first_round_end = Clock::now();
+      last_iteration = r.iteration;
+    };
     const auto t0 = Clock::now();
     // Past the reserve kept for the best so far, a trial also stops while its own refit still
-    // fits: a long trial late in the search may become the best, and a best that cannot be refit
-    // is left trained on the trial's rows only.
+    // fits, the folds after this one included: a long trial late in the search may become the
+    // best, and a best that cannot be refit is left trained on the trial's rows only.
+    const double folds_after = static_cast<double>(folds_.size() - f - 1);
     train_options.should_stop = [&] {
-      const int trained = std::max(1, last_iteration - have);
-      return SearchTimeIsUp() || OwnRefitWouldOverrun(c, Seconds(Clock::now() - t0) / trained, last_iteration);
+      if (SearchTimeIsUp()) return true;
+      const int trained = last_iteration - have;
+      if (cut_at > 0 || trained < 2) return false;
+      const double per_round = Seconds(Clock::now() - first_round_end) / (trained - 1);
+      if (!OwnRefitWouldOverrun(c, per_round, last_iteration, folds_after * per_round * trained)) return false;
+      cut_at = last_iteration;
+      return true;
     };
     TESSERA_ASSIGN_OR_RETURN(GbdtModel model, models::gbdt::TrainGbdt(fold_train_[f], params, train_options));
     const double seconds = Seconds(Clock::now() - t0);
     fit += seconds;
     if (f == 0) {
-      c.seconds_per_round = seconds / std::max(1, params.num_iterations);
+      c.seconds_per_round = seconds / std::max(1, last_iteration - have);
       c.model_nodes = 0;
       for (const auto& tree : model.trees()) c.model_nodes += static_cast<double>(tree.nodes().size());
     }
@@ -441,7 +455,7 @@ Status Search::Train(Candidate& c, int rounds) {
   c.result.rounds = static_cast<int>(std::lround(rounds_sum / k));
   c.result.fit_seconds += fit;
   c.result.predict_ms_per_1k_rows = predict_rows > 0 ? 1e6 * predict / predict_rows : 0;
-  c.result.stopped_by_budget = short_of_rounds && SearchTimeIsUp();
+  c.result.stopped_by_budget = short_of_rounds && (cut_at > 0 || SearchTimeIsUp());
   c.result.converged = converged && !c.result.stopped_by_budget;
   return Status::Ok();
 }
@@ -741,6 +755,7 @@ Status Search::ShareResults(const std::vector<Job>& wave, const std::vector<size
                     {"predict_ms", c.result.predict_ms_per_1k_rows}, {"converged", c.result.converged},
                     {"stopped_by_budget", c.result.stopped_by_budget}, {"seconds_per_round", c.seconds_per_round},
                     {"metric_seconds", c.metric_seconds}, {"model_nodes", c.model_nodes},
+                    {"write_seconds_per_node", write_seconds_per_node_},
                     {"valid_raw", c.valid_raw}});
   }
   TESSERA_ASSIGN_OR_RETURN(const std::vector<std::string> gathered, world_.AllGather(sent.dump()));
@@ -764,6 +779,8 @@ Status Search::ShareResults(const std::vector<Job>& wave, const std::vector<size
         c.seconds_per_round = r.at("seconds_per_round").get<double>();
         c.metric_seconds = r.at("metric_seconds").get<double>();
         c.model_nodes = r.at("model_nodes").get<double>();
+        // Rank 0 refits and writes: it takes the slowest rate any rank measured.
+        write_seconds_per_node_ = std::max(write_seconds_per_node_, r.at("write_seconds_per_node").get<double>());
         c.valid_raw = r.at("valid_raw").get<std::vector<std::vector<double>>>();
       }
     } catch (const std::exception& e) {  // json errors, and a job number outside the wave

@@ -38,7 +38,7 @@ namespace {
 // With categorical features, how hard their splits are regularised: the smoothing that orders
 // categories (and the rows a category needs to be ordered), and the rows between two categorical
 // thresholds. Starts at LightGBM's defaults; on the flights table cat_smooth alone moved test AUC
-// by 0.005.
+// by 0.004.
 void AddCategoricalDimensions(std::vector<Dimension>& dims) {
   dims.push_back({"cat_smooth", 1, 256, true, false, 10});
   dims.push_back({"min_data_per_group", 5, 500, true, true, 100});

@@ -81,8 +81,42 @@ SplitInfo FindBestNumericSplit(const HistBin* hist, uint32_t num_bins, const His
   return best;
 }
 
+namespace {
+
+// Each category alone against the rest (and the missing values): for a feature of few categories
+// this tries every useful split without LightGBM's guards for many categories.
+SplitInfo FindBestOneVsRestSplit(const HistBin* hist, uint32_t num_bins, const HistBin& total, const GradientScale& scale,
+                                 const GbdtParams& p, std::optional<uint64_t> random_draw) {
+  SplitInfo best;
+  best.categorical = true;
+  const SideCheck check{scale, p};
+  const double parent = LeafScore(scale.Grad(total.g), scale.Hess(total.h), p.lambda_l1, p.lambda_l2);
+  // Extra trees: one category drawn.
+  const uint32_t only = random_draw ? 1 + static_cast<uint32_t>(*random_draw % (num_bins - 1)) : 0;
+  for (uint32_t b = 1; b < num_bins; ++b) {
+    if (hist[b].n == 0 || (only != 0 && b != only)) continue;
+    HistBin right = total;
+    right -= hist[b];
+    if (!check.Ok(hist[b]) || !check.Ok(right)) continue;
+    const double gain = LeafScore(scale.Grad(hist[b].g), scale.Hess(hist[b].h), p.lambda_l1, p.lambda_l2) +
+                        LeafScore(scale.Grad(right.g), scale.Hess(right.h), p.lambda_l1, p.lambda_l2) - parent;
+    if (gain <= p.min_gain_to_split || gain <= 0 || (best.valid && gain <= best.gain)) continue;
+    best.valid = true;
+    best.gain = gain;
+    best.left = hist[b];
+    best.right = right;
+    best.left_bins = {b};
+  }
+  return best;
+}
+
+}  // namespace
+
 SplitInfo FindBestCategoricalSplit(const HistBin* hist, uint32_t num_bins, const HistBin& total,
                                    const GradientScale& scale, const GbdtParams& p, std::optional<uint64_t> random_draw) {
+  if (num_bins < 2) return SplitInfo();
+  if (num_bins - 1 <= static_cast<uint32_t>(p.max_cat_to_onehot))
+    return FindBestOneVsRestSplit(hist, num_bins, total, scale, p, random_draw);
   SplitInfo best;
   best.categorical = true;
   // Categories of at least cat_smooth rows (as LightGBM), ordered by their mean gradient

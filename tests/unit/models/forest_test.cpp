@@ -404,7 +404,7 @@ TEST(ExtraTreesSplit, TriesOneRandomCutBetweenTheOccupiedBins) {
   HistBin cats[5] = {{0, 0, 0}, {-5, 5, 5}, {5, 5, 5}, {-4, 5, 5}, {4, 5, 5}};
   HistBin cat_total;
   for (auto& h : cats) cat_total += h;
-  p.min_data_per_group = 1, p.cat_smooth = 0, p.cat_l2 = 0;
+  p.min_data_per_group = 1, p.cat_smooth = 0, p.cat_l2 = 0, p.max_cat_to_onehot = 1;  // ordered, not one-vs-rest
   EXPECT_EQ(FindBestCategoricalSplit(cats, 5, cat_total, scale, p, uint64_t{0}).left_bins.size(),
             1u);
   EXPECT_EQ(FindBestCategoricalSplit(cats, 5, cat_total, scale, p, uint64_t{1}).left_bins.size(),

@@ -34,6 +34,7 @@ struct GbdtParams {
   double cat_smooth = 10;            // added to the hessian when ordering categories; rarer ones are not ordered
   double cat_l2 = 10;                // extra L2 for categorical splits
   int min_data_per_group = 100;      // least rows between two categorical thresholds and right of one
+  int max_cat_to_onehot = 4;         // up to this many categories, each one alone against the rest
   double huber_delta = 1.0;
   double poisson_max_delta_step = 0.7;
   uint64_t seed = 0;

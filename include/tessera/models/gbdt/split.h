@@ -39,6 +39,8 @@ double LeafValue(double g, double h, double lambda_l1, double lambda_l2);
 // With `random_draw` (extra trees), only the cut that the draw picks is tried.
 SplitInfo FindBestNumericSplit(const HistBin* hist, uint32_t num_bins, const HistBin& total, const GradientScale& scale,
                                const GbdtParams& params, std::optional<uint64_t> random_draw = std::nullopt);
+// Categorical, as LightGBM: up to max_cat_to_onehot categories, each one alone against the rest;
+// more are ordered by smoothed mean gradient and a prefix from either end goes left.
 SplitInfo FindBestCategoricalSplit(const HistBin* hist, uint32_t num_bins, const HistBin& total,
                                    const GradientScale& scale, const GbdtParams& params,
                                    std::optional<uint64_t> random_draw = std::nullopt);
