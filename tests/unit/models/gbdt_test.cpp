@@ -29,13 +29,32 @@ GbdtParams Params(std::map<std::string, std::string> settings) {
   return p;
 }
 
+// The node totals of a histogram: the sum of its bins.
+template <size_t N>
+HistBin Total(const HistBin (&hist)[N]) {
+  HistBin total;
+  for (const auto& h : hist) total += h;
+  return total;
+}
+
+// Settings under which a hand-made categorical histogram is ordered (never one against the
+// rest) and only cat_smooth guards rare categories: no row minimums, no extra L2.
+GbdtParams OrderedCategoricalParams(double cat_smooth) {
+  GbdtParams p;
+  p.min_data_in_leaf = 1;
+  p.min_data_per_group = 1;
+  p.cat_smooth = cat_smooth;
+  p.cat_l2 = 0;
+  p.max_cat_to_onehot = 1;
+  return p;
+}
+
 TEST(Split, HandComputedNumericExample) {
   // Bins: 0 = missing, 1..3 values. Gradients chosen so that cutting after bin 1 is best and
   // the missing rows (negative gradients like bin 1's) should go left.
   GradientScale scale = GradientScale::Of(1, 1);
   HistBin hist[4] = {{-2, 2, 2}, {-4, 4, 4}, {3, 3, 3}, {3, 3, 3}};
-  HistBin total;
-  for (auto& h : hist) total += h;
+  const HistBin total = Total(hist);
   GbdtParams p;
   p.min_data_in_leaf = 1;
   p.min_sum_hessian_in_leaf = 0;
@@ -57,14 +76,8 @@ TEST(Split, CategoricalGroupsCategoriesByGradient) {
   GradientScale scale = GradientScale::Of(1, 1);
   // Categories 1 and 3 pull down, 2 and 4 up: the best split puts {1,3} on one side.
   HistBin hist[5] = {{0, 0, 0}, {-5, 5, 5}, {5, 5, 5}, {-5, 5, 5}, {5, 5, 5}};
-  HistBin total;
-  for (auto& h : hist) total += h;
-  GbdtParams p;
-  p.min_data_in_leaf = 1;
-  p.min_data_per_group = 1;
-  p.cat_smooth = 0;
-  p.cat_l2 = 0;
-  p.max_cat_to_onehot = 1;  // four categories: ordered, not one against the rest
+  const HistBin total = Total(hist);
+  GbdtParams p = OrderedCategoricalParams(0);
   SplitInfo s = FindBestCategoricalSplit(hist, 5, total, scale, p);
   ASSERT_TRUE(s.valid);
   std::vector<uint32_t> expected_a = {1, 3}, expected_b = {2, 4};
@@ -76,15 +89,9 @@ TEST(Split, CategoricalSettingsGuardRareCategoriesAsLightGbmDoes) {
   GradientScale scale = GradientScale::Of(1, 1);
   // Category 1 is rare (2 rows) and pulls hard down; 2 and 3 are large and pull down and up.
   HistBin hist[4] = {{0, 0, 0}, {-8, 2, 2}, {-10, 20, 20}, {10, 20, 20}};
-  HistBin total;
-  for (auto& h : hist) total += h;
-  GbdtParams p;
-  p.min_data_in_leaf = 1;
+  const HistBin total = Total(hist);
+  GbdtParams p = OrderedCategoricalParams(1);
   p.min_sum_hessian_in_leaf = 0;
-  p.min_data_per_group = 1;
-  p.cat_smooth = 1;
-  p.cat_l2 = 0;
-  p.max_cat_to_onehot = 1;  // three categories: ordered, not one against the rest
   p.max_cat_threshold = 1;  // one category on the ordered side: the rare one wins
   SplitInfo s = FindBestCategoricalSplit(hist, 4, total, scale, p);
   ASSERT_TRUE(s.valid);
@@ -111,8 +118,7 @@ TEST(Split, FewCategoriesAreSplitOneAgainstTheRestWithoutTheManyCategoryGuards) 
   GradientScale scale = GradientScale::Of(1, 1);
   // A rare category (30 rows, fewer than min_data_per_group) that pulls hard one way.
   HistBin hist[4] = {{0, 0, 0}, {-30, 30, 30}, {10, 500, 500}, {5, 400, 400}};
-  HistBin total;
-  for (auto& h : hist) total += h;
+  const HistBin total = Total(hist);
   GbdtParams p;  // defaults: min_data_per_group 100, cat_smooth 10, cat_l2 10, max_cat_to_onehot 4
   SplitInfo s = FindBestCategoricalSplit(hist, 4, total, scale, p);
   ASSERT_TRUE(s.valid);
