@@ -1,5 +1,6 @@
 // tessera automl: search models under a time budget (automl/automl.h), print the leaderboard,
 // save the best model, optionally the leaderboard as CSV and every trial as JSON lines.
+#include <cmath>
 #include <cstdio>
 #include <algorithm>
 #include <memory>
@@ -35,7 +36,8 @@ nlohmann::json TrialJson(const automl::TrialResult& t) {
   return {{"trial", t.trial},   {"family", t.family},         {"strategy", t.strategy},
           {"params", t.params}, {"rounds", t.rounds},         {"rung", t.rung},
           {"score", t.score},   {"fit_seconds", t.fit_seconds}, {"predict_ms_per_1k_rows", t.predict_ms_per_1k_rows},
-          {"converged", t.converged}, {"stopped_by_budget", t.stopped_by_budget}, {"rank", t.rank}};
+          {"converged", t.converged}, {"stopped_by_budget", t.stopped_by_budget}, {"rank", t.rank},
+          {"recheck_score", std::isnan(t.recheck_score) ? nlohmann::json() : nlohmann::json(t.recheck_score)}};
 }
 
 void RunAutoMl(AutoMlFlags& f) {
@@ -96,11 +98,13 @@ void RunAutoMl(AutoMlFlags& f) {
   Check(models::SaveModel(result.model, f.output));
 
   if (!f.leaderboard_csv.empty()) {
-    std::string csv = "rank,trial,family,strategy,score,rounds,rung,fit_seconds,predict_ms_per_1k_rows,params\n";
+    std::string csv = "rank,trial,family,strategy,score,recheck_score,rounds,rung,fit_seconds,predict_ms_per_1k_rows,params\n";
     for (size_t i = 0; i < result.leaderboard.size(); ++i) {
       const auto& t = result.leaderboard[i];
       csv += std::to_string(i + 1) + "," + std::to_string(t.trial) + "," + t.family + "," + t.strategy + ",";
       AppendNumber(&csv, t.score);
+      csv += ",";
+      if (!std::isnan(t.recheck_score)) AppendNumber(&csv, t.recheck_score);
       csv += "," + std::to_string(t.rounds) + "," + std::to_string(t.rung) + ",";
       AppendNumber(&csv, t.fit_seconds);
       csv += ",";
@@ -125,13 +129,19 @@ void RunAutoMl(AutoMlFlags& f) {
   std::printf("automl: %zu trials in %.1fs, %s, %s %s (%s is better)\n", trials, seconds,
               result.objective.c_str(), result.validation.c_str(), result.metric.c_str(),
               result.higher_is_better ? "higher" : "lower");
-  std::printf("%4s %5s %-8s %-7s %10s %6s %8s %10s  %s\n", "rank", "trial", "family", "found", result.metric.c_str(),
-              "rounds", "fit_s", "pred_ms/1k", "params");
+  // Finalists rechecked on fresh folds (cross-validated searches) show that score too.
+  const bool rechecked = std::any_of(result.leaderboard.begin(), result.leaderboard.end(),
+                                     [](const automl::TrialResult& t) { return !std::isnan(t.recheck_score); });
+  std::printf("%4s %5s %-8s %-7s %10s %s%6s %8s %10s  %s\n", "rank", "trial", "family", "found", result.metric.c_str(),
+              rechecked ? "   recheck " : "", "rounds", "fit_s", "pred_ms/1k", "params");
   const size_t shown = std::min<size_t>(result.leaderboard.size(), 20);
   for (size_t i = 0; i < shown; ++i) {
     const auto& t = result.leaderboard[i];
-    std::printf("%4zu %5zu %-8s %-7s %10.6f %6d %8.2f %10.3f  %s\n", i + 1, t.trial, t.family.c_str(), t.strategy.c_str(),
-                t.score, t.rounds, t.fit_seconds, t.predict_ms_per_1k_rows, ParamsText(t.params).c_str());
+    char recheck[32] = "";
+    if (rechecked && std::isnan(t.recheck_score)) std::snprintf(recheck, sizeof recheck, "%10s ", "");
+    else if (rechecked) std::snprintf(recheck, sizeof recheck, "%10.6f ", t.recheck_score);
+    std::printf("%4zu %5zu %-8s %-7s %10.6f %s%6d %8.2f %10.3f  %s\n", i + 1, t.trial, t.family.c_str(), t.strategy.c_str(),
+                t.score, recheck, t.rounds, t.fit_seconds, t.predict_ms_per_1k_rows, ParamsText(t.params).c_str());
   }
   if (shown < result.leaderboard.size()) std::printf("(%zu more; --json or --leaderboard-csv for all)\n", result.leaderboard.size() - shown);
   if (!result.choice.empty()) std::printf("chosen: %s\n", result.choice.c_str());

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 
 namespace tessera::automl {
 
@@ -103,6 +104,23 @@ std::map<std::string, std::string> ToSettings(const std::map<std::string, double
   // Row sampling needs a frequency to take effect.
   if (values.count("bagging_fraction") && values.at("bagging_fraction") < 1.0) settings["bagging_freq"] = "1";
   return settings;
+}
+
+std::string SettingsKey(const std::map<std::string, std::string>& settings, size_t num_features) {
+  std::string key;
+  double tree_features = static_cast<double>(num_features);
+  if (auto it = settings.find("feature_fraction"); it != settings.end())
+    tree_features = std::max(1.0, std::round(std::strtod(it->second.c_str(), nullptr) * tree_features));
+  for (const auto& [name, value] : settings) {
+    const double v = std::strtod(value.c_str(), nullptr);
+    char text[32];
+    // The trees' and nodes' feature counts, as the learner rounds them.
+    if (name == "feature_fraction") std::snprintf(text, sizeof text, "%.0f", tree_features);
+    else if (name == "feature_fraction_bynode") std::snprintf(text, sizeof text, "%.0f", std::max(1.0, std::round(v * tree_features)));
+    else std::snprintf(text, sizeof text, "%.2g", v);
+    key += name + "=" + text + ";";
+  }
+  return key;
 }
 
 }  // namespace tessera::automl

@@ -28,6 +28,7 @@
 
 #include <chrono>
 #include <functional>
+#include <limits>
 #include <map>
 #include <string>
 #include <vector>
@@ -55,6 +56,9 @@ struct TrialResult {
   bool converged = false;
   bool stopped_by_budget = false;
   int rank = 0;  // the MPI rank that trained it
+  // Cross-validated searches: the mean score on fresh fold splits, for the finalists rechecked
+  // there (the final choice goes by it); NaN otherwise.
+  double recheck_score = std::numeric_limits<double>::quiet_NaN();
 };
 
 struct AutoMlOptions {

@@ -51,5 +51,9 @@ SearchSpace LinearSearchSpace(size_t max_levels);
 
 // Parameter values as the learner's key=value settings ("num_leaves" -> "37").
 std::map<std::string, std::string> ToSettings(const std::map<std::string, double>& values, const SearchSpace& space);
+// What a configuration trains, as text: numbers cut to two significant digits, and feature
+// fractions as the features they keep of `num_features` (0.58 and 0.61 of 10 both keep 6, so
+// with the same seed they grow the same trees). Equal keys are the same trial for the search.
+std::string SettingsKey(const std::map<std::string, std::string>& settings, size_t num_features);
 
 }  // namespace tessera::automl

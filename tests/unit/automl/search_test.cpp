@@ -39,6 +39,21 @@ TEST(SearchSpace, DecodesLogAndIntegerDimensionsAndStartsCheap) {
   EXPECT_EQ(start.count("cat_smooth"), 0u);
 }
 
+TEST(SearchSpace, SettingsThatTrainTheSameTreesHaveOneKey) {
+  // 0.58 and 0.61 of 10 features both keep 6 per node: the same forest for the same seed.
+  const std::map<std::string, std::string> a = {{"feature_fraction_bynode", "0.58"}, {"num_leaves", "141"}};
+  const std::map<std::string, std::string> b = {{"feature_fraction_bynode", "0.61"}, {"num_leaves", "141"}};
+  EXPECT_EQ(SettingsKey(a, 10), SettingsKey(b, 10));
+  EXPECT_NE(SettingsKey(a, 100), SettingsKey(b, 100));  // 58 and 61 of 100 differ
+  // The node fraction applies to the tree's features: 0.5 of 10 keeps 5, of those 0.58 keeps 3.
+  auto c = a;
+  c["feature_fraction"] = "0.5";
+  EXPECT_EQ(SettingsKey(c, 10), "feature_fraction=5;feature_fraction_bynode=3;num_leaves=1.4e+02;");
+  // Other numbers: two significant digits.
+  EXPECT_EQ(SettingsKey({{"learning_rate", "0.1004"}}, 10), SettingsKey({{"learning_rate", "0.1"}}, 10));
+  EXPECT_NE(SettingsKey({{"learning_rate", "0.11"}}, 10), SettingsKey({{"learning_rate", "0.1"}}, 10));
+}
+
 TEST(SearchSpace, CategoricalFeaturesAddTheirSettingsStartingAtLightGbmDefaults) {
   for (const SearchSpace& space : {GbdtSearchSpace(100000, true), ForestSearchSpace(100000, true)}) {
     const auto start = space.Decode(space.Start());

@@ -1,0 +1,105 @@
+// The final choice of a cross-validated search: its finalists are rechecked on fresh fold splits
+// and the best there is chosen, unless a linear configuration is within one standard error of it
+// (then the simpler model is kept, and heads the leaderboard).
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <random>
+
+#include "test_files.h"
+#include "tessera/automl/automl.h"
+#include "tessera/models/linear/training_rows.h"
+
+namespace tessera::automl {
+namespace {
+
+using testing::TempDir;
+
+// Regression rows: y = signal * (2 x1 - x2 + bump * [x1 > 0] * x2) + noise * N(0, 1).
+Result<AutoMlResult> Search(const TempDir& dir, double signal, double bump, double noise, int cv_folds = 0) {
+  std::mt19937_64 rng(17);
+  std::normal_distribution<double> normal(0, 1);
+  std::string csv = "x1,x2,x3,y\n";
+  for (size_t i = 0; i < 300; ++i) {
+    const double x1 = normal(rng), x2 = normal(rng), x3 = normal(rng);
+    const double y = signal * (2 * x1 - x2 + bump * (x1 > 0) * x2) + noise * normal(rng);
+    csv += std::to_string(x1) + "," + std::to_string(x2) + "," + std::to_string(x3) + "," + std::to_string(y) + "\n";
+  }
+  const std::string path = dir.Write("t" + std::to_string(signal) + "_" + std::to_string(bump) + ".csv", csv);
+  data::IngestOptions io;
+  io.schema.label = "y";
+  TESSERA_ASSIGN_OR_RETURN(data::BinnedDataset ds, data::IngestBinned({path}, io));
+  TESSERA_ASSIGN_OR_RETURN(data::CodedRows raw, models::linear::ReadTrainingRows({path}, io, ds));
+  AutoMlOptions options;
+  options.max_trials = 40;
+  options.seed = 3;
+  options.cv_folds = cv_folds;
+  options.raw_rows = &raw;
+  return RunAutoMl(ds, options);
+}
+
+// The leaderboard's rows of one family, best search score first.
+std::vector<TrialResult> FamilyRows(const AutoMlResult& r, const std::string& family) {
+  std::vector<TrialResult> rows;
+  for (const auto& row : r.leaderboard)
+    if (row.family == family) rows.push_back(row);
+  std::stable_sort(rows.begin(), rows.end(), [](const auto& a, const auto& b) { return a.score < b.score; });
+  return rows;
+}
+
+TEST(AutoMlFinalChoice, TheBestFinalistsOfEveryFamilyAreRecheckedAndTheBestThereIsChosen) {
+  TempDir dir;
+  // A strong interaction a linear model cannot fit.
+  auto r = Search(dir, 1.0, 6.0, 0.3);
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  for (const std::string family : {"gbdt", "random_forest", "extra_trees", "linear"}) {
+    const auto rows = FamilyRows(*r, family);
+    ASSERT_GE(rows.size(), 3u) << family;
+    for (size_t i = 0; i < 3; ++i) EXPECT_TRUE(std::isfinite(rows[i].recheck_score)) << family << " #" << i + 1;
+  }
+  const double chosen = r->leaderboard[0].recheck_score;
+  ASSERT_TRUE(std::isfinite(chosen));
+  for (const auto& row : r->leaderboard) {
+    if (std::isfinite(row.recheck_score)) {
+      EXPECT_LE(chosen, row.recheck_score) << "trial " << row.trial;
+    }
+  }
+  EXPECT_NE(r->leaderboard[0].family, "linear");
+  EXPECT_NE(r->model.family(), "linear");
+}
+
+TEST(AutoMlFinalChoice, OnPureNoiseTheSearchsBestScoreWasLuckThatFreshFoldsDoNotShare) {
+  TempDir dir;
+  auto r = Search(dir, 0.0, 0.0, 1.0);
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  const TrialResult* luckiest = nullptr;  // the best search score of a single configuration
+  for (const auto& row : r->leaderboard)
+    if (row.family != "ensemble" && (!luckiest || row.score < luckiest->score)) luckiest = &row;
+  ASSERT_TRUE(luckiest && std::isfinite(luckiest->recheck_score));
+  EXPECT_GT(luckiest->recheck_score, luckiest->score);
+}
+
+TEST(AutoMlFinalChoice, AHoldoutSearchIsNotRechecked) {
+  TempDir dir;
+  auto r = Search(dir, 1.0, 6.0, 0.3, 1);
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  for (const auto& row : r->leaderboard) EXPECT_TRUE(std::isnan(row.recheck_score)) << "trial " << row.trial;
+}
+
+TEST(AutoMlSimplerModel, ALinearModelTheFreshFoldsCannotTellFromTheBestIsKept) {
+  TempDir dir;
+  // Mostly linear with a small kink and much noise: the trees validate a little better, not clearly.
+  auto r = Search(dir, 1.0, 1.3, 2.0);
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  ASSERT_FALSE(r->choice.empty()) << "best: " << r->leaderboard[0].family << " " << r->leaderboard[0].score;
+  EXPECT_NE(r->choice.find("within one standard error"), std::string::npos) << r->choice;
+  EXPECT_EQ(r->leaderboard[0].family, "linear");
+  EXPECT_EQ(r->model.family(), "linear");
+  EXPECT_FALSE(r->ensemble);
+  bool a_better_one = false;  // the rule chose it though something scored better on the fresh folds
+  for (const auto& row : r->leaderboard) a_better_one |= row.recheck_score < r->leaderboard[0].recheck_score;
+  EXPECT_TRUE(a_better_one);
+}
+
+}  // namespace
+}  // namespace tessera::automl
