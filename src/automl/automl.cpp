@@ -67,7 +67,7 @@ constexpr double kWriteProbeNodes = 20000;
 // ensemble's members) on up to kRecheckSplits fresh k-fold splits of the same rows, and choose by
 // those scores: thousands of trials on a few hundred rows find settings that fit the search's
 // folds by luck (on diabetes a 5-fold RMSE of 52.7 that tested at 61.8), which other splits do
-// not share. The search keeps time for it, at most kRecheckShare of the budget.
+// not share. The search keeps time for as many whole splits as fit in kRecheckShare of the budget.
 constexpr size_t kRecheckPerFamily = 3;
 constexpr size_t kRecheckSplits = 3;
 constexpr double kRecheckShare = 0.1;
@@ -196,10 +196,20 @@ class Search {
   // asks after every wave, with up to tens of thousands of candidates).
   std::vector<const Candidate*> Top(size_t n, const std::function<bool(const Candidate&)>& keep) const;
   double RecheckSplitSeconds(const std::vector<const Candidate*>& finalists) const;
-  // The candidate trained on fresh fold `f` with its rounds (no early stopping), its raw scores on
-  // that fold's validation rows; nullopt if `deadline` came first.
-  Result<std::optional<std::vector<double>>> FreshFoldRaw(const Candidate& c, size_t f, double deadline) const;
-  void AddFreshSplit(uint64_t seed);  // one more k-fold split of the rows, for the recheck
+  // One fresh k-fold split's rows, with their raw values when there is a linear family.
+  struct FreshSplit {
+    std::vector<data::BinnedDataset> train, valid;
+    std::vector<data::CodedRows> train_raw, valid_raw;
+  };
+  FreshSplit MakeFreshSplit(uint64_t seed) const;
+  // The candidate trained on fold `f` of `split` with its rounds (no early stopping), its raw
+  // scores on that fold's validation rows; nullopt if `deadline` came first.
+  Result<std::optional<std::vector<double>>> FreshFoldRaw(const Candidate& c, const FreshSplit& split, size_t f,
+                                                          double deadline) const;
+  // The refits a recheck leaves time for: the dearest finalist's, and the ensemble's other
+  // members' (at most kEnsembleReserveShare of the budget).
+  double FinalRefitSeconds(const std::vector<const Candidate*>& finalists,
+                           const std::vector<const Candidate*>& members) const;
   bool SearchTimeIsUp() const;
   bool LinearFitWouldOverrun() const;
   int RungRounds(int rung) const {
@@ -221,9 +231,6 @@ class Search {
   std::vector<Fold> folds_;
   std::vector<data::BinnedDataset> fold_train_, fold_valid_;
   std::vector<data::CodedRows> fold_train_raw_, fold_valid_raw_;  // the same rows' raw values (linear family)
-  // The recheck's fresh folds, split after split, with their raw values when there is a linear family.
-  std::vector<data::BinnedDataset> fresh_train_, fresh_valid_;
-  std::vector<data::CodedRows> fresh_train_raw_, fresh_valid_raw_;
   LinearParams linear_base_;
   double linear_fit_seconds_ = INFINITY;  // the quickest linear trial (all folds): a linear job's least cost
   std::vector<Candidate> candidates_;
@@ -338,11 +345,12 @@ const Candidate* Search::Best() const {
 
 double Search::RefitReserveSeconds() const {
   const Candidate* best = Best();
-  // An ensemble's likely members: the best trees.
-  const std::vector<const Candidate*> likely_members =
-      options_.ensemble ? Top(kEnsembleReserveMembers + 1, [](const Candidate& c) { return !c.linear; })
-                        : std::vector<const Candidate*>();
-  double seconds = best && options_.refit ? RefitSeconds(*best) : 0;
+  // An ensemble's likely other members: the next best trees.
+  std::vector<const Candidate*> likely_members;
+  if (options_.ensemble)
+    for (const Candidate* c : Top(kEnsembleReserveMembers + 1, [](const Candidate& c) { return !c.linear; }))
+      if (c != best && likely_members.size() < kEnsembleReserveMembers) likely_members.push_back(c);
+  double seconds = 0;
   if (options_.ensemble) {
     // Ensemble selection evaluates the metric pool x additions times, alone on one thread: the
     // quickest evaluation seen (trials side by side slow each other down) is its cost.
@@ -351,19 +359,22 @@ double Search::RefitReserveSeconds() const {
       if (c.metric_seconds > 0) metric_seconds = std::min(metric_seconds, c.metric_seconds);
     if (!std::isfinite(metric_seconds)) metric_seconds = 0;
     seconds += 1.25 * static_cast<double>(kEnsemblePool * kEnsembleAdditions) * metric_seconds;
-    // And the refits of an ensemble's likely other members (the next best trees), up to a share
-    // of the budget: an ensemble that validates better is lost when they cannot be refit.
-    if (options_.refit && options_.time_budget_seconds > 0) {
-      double members = 0;
-      for (const Candidate* c : likely_members)
-        if (c != best) members += RefitSeconds(*c);
-      seconds += std::min(members, kEnsembleReserveShare * options_.time_budget_seconds);
-    }
   }
-  if (cross_validated_ && options_.time_budget_seconds > 0)
-    seconds += std::min(static_cast<double>(kRecheckSplits) * RecheckSplitSeconds(Finalists(likely_members)),
-                        kRecheckShare * options_.time_budget_seconds);
-  return seconds;
+  if (options_.time_budget_seconds <= 0) return seconds;
+  if (cross_validated_) {
+    // The recheck of the finalists, then the refits it leaves time for.
+    const std::vector<const Candidate*> finalists = Finalists(likely_members);
+    const double split = RecheckSplitSeconds(finalists);
+    const double splits = split > 0 ? std::floor(kRecheckShare * options_.time_budget_seconds / split) : 0;
+    return seconds + split * std::min(static_cast<double>(kRecheckSplits), splits) +
+           FinalRefitSeconds(finalists, likely_members);
+  }
+  if (!options_.refit) return seconds;
+  // The best's refit, and the refits of an ensemble's likely other members, up to a share of the
+  // budget: an ensemble that validates better is lost when they cannot be refit.
+  double members = 0;
+  for (const Candidate* c : likely_members) members += RefitSeconds(*c);
+  return seconds + (best ? RefitSeconds(*best) : 0) + std::min(members, kEnsembleReserveShare * options_.time_budget_seconds);
 }
 
 double Search::RefitTrainingSeconds(double seconds_per_round, double rounds) const {
@@ -682,6 +693,18 @@ std::vector<const Candidate*> Search::Finalists(const std::vector<const Candidat
   return finalists;
 }
 
+double Search::FinalRefitSeconds(const std::vector<const Candidate*>& finalists,
+                                 const std::vector<const Candidate*>& members) const {
+  if (!options_.refit || options_.time_budget_seconds <= 0) return 0;
+  const Candidate* dearest = nullptr;
+  for (const Candidate* c : finalists)
+    if (!dearest || RefitSeconds(*c) > RefitSeconds(*dearest)) dearest = c;
+  double others = 0;
+  for (const Candidate* c : members)
+    if (c != dearest) others += RefitSeconds(*c);
+  return (dearest ? RefitSeconds(*dearest) : 0) + std::min(others, kEnsembleReserveShare * options_.time_budget_seconds);
+}
+
 // The finalists trained on one split's folds, side by side as the trials were (and timed).
 double Search::RecheckSplitSeconds(const std::vector<const Candidate*>& finalists) const {
   double seconds = 0;
@@ -689,35 +712,39 @@ double Search::RecheckSplitSeconds(const std::vector<const Candidate*>& finalist
   return 1.25 * seconds * static_cast<double>(folds_.size()) / workers_;
 }
 
-void Search::AddFreshSplit(uint64_t seed) {
+Search::FreshSplit Search::MakeFreshSplit(uint64_t seed) const {
+  FreshSplit split;
   for (const Fold& f : KFoldSplit(data_, static_cast<int>(folds_.size()), classes_, seed)) {
-    fresh_train_.push_back(RowsWithLabels(data_, f.train));
-    fresh_valid_.push_back(RowsWithLabels(data_, f.valid));
+    split.train.push_back(RowsWithLabels(data_, f.train));
+    split.valid.push_back(RowsWithLabels(data_, f.valid));
     if (fold_train_raw_.empty()) continue;  // no linear family
-    fresh_train_raw_.push_back(RawRowsAt(*options_.raw_rows, f.train));
-    fresh_valid_raw_.push_back(RawRowsAt(*options_.raw_rows, f.valid));
+    split.train_raw.push_back(RawRowsAt(*options_.raw_rows, f.train));
+    split.valid_raw.push_back(RawRowsAt(*options_.raw_rows, f.valid));
   }
+  return split;
 }
 
-Result<std::optional<std::vector<double>>> Search::FreshFoldRaw(const Candidate& c, size_t f, double deadline) const {
+Result<std::optional<std::vector<double>>> Search::FreshFoldRaw(const Candidate& c, const FreshSplit& split, size_t f,
+                                                                double deadline) const {
   bool late = false;
   auto should_stop = [&] {
     late = late || (options_.time_budget_seconds > 0 && Seconds(Clock::now() - options_.start) >= deadline);
     return late;
   };
+  if (should_stop()) return std::optional<std::vector<double>>();
   std::vector<double> raw;
   if (c.linear) {
-    TESSERA_ASSIGN_OR_RETURN(const LinearModel model, models::linear::TrainLinear(fresh_train_[f], fresh_train_raw_[f],
+    TESSERA_ASSIGN_OR_RETURN(const LinearModel model, models::linear::TrainLinear(split.train[f], split.train_raw[f],
                                                                                   c.linear_params, should_stop));
-    raw = model.PredictRaw(fresh_valid_raw_[f], trial_threads_);
+    raw = model.PredictRaw(split.valid_raw[f], trial_threads_);
   } else {
     GbdtParams params = c.params;
     params.num_iterations = std::max(1, c.result.rounds);
     params.early_stopping_rounds = 0;
     models::gbdt::TrainOptions train_options;
     train_options.should_stop = should_stop;
-    TESSERA_ASSIGN_OR_RETURN(const GbdtModel model, models::gbdt::TrainGbdt(fresh_train_[f], params, train_options));
-    raw = model.PredictRaw(fresh_valid_[f], trial_threads_);
+    TESSERA_ASSIGN_OR_RETURN(const GbdtModel model, models::gbdt::TrainGbdt(split.train[f], params, train_options));
+    raw = model.PredictRaw(split.valid[f], trial_threads_);
   }
   if (late) return std::optional<std::vector<double>>();
   return std::optional<std::vector<double>>(std::move(raw));
@@ -731,38 +758,38 @@ Result<bool> Search::ChooseOnFreshFolds(const std::vector<const Candidate*>& poo
     for (size_t m = 0; m < pool.size(); ++m)
       if ((*ensemble)->weights[m] > 0) members.push_back(pool[m]);
   const std::vector<const Candidate*> finalists = Finalists(members);
-  // The refits still to come keep their time: the dearest finalist's, and the ensemble's others.
-  double refit = 0, members_refit = 0;
-  for (const Candidate* c : finalists) refit = std::max(refit, RefitSeconds(*c));
-  for (const Candidate* c : members) members_refit += RefitSeconds(*c);
-  const double budget = options_.time_budget_seconds;
-  const double deadline =
-      0.98 * budget - (options_.refit ? refit + std::min(members_refit, kEnsembleReserveShare * budget) : 0);
+  const double deadline = 0.98 * options_.time_budget_seconds - FinalRefitSeconds(finalists, members);
   const double split_seconds = RecheckSplitSeconds(finalists);
   const size_t k = folds_.size();
   std::vector<std::vector<std::vector<double>>> raw(finalists.size());  // [finalist][fresh fold]
+  std::vector<data::BinnedDataset> valid;  // the fresh validation folds, split after split
   size_t splits = 0;
   while (splits < kRecheckSplits) {
-    if (budget > 0 && Seconds(Clock::now() - options_.start) + split_seconds > deadline) break;
-    const size_t first = fresh_valid_.size();
-    AddFreshSplit((options_.seed + 1) * 1000003 + splits);
+    if (options_.time_budget_seconds > 0 && Seconds(Clock::now() - options_.start) + split_seconds > deadline) break;
+    FreshSplit split = MakeFreshSplit((options_.seed + 1) * 1000003 + splits);
     std::vector<std::optional<std::vector<double>>> got(finalists.size() * k);
     std::vector<Status> statuses(got.size(), Status::Ok());
     RunTasks(got.size(), workers_, [&](size_t j) {
-      auto fold_raw = FreshFoldRaw(*finalists[j / k], first + j % k, deadline);
+      auto fold_raw = FreshFoldRaw(*finalists[j / k], split, j % k, deadline);
       if (fold_raw.ok()) got[j] = std::move(*fold_raw);
       else statuses[j] = fold_raw.status();
     });
     for (const Status& st : statuses) TESSERA_RETURN_IF_ERROR(st);
     if (std::any_of(got.begin(), got.end(), [](const auto& g) { return !g; })) break;  // the deadline came first
     for (size_t j = 0; j < got.size(); ++j) raw[j / k].push_back(std::move(*got[j]));
+    for (auto& fold : split.valid) valid.push_back(std::move(fold));
     ++splits;
   }
   if (splits == 0) return false;
 
+  // A configuration that scores no number on a fresh fold (a diverged fit) is not chosen.
+  auto mean_loss = [](const std::vector<double>& l) {
+    const double m = Mean(l);
+    return std::isfinite(m) ? m : INFINITY;
+  };
   std::vector<std::vector<double>> losses(finalists.size());
   for (size_t i = 0; i < finalists.size(); ++i) {
-    TESSERA_ASSIGN_OR_RETURN(losses[i], FoldLosses(raw[i], fresh_valid_));
+    TESSERA_ASSIGN_OR_RETURN(losses[i], FoldLosses(raw[i], valid));
   }
   std::optional<std::vector<double>> ensemble_losses;  // its members' scores, blended with their weights
   if (*ensemble) {
@@ -776,7 +803,7 @@ Result<bool> Search::ChooseOnFreshFolds(const std::vector<const Candidate*>& poo
         for (size_t r = 0; r < blended[f].size(); ++r) blended[f][r] += w * raw[i][f][r];
       }
     }
-    TESSERA_ASSIGN_OR_RETURN(ensemble_losses, FoldLosses(blended, fresh_valid_));
+    TESSERA_ASSIGN_OR_RETURN(ensemble_losses, FoldLosses(blended, valid));
   }
   auto score = [&](const std::vector<double>& l) { return higher_is_better_ ? -Mean(l) : Mean(l); };
   for (size_t i = 0; i < finalists.size(); ++i)
@@ -784,18 +811,20 @@ Result<bool> Search::ChooseOnFreshFolds(const std::vector<const Candidate*>& poo
       if (row.trial == finalists[i]->result.trial) row.recheck_score = score(losses[i]);
   if (ensemble_losses) ensemble_recheck_score_ = score(*ensemble_losses);
 
-  // The lowest mean loss on the fresh folds (the ensemble first: it wins ties), then a linear
+  // The lowest mean loss on the fresh folds (the search's choice wins ties), then a linear
   // finalist within one standard error of it.
-  const Candidate* chosen = nullptr;  // nullptr: the ensemble
-  const std::vector<double>* chosen_losses = ensemble_losses ? &*ensemble_losses : nullptr;
+  const size_t best_index = static_cast<size_t>(std::find(finalists.begin(), finalists.end(), *best) - finalists.begin());
+  const std::vector<double>& search_choice = ensemble_losses ? *ensemble_losses : losses[best_index];
+  const Candidate* chosen = ensemble_losses ? nullptr : *best;  // nullptr: the ensemble
+  const std::vector<double>* chosen_losses = &search_choice;
   const std::vector<double>* linear_losses = nullptr;
   const Candidate* linear = nullptr;
   for (size_t i = 0; i < finalists.size(); ++i) {
-    if (!chosen_losses || Mean(losses[i]) < Mean(*chosen_losses)) {
+    if (mean_loss(losses[i]) < mean_loss(*chosen_losses)) {
       chosen = finalists[i];
       chosen_losses = &losses[i];
     }
-    if (finalists[i]->linear && (!linear_losses || Mean(losses[i]) < Mean(*linear_losses))) {
+    if (finalists[i]->linear && (!linear_losses || mean_loss(losses[i]) < mean_loss(*linear_losses))) {
       linear = finalists[i];
       linear_losses = &losses[i];
     }
@@ -804,15 +833,15 @@ Result<bool> Search::ChooseOnFreshFolds(const std::vector<const Candidate*>& poo
                             (splits > 1 ? "s" : "");
   char text[200];
   double standard_error = 0;
-  const double overlap = 1 / static_cast<double>(k - 1);
-  if (linear && chosen != linear && WithinOneStandardError(*linear_losses, *chosen_losses, overlap, &standard_error)) {
+  // Folds of different splits overlap in their training rows (see WithinOneStandardError).
+  const double overlap = splits > 1 ? 1 / static_cast<double>(k - 1) : 0;
+  if (linear && chosen != linear && std::isfinite(mean_loss(*linear_losses)) &&
+      WithinOneStandardError(*linear_losses, *chosen_losses, overlap, &standard_error)) {
     std::snprintf(text, sizeof text, "%s %.6g%s, within one standard error (%.3g) of the best there (%.6g); the simpler model is kept",
                   metric_.c_str(), score(*linear_losses), where.c_str(), standard_error, score(*chosen_losses));
     chosen = linear;
     *why = "linear (trial " + std::to_string(linear->result.trial) + ") scores " + text;
   } else if (chosen && (*ensemble || chosen != *best)) {
-    const size_t best_index = static_cast<size_t>(std::find(finalists.begin(), finalists.end(), *best) - finalists.begin());
-    const std::vector<double>& search_choice = ensemble_losses ? *ensemble_losses : losses[best_index];
     std::snprintf(text, sizeof text, "%s %.6g%s, the best of %zu finalists (the search's choice: %.6g there)",
                   metric_.c_str(), score(*chosen_losses), where.c_str(), finalists.size() + (*ensemble ? 1 : 0),
                   score(search_choice));

@@ -93,7 +93,7 @@ struct AutoMlOptions {
 };
 
 struct AutoMlResult {
-  std::vector<TrialResult> leaderboard;  // best first
+  std::vector<TrialResult> leaderboard;  // the chosen model first, then by search score
   std::string objective, metric;
   bool higher_is_better = true;
   // The best configuration (refit on all rows if `refit`): a tree model (also for an ensemble)
@@ -103,8 +103,9 @@ struct AutoMlResult {
   bool lead = true;        // false on ranks other than 0: the leaderboard only, no model
   bool ensemble = false;   // the model blends several configurations (leaderboard row 0 says which)
   std::string validation;  // "holdout 20%", "5-fold cv", "latest 20% by <feature>"
-  // Why the model is not the leaderboard's best by score, when it is not (the one-standard-error
-  // rule; the chosen configuration then heads the leaderboard). Empty otherwise.
+  // Why the model is not the leaderboard's best by search score, when it is not (the recheck on
+  // fresh folds chose another finalist, or the one-standard-error rule a linear one; the chosen
+  // configuration then heads the leaderboard). Empty otherwise.
   std::string choice;
   std::vector<std::string> warnings;  // probable target leakage, ...
   std::vector<std::string> dropped_features;  // constant and ID-like features left out
