@@ -101,7 +101,6 @@ struct Family {
   std::set<std::string> tried;  // SettingsKey of every configuration proposed
 };
 
-
 double Mean(const std::vector<double>& v) {
   double sum = 0;
   for (double x : v) sum += x;
@@ -242,7 +241,7 @@ class Search {
   int workers_ = 1;              // trials trained at once by one rank
   int trial_threads_ = 1;        // threads inside each trial
   double refit_reserve_ = 0;     // frozen while a wave trains (trainings read it concurrently)
-  double ensemble_recheck_score_ = std::numeric_limits<double>::quiet_NaN();
+  double ensemble_recheck_score_ = std::numeric_limits<double>::quiet_NaN();  // for its leaderboard row
   double write_seconds_per_node_ = 0;  // MeasureWriteCost's; 0 until a trial model is big enough
   bool cross_validated_ = false;
   std::vector<std::unique_ptr<Family>> families_;
