@@ -363,7 +363,7 @@ double Search::RefitReserveSeconds() const {
   if (cross_validated_) {
     // The recheck of the finalists, then the refits it leaves time for.
     const std::vector<const Candidate*> finalists = Finalists(likely_members);
-    const double split = RecheckSplitSeconds(finalists);
+    const double split = 1.25 * RecheckSplitSeconds(finalists);
     const double splits = split > 0 ? std::floor(kRecheckShare * options_.time_budget_seconds / split) : 0;
     return seconds + split * std::min(static_cast<double>(kRecheckSplits), splits) +
            FinalRefitSeconds(finalists, likely_members);
@@ -704,11 +704,13 @@ double Search::FinalRefitSeconds(const std::vector<const Candidate*>& finalists,
   return (dearest ? RefitSeconds(*dearest) : 0) + std::min(others, kEnsembleReserveShare * options_.time_budget_seconds);
 }
 
-// The finalists trained on one split's folds, side by side as the trials were (and timed).
+// The finalists trained on one split's folds, side by side as the trials were (and timed). The
+// search reserves 1.25 times this; a split starts when this much still fits, so the time spent
+// between the search's end and the recheck does not leave it out.
 double Search::RecheckSplitSeconds(const std::vector<const Candidate*>& finalists) const {
   double seconds = 0;
   for (const Candidate* c : finalists) seconds += c->seconds_per_round * (c->linear ? 1 : std::max(1, c->result.rounds));
-  return 1.25 * seconds * static_cast<double>(folds_.size()) / workers_;
+  return seconds * static_cast<double>(folds_.size()) / workers_;
 }
 
 Search::FreshSplit Search::MakeFreshSplit(uint64_t seed) const {
