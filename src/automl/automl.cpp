@@ -122,6 +122,18 @@ bool WithinOneStandardError(const std::vector<double>& simpler, const std::vecto
   return mean <= *standard_error;
 }
 
+// The weighted sum of members' raw scores on each fold: what one model blending their trees
+// predicts. raw[m][f] is member m's on fold f.
+std::vector<std::vector<double>> BlendRaw(const std::vector<const std::vector<std::vector<double>>*>& raw,
+                                          const std::vector<double>& weights) {
+  std::vector<std::vector<double>> blended(raw[0]->size());
+  for (size_t f = 0; f < blended.size(); ++f) blended[f].assign((*raw[0])[f].size(), 0.0);
+  for (size_t m = 0; m < raw.size(); ++m)
+    for (size_t f = 0; f < blended.size(); ++f)
+      for (size_t i = 0; i < blended[f].size(); ++i) blended[f][i] += weights[m] * (*raw[m])[f][i];
+  return blended;
+}
+
 class Search {
  public:
   Search(const data::BinnedDataset& data, const AutoMlOptions& options)
@@ -407,12 +419,7 @@ void Search::MeasureWriteCost() {
 }
 
 std::vector<const Candidate*> Search::Ranked() const {
-  std::vector<const Candidate*> ranked;
-  for (const auto& c : candidates_)
-    if (c.result.rung >= 0) ranked.push_back(&c);
-  std::stable_sort(ranked.begin(), ranked.end(),
-                   [&](const Candidate* a, const Candidate* b) { return Loss(a->result) < Loss(b->result); });
-  return ranked;
+  return Top(candidates_.size(), [](const Candidate&) { return true; });
 }
 
 bool Search::SearchTimeIsUp() const {
@@ -794,17 +801,15 @@ Result<bool> Search::ChooseOnFreshFolds(const std::vector<const Candidate*>& poo
   }
   std::optional<std::vector<double>> ensemble_losses;  // its members' scores, blended with their weights
   if (*ensemble) {
-    std::vector<std::vector<double>> blended(splits * k);
+    std::vector<const std::vector<std::vector<double>>*> member_raw;  // the members (weight > 0) are finalists
+    std::vector<double> weights;
     for (size_t m = 0; m < pool.size(); ++m) {
-      const double w = (*ensemble)->weights[m];
-      if (w <= 0) continue;
-      const size_t i = static_cast<size_t>(std::find(finalists.begin(), finalists.end(), pool[m]) - finalists.begin());
-      for (size_t f = 0; f < blended.size(); ++f) {
-        blended[f].resize(raw[i][f].size(), 0.0);
-        for (size_t r = 0; r < blended[f].size(); ++r) blended[f][r] += w * raw[i][f][r];
-      }
+      if ((*ensemble)->weights[m] <= 0) continue;
+      const auto at = std::find(finalists.begin(), finalists.end(), pool[m]);
+      member_raw.push_back(&raw[static_cast<size_t>(at - finalists.begin())]);
+      weights.push_back((*ensemble)->weights[m]);
     }
-    TESSERA_ASSIGN_OR_RETURN(ensemble_losses, FoldLosses(blended, valid));
+    TESSERA_ASSIGN_OR_RETURN(ensemble_losses, FoldLosses(BlendRaw(member_raw, weights), valid));
   }
   auto score = [&](const std::vector<double>& l) { return higher_is_better_ ? -Mean(l) : Mean(l); };
   for (size_t i = 0; i < finalists.size(); ++i)
@@ -1123,10 +1128,9 @@ Result<AutoMlResult> Search::Run() {
     // The raw scores of what would be chosen: the ensemble's blend, or the best's.
     std::vector<std::vector<double>> chosen_raw = best->valid_raw;
     if (ensemble) {
-      for (auto& fold : chosen_raw) std::fill(fold.begin(), fold.end(), 0.0);
-      for (size_t m = 0; m < pool.size(); ++m)
-        for (size_t f = 0; f < chosen_raw.size(); ++f)
-          for (size_t i = 0; i < chosen_raw[f].size(); ++i) chosen_raw[f][i] += ensemble->weights[m] * pool[m]->valid_raw[f][i];
+      std::vector<const std::vector<std::vector<double>>*> member_raw;
+      for (const Candidate* c : pool) member_raw.push_back(&c->valid_raw);
+      chosen_raw = BlendRaw(member_raw, ensemble->weights);
     }
     TESSERA_ASSIGN_OR_RETURN(const Candidate* simpler, SimplerWithinOneStandardError(chosen_raw, &result.choice));
     if (simpler && simpler != best) {
