@@ -767,13 +767,15 @@ Result<bool> Search::ChooseOnFreshFolds(const std::vector<const Candidate*>& poo
       if ((*ensemble)->weights[m] > 0) members.push_back(pool[m]);
   const std::vector<const Candidate*> finalists = Finalists(members);
   const double deadline = 0.98 * options_.time_budget_seconds - FinalRefitSeconds(finalists, members);
-  const double split_seconds = RecheckSplitSeconds(finalists);
+  // Estimated from the trials' speed until a split has run; then what the last one took.
+  double split_seconds = RecheckSplitSeconds(finalists);
   const size_t k = folds_.size();
   std::vector<std::vector<std::vector<double>>> raw(finalists.size());  // [finalist][fresh fold]
   std::vector<data::BinnedDataset> valid;  // the fresh validation folds, split after split
   size_t splits = 0;
   while (splits < kRecheckSplits) {
     if (options_.time_budget_seconds > 0 && Seconds(Clock::now() - options_.start) + split_seconds > deadline) break;
+    const auto split_start = Clock::now();
     FreshSplit split = MakeFreshSplit((options_.seed + 1) * 1000003 + splits);
     std::vector<std::optional<std::vector<double>>> got(finalists.size() * k);
     std::vector<Status> statuses(got.size(), Status::Ok());
@@ -787,6 +789,7 @@ Result<bool> Search::ChooseOnFreshFolds(const std::vector<const Candidate*>& poo
     for (size_t j = 0; j < got.size(); ++j) raw[j / k].push_back(std::move(*got[j]));
     for (auto& fold : split.valid) valid.push_back(std::move(fold));
     ++splits;
+    split_seconds = Seconds(Clock::now() - split_start);
   }
   if (splits == 0) return false;
 
