@@ -9,7 +9,7 @@
 #include "tessera/core/atomic_file.h"
 #include "tessera/data/coded_rows.h"
 #include "tessera/explain/importance.h"
-#include "tessera/explain/linear_shap.h"
+#include "tessera/explain/model_shap.h"
 #include "tessera/explain/partial_dependence.h"
 #include "tessera/explain/tree_shap.h"
 #include "tessera/models/model_file.h"
@@ -58,18 +58,23 @@ struct ExplainFlags {
   size_t output_class = 0;
 };
 
-// A linear model's SHAP values (explain::LinearShapValues) in the same CSV layout as TreeSHAP's.
-void ExplainLinear(const ExplainFlags& f, const models::linear::LinearModel& model) {
+// SHAP values of a linear model or a blend (explain::ModelShapValues) in the same CSV layout as
+// TreeSHAP's.
+void ExplainAnyFamily(const ExplainFlags& f, const models::Model& model) {
   if (f.interactions || !f.html.empty())
-    Check(Status::UserError(f.model + ": a 'linear' model; --interactions and --html need a tree model (family 'gbdt')"));
+    Check(Status::UserError(f.model + ": a '" + model.family() +
+                            "' model; --interactions and --html need a tree model (family 'gbdt')"));
   const data::IngestOptions options = f.data.Resolve();
   const auto start = std::chrono::steady_clock::now();
   const data::CodedRows all = Check(data::ReadCodedRows(f.data.inputs, options, model.reference()));
   const std::vector<size_t> rows = SelectRows(f.rows, all.rows);
-  data::CodedRows selected{rows.size(), all.cols, {}};
-  for (size_t r : rows) selected.values.insert(selected.values.end(), all.values.begin() + static_cast<std::ptrdiff_t>(r * all.cols),
-                                               all.values.begin() + static_cast<std::ptrdiff_t>((r + 1) * all.cols));
-  const std::vector<double> values = explain::LinearShapValues(model, selected);
+  data::BinnedDataset bins;
+  if (model.ReadsBins()) {
+    bins = data::SelectRows(Check(data::IngestWithReference(f.data.inputs, options, model.reference(), false)), rows);
+    if (bins.num_rows() != rows.size()) Check(Status::UserError(f.model + ": the input changed while it was read"));
+  }
+  const std::vector<double> values =
+      explain::ModelShapValues(model, bins, data::SelectCodedRows(all, rows), options.read.threads);
   const size_t K = static_cast<size_t>(model.num_outputs()), W = all.cols + 1;
   const auto& classes = model.reference().label_classes();
   std::string out = std::string(K > 1 ? "row,class" : "row") + FeatureHeader(model.reference()) + "\n";
@@ -86,11 +91,11 @@ void ExplainLinear(const ExplainFlags& f, const models::linear::LinearModel& mod
   Check(WriteFileAtomically(f.output, out));
   if (f.json) {
     nlohmann::json j = {{"rows", rows.size()}, {"features", all.cols}, {"outputs", K}, {"interactions", false},
-                        {"family", "linear"}, {"seconds", SecondsSince(start)}, {"output", f.output}};
+                        {"family", model.family()}, {"seconds", SecondsSince(start)}, {"output", f.output}};
     std::printf("%s\n", j.dump(2).c_str());
   } else if (!f.data.quiet) {
-    std::fprintf(stderr, "explain: %zu rows x %zu features in %.2fs (linear SHAP) -> %s\n", rows.size(), all.cols, SecondsSince(start),
-                 f.output.c_str());
+    std::fprintf(stderr, "explain: %zu rows x %zu features in %.2fs (%s SHAP) -> %s\n", rows.size(), all.cols,
+                 SecondsSince(start), model.family().c_str(), f.output.c_str());
   }
 }
 
@@ -98,7 +103,7 @@ void RunExplain(const ExplainFlags& f) {
   if (f.output.empty() && f.html.empty()) throw StatusError{Status::UserError("explain: give -o FILE.csv and/or --html FILE.html")};
   if (f.all && !f.rows.empty()) throw StatusError{Status::UserError("explain: --rows and --all exclude each other")};
   const models::Model any = LoadAnyModelArg(f.model, f.store);
-  if (any.linear()) return ExplainLinear(f, *any.linear());
+  if (!any.gbdt()) return ExplainAnyFamily(f, any);
   const GbdtModel& model = *any.gbdt();
   const data::IngestOptions options = f.data.Resolve();
   const auto start = std::chrono::steady_clock::now();

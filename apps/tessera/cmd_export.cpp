@@ -42,6 +42,9 @@ void WriteFiles(const std::vector<std::pair<std::string, std::string>>& files) {
 
 void RunExport(const ExportFlags& f) {
   const models::Model model = Check(models::LoadAnyModel(f.model));
+  if (model.blend())
+    Check(Status::UserError(f.model + ": a 'blend' model (AutoML's ensemble of trees and linear models); export "
+                            "generates C for one tree model (family 'gbdt') or one linear model (family 'linear')"));
   edge::CExportOptions options;
   options.quantize = f.quantize;
   options.layout = *edge::CLayoutFromString(f.layout);

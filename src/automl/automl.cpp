@@ -12,9 +12,9 @@
 #include <set>
 #include <span>
 
+#include "tessera/automl/ensemble_model.h"
 #include "tessera/automl/ensemble_selection.h"
 #include "tessera/automl/sampler.h"
-#include "tessera/models/gbdt/blend.h"
 #include "tessera/automl/search_space.h"
 #include "tessera/automl/validation_split.h"
 #include "tessera/core/parallel.h"
@@ -48,6 +48,9 @@ constexpr size_t kParallelTrialCells = size_t{4} << 20;
 // kEnsembleReserveShare of the budget); the ensemble's other members are refit with what is
 // left (so a tight budget on a large table keeps the best alone).
 constexpr size_t kEnsemblePool = 10;
+// And this many of the best linear configurations: an ensemble of trees and a linear model is a
+// blend model (automl::EnsembleModel).
+constexpr size_t kEnsembleLinearPool = 2;
 constexpr int kEnsembleAdditions = 25;
 // The search also keeps time to refit this many further ensemble members, at most this share of
 // the budget.
@@ -634,7 +637,7 @@ Result<std::optional<EnsembleSelection>> Search::Ensemble(const std::vector<cons
   TESSERA_ASSIGN_OR_RETURN(EnsembleSelection selection, SelectEnsemble(predictions, loss, kEnsembleAdditions));
   size_t used = 0;
   for (double w : selection.weights) used += w > 0;
-  // Kept only if it beats the best single model (of any family: the pool holds trees only) on validation.
+  // Kept only if it beats the best single model on validation.
   if (used < 2 || !(selection.loss < Loss(Best()->result))) return std::optional<EnsembleSelection>();
   return std::optional<EnsembleSelection>(std::move(selection));
 }
@@ -1114,10 +1117,17 @@ Result<AutoMlResult> Search::Run() {
   std::optional<models::Model> trial_model = TrialModel(*best);
   if (trial_model) result.model = *trial_model;
 
-  // Trees only: an ensemble is one tree model that blends its members' trees.
+  // The best trees and the best linear configurations (their own share: on a few hundred rows
+  // thousands of near-identical linear fits could fill the pool).
   std::vector<const Candidate*> pool;
-  for (const Candidate* c : Ranked())
-    if (!c->linear && pool.size() < kEnsemblePool) pool.push_back(c);
+  size_t trees = 0, linear = 0;
+  for (const Candidate* c : Ranked()) {
+    size_t& taken = c->linear ? linear : trees;
+    if (taken < (c->linear ? kEnsembleLinearPool : kEnsemblePool)) {
+      pool.push_back(c);
+      ++taken;
+    }
+  }
   std::optional<EnsembleSelection> ensemble;
   if (options_.ensemble && pool.size() >= 2) {
     TESSERA_ASSIGN_OR_RETURN(ensemble, Ensemble(pool));
@@ -1170,7 +1180,7 @@ Result<AutoMlResult> Search::Run() {
       members.push_back(pool[m]);
       weights.push_back(ensemble->weights[m]);
       blend_write_seconds += WriteSeconds(*pool[m]);
-      members_here = members_here && !pool[m]->fold_models.empty();
+      members_here = members_here && TrialModel(*pool[m]);
     }
   }
   // When even the best's refit did not fit, the ensemble of trial models (which validated better
@@ -1179,28 +1189,25 @@ Result<AutoMlResult> Search::Run() {
   const bool trial_ensemble = options_.refit && !best_refit && members_here &&
                               (options_.time_budget_seconds <= 0 || blend_write_seconds <= seconds_left);
   if (ensemble && (best_refit || !options_.refit || trial_ensemble)) {
-    std::vector<GbdtModel> fitted;
+    std::vector<models::Model> fitted;
     for (const Candidate* c : members) {
       if (!options_.refit || trial_ensemble) {
-        fitted.push_back(c->fold_models[0]);
+        fitted.push_back(*TrialModel(*c));
         continue;
       }
       if (c == best) {
-        fitted.push_back(*best_refit->gbdt());
+        fitted.push_back(*best_refit);
         continue;
       }
       const double left = options_.time_budget_seconds - Seconds(Clock::now() - options_.start);
       if (options_.time_budget_seconds > 0 && RefitTrainingSeconds(*c) + blend_write_seconds > left) break;
       bool cut_short = false;
-      TESSERA_ASSIGN_OR_RETURN(const models::Model model, Refit(*c, blend_write_seconds, &cut_short));
+      TESSERA_ASSIGN_OR_RETURN(models::Model model, Refit(*c, blend_write_seconds, &cut_short));
       if (cut_short) break;  // the budget ran out
-      fitted.push_back(*model.gbdt());
+      fitted.push_back(std::move(model));
     }
     if (fitted.size() == members.size()) {
-      std::vector<models::gbdt::BlendMember> blend;
-      for (size_t m = 0; m < members.size(); ++m) blend.push_back({&fitted[m], weights[m]});
-      TESSERA_ASSIGN_OR_RETURN(GbdtModel blended, models::gbdt::BlendModels(blend));
-      result.model = models::Model(std::move(blended));
+      TESSERA_ASSIGN_OR_RETURN(result.model, EnsembleModel(fitted, weights));
       result.refit = options_.refit && !trial_ensemble;
       TrialResult row;
       row.trial = candidates_.size();

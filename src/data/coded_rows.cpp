@@ -59,4 +59,14 @@ CodedRows CodeFloatRows(const BinnedDataset& reference, const float* values, siz
   return out;
 }
 
+CodedRows SelectCodedRows(const CodedRows& rows, const std::vector<size_t>& which) {
+  CodedRows out{which.size(), rows.cols, {}};
+  out.values.reserve(which.size() * rows.cols);
+  for (size_t r : which) {
+    const auto begin = rows.values.begin() + static_cast<std::ptrdiff_t>(r * rows.cols);
+    out.values.insert(out.values.end(), begin, begin + static_cast<std::ptrdiff_t>(rows.cols));
+  }
+  return out;
+}
+
 }  // namespace tessera::data

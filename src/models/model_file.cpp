@@ -87,8 +87,56 @@ nlohmann::json ModelToJson(const linear::LinearModel& model) {
   return doc;
 }
 
+namespace {
+
+// A family's part of the document ("model").
+nlohmann::json FamilyToJson(const Model& model) {
+  if (model.gbdt()) return gbdt::GbdtModelToJson(*model.gbdt());
+  if (model.linear()) return linear::LinearModelToJson(*model.linear());
+  nlohmann::json members = nlohmann::json::array();
+  for (const BlendMember& m : *model.blend()) members.push_back({{"weight", m.weight}, {"model", FamilyToJson(m.model)}});
+  return {{"family", "blend"}, {"members", std::move(members)}, {"training_info", model.training_info()}};
+}
+
+// A family's part read against the document's reference; `counts` go to the model (a blend's
+// first member).
+Result<Model> FamilyFromJson(const nlohmann::json& part, data::BinnedDataset reference,
+                             std::vector<std::vector<uint64_t>> counts, bool in_blend) {
+  const std::string family = part.is_object() ? part.value("family", "gbdt") : "gbdt";
+  if (family == "gbdt") {
+    nlohmann::json with_family = part;
+    if (with_family.is_object() && !with_family.contains("family")) with_family["family"] = "gbdt";
+    TESSERA_ASSIGN_OR_RETURN(gbdt::GbdtModel model, gbdt::GbdtModelFromJson(with_family, std::move(reference)));
+    if (!counts.empty()) model.SetReferenceCounts(std::move(counts));
+    return Model(std::move(model));
+  }
+  if (family == "linear") {
+    TESSERA_ASSIGN_OR_RETURN(linear::LinearModel model, linear::LinearModelFromJson(part, std::move(reference)));
+    if (!counts.empty()) model.SetReferenceCounts(std::move(counts));
+    return Model(std::move(model));
+  }
+  if (family == "blend" && !in_blend) {
+    const nlohmann::json& parts = part.at("members");
+    if (!parts.is_array() || parts.empty()) return Status::UserError("model.members: a non-empty array expected");
+    std::vector<BlendMember> members;
+    for (size_t m = 0; m < parts.size(); ++m) {
+      const double weight = parts[m].at("weight").get<double>();
+      auto model = FamilyFromJson(parts[m].at("model"), reference, m == 0 ? std::move(counts) : decltype(counts){}, true);
+      if (!model.ok()) return model.status().WithContext("model.members[" + std::to_string(m) + "]");
+      members.push_back({weight, std::move(model).value()});
+    }
+    return Model::Blend(std::move(members), part.value("training_info", nlohmann::json::object()));
+  }
+  return Status::UserError("model family '" + family + "' is not known to this build (" +
+                           (in_blend ? "a blend's members: gbdt, linear)" : "known: gbdt, linear, blend)"));
+}
+
+}  // namespace
+
 nlohmann::json ModelToJson(const Model& model) {
-  return model.gbdt() ? ModelToJson(*model.gbdt()) : ModelToJson(*model.linear());
+  nlohmann::json doc = CommonToJson(model.reference(), model.reference_counts());
+  doc["model"] = FamilyToJson(model);
+  return doc;
 }
 
 Result<Model> AnyModelFromJson(const nlohmann::json& doc, const std::string& source) {
@@ -104,23 +152,9 @@ Result<Model> AnyModelFromJson(const nlohmann::json& doc, const std::string& sou
   try {
     TESSERA_ASSIGN_OR_RETURN(data::BinnedDataset reference, ReferenceFromJson(doc, source));
     TESSERA_ASSIGN_OR_RETURN(auto counts, CountsFromJson(doc, reference, source));
-    const nlohmann::json& part = doc.at("model");
-    const std::string family = part.is_object() ? part.value("family", "gbdt") : "gbdt";
-    if (family == "gbdt") {
-      nlohmann::json with_family = part;
-      if (with_family.is_object() && !with_family.contains("family")) with_family["family"] = "gbdt";
-      auto model = gbdt::GbdtModelFromJson(with_family, std::move(reference));
-      if (!model.ok()) return model.status().WithContext(source);
-      if (!counts.empty()) model->SetReferenceCounts(std::move(counts));
-      return Model(std::move(model).value());
-    }
-    if (family == "linear") {
-      auto model = linear::LinearModelFromJson(part, std::move(reference));
-      if (!model.ok()) return model.status().WithContext(source);
-      if (!counts.empty()) model->SetReferenceCounts(std::move(counts));
-      return Model(std::move(model).value());
-    }
-    return bad("model family '" + family + "' is not known to this build (known: gbdt, linear)");
+    auto model = FamilyFromJson(doc.at("model"), std::move(reference), std::move(counts), false);
+    if (!model.ok()) return model.status().WithContext(source);
+    return model;
   } catch (const nlohmann::json::exception& e) {
     return bad(std::string("malformed model document: ") + e.what());
   }

@@ -19,25 +19,22 @@ Result<double> Score(const models::Model& model, const models::Model::TablePredi
 // Mean time of predicting one row at a time (what a request to a server costs), over up to 1000 rows.
 Result<double> OneRowLatencyMicros(const models::Model& model, const data::BinnedDataset& ds,
                                    const std::vector<std::string>& inputs, const data::IngestOptions& read) {
-  const size_t rows = std::min<size_t>(1000, ds.num_rows());
-  volatile double sink = 0;  // keeps the predictions from being optimised away
-  double seconds = 0;
-  if (model.gbdt()) {
-    std::vector<data::BinnedDataset> singles;
-    for (size_t r = 0; r < rows; ++r) singles.push_back(data::SelectRows(ds, {r}));
-    const auto start = std::chrono::steady_clock::now();
-    for (const auto& one : singles) sink = sink + model.gbdt()->PredictRaw(one, 1)[0];
-    seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  } else {
-    TESSERA_ASSIGN_OR_RETURN(data::CodedRows coded, data::ReadCodedRows(inputs, read, model.reference()));
-    std::vector<data::CodedRows> singles;
-    for (size_t r = 0; r < rows && r < coded.rows; ++r)
-      singles.push_back({1, coded.cols, std::vector<float>(coded.values.begin() + static_cast<std::ptrdiff_t>(r * coded.cols),
-                                                           coded.values.begin() + static_cast<std::ptrdiff_t>((r + 1) * coded.cols))});
-    const auto start = std::chrono::steady_clock::now();
-    for (const auto& one : singles) sink = sink + model.linear()->PredictRaw(one, 1)[0];
-    seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  size_t rows = std::min<size_t>(1000, ds.num_rows());
+  data::CodedRows coded;
+  if (model.ReadsValues()) {
+    TESSERA_ASSIGN_OR_RETURN(coded, data::ReadCodedRows(inputs, read, model.reference()));
+    rows = std::min(rows, coded.rows);
   }
+  std::vector<data::BinnedDataset> bins(rows);
+  std::vector<data::CodedRows> values(rows);
+  for (size_t r = 0; r < rows; ++r) {
+    if (model.ReadsBins()) bins[r] = data::SelectRows(ds, {r});
+    if (model.ReadsValues()) values[r] = data::SelectCodedRows(coded, {r});
+  }
+  volatile double sink = 0;  // keeps the predictions from being optimised away
+  const auto start = std::chrono::steady_clock::now();
+  for (size_t r = 0; r < rows; ++r) sink = sink + model.PredictRaw(bins[r], values[r], 1)[0];
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return seconds * 1e6 / static_cast<double>(std::max<size_t>(1, rows));
 }
 

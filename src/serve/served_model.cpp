@@ -3,8 +3,7 @@
 #include <cmath>
 
 #include "json_cell.h"
-#include "tessera/explain/linear_shap.h"
-#include "tessera/explain/tree_shap.h"
+#include "tessera/explain/model_shap.h"
 
 namespace tessera::serve {
 
@@ -20,17 +19,13 @@ std::vector<std::vector<uint64_t>> UsableReferenceCounts(const models::Model& mo
   return counts;
 }
 
-std::vector<double> ExpectedValues(const models::Model& model) {
-  return model.gbdt() ? explain::ExpectedValues(*model.gbdt()) : model.linear()->intercept();
-}
-
 }  // namespace
 
 ServedModel::ServedModel(models::Model model, ModelIdentity identity, size_t drift_window)
     : model_(std::move(model)),
       identity_(std::move(identity)),
       inputs_(model_.reference()),
-      expected_values_(ExpectedValues(model_)),
+      expected_values_(explain::ModelExpectedValues(model_)),
       drift_(UsableReferenceCounts(model_), drift_window) {}
 
 Result<std::shared_ptr<const ServedModel>> ServedModel::Create(models::Model model, ModelIdentity identity, size_t drift_window) {
@@ -50,22 +45,16 @@ Result<std::shared_ptr<const ServedModel>> ServedModel::Create(models::Model mod
 }
 
 std::vector<double> ServedModel::Predict(const DecodedRequest& request, bool raw) const {
-  std::vector<double> scores;
   // One thread: the HTTP server's worker threads are the parallelism.
-  if (model_.gbdt()) scores = model_.gbdt()->PredictRaw(request.rows, 1);
-  else scores = model_.linear()->PredictRaw(request.cells, 1);
+  std::vector<double> scores = model_.PredictRaw(request.rows, request.cells, 1);
   if (!raw) Transform(&scores);
   return scores;
 }
 
-void ServedModel::Transform(std::vector<double>* scores) const {
-  if (model_.gbdt()) model_.gbdt()->Transform(scores);
-  else model_.linear()->Transform(scores);
-}
+void ServedModel::Transform(std::vector<double>* scores) const { model_.Transform(scores); }
 
 std::vector<double> ServedModel::Shap(const DecodedRequest& request) const {
-  if (model_.gbdt()) return explain::ShapValues(*model_.gbdt(), request.rows, 1);
-  return explain::LinearShapValues(*model_.linear(), request.cells);
+  return explain::ModelShapValues(model_, request.rows, request.cells, 1);
 }
 
 }  // namespace tessera::serve

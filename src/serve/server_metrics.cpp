@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "tessera/explain/model_shap.h"
 #include "tessera/serve/served_model.h"
 
 namespace tessera::serve {
@@ -60,8 +61,12 @@ std::vector<double> ScoreBuckets(const models::Model& any) {
     bounds.push_back(1.0);
     return bounds;
   }
-  // A linear model's scores are unbounded: one bucket at its intercept (the mean prediction).
-  if (!any.gbdt()) return {any.linear()->intercept()[0]};
+  // A linear model's (or a blend's) scores are unbounded: one bucket at the expected prediction.
+  if (!any.gbdt()) {
+    std::vector<double> expected = {explain::ModelExpectedValues(any)[0]};
+    any.Transform(&expected);
+    return expected;
+  }
   const models::gbdt::GbdtModel& model = *any.gbdt();
   // The lowest and highest raw score: the init score plus each tree's lowest / highest leaf.
   double low = model.init_score().empty() ? 0 : model.init_score()[0], high = low;

@@ -28,4 +28,7 @@ Result<CodedRows> ReadCodedRows(const std::vector<std::string>& inputs, const In
 // data::BinFloatRows: a categorical value stands for the category written as that number).
 CodedRows CodeFloatRows(const BinnedDataset& reference, const float* values, size_t rows);
 
+// The given rows of `rows`, in that order (each below rows.rows).
+CodedRows SelectCodedRows(const CodedRows& rows, const std::vector<size_t>& which);
+
 }  // namespace tessera::data
