@@ -125,8 +125,8 @@ bool WithinOneStandardError(const std::vector<double>& simpler, const std::vecto
   return mean <= *standard_error;
 }
 
-// The weighted sum of members' raw scores on each fold: what one model blending their trees
-// predicts. raw[m][f] is member m's on fold f.
+// The weighted sum of members' raw scores on each fold: what their ensemble's model predicts
+// (automl::EnsembleModel). raw[m][f] is member m's on fold f.
 std::vector<std::vector<double>> BlendRaw(const std::vector<const std::vector<std::vector<double>>*>& raw,
                                           const std::vector<double>& weights) {
   std::vector<std::vector<double>> blended(raw[0]->size());
@@ -135,6 +135,10 @@ std::vector<std::vector<double>> BlendRaw(const std::vector<const std::vector<st
     for (size_t f = 0; f < blended.size(); ++f)
       for (size_t i = 0; i < blended[f].size(); ++i) blended[f][i] += weights[m] * (*raw[m])[f][i];
   return blended;
+}
+
+size_t Members(const EnsembleSelection& selection) {
+  return static_cast<size_t>(std::count_if(selection.weights.begin(), selection.weights.end(), [](double w) { return w > 0; }));
 }
 
 class Search {
@@ -168,6 +172,7 @@ class Search {
   double Loss(const TrialResult& r) const { return higher_is_better_ ? -r.score : r.score; }
   const Candidate* Best() const;
   double RefitReserveSeconds() const;
+  double QuickestMetricSeconds() const;  // of one evaluation of the metric on every fold
   // Training the configuration on all rows, and that plus writing its model file.
   double RefitTrainingSeconds(double seconds_per_round, double rounds) const;
   double RefitTrainingSeconds(const Candidate& c) const {
@@ -194,6 +199,17 @@ class Search {
   }
   Result<std::vector<double>> FoldLosses(const std::vector<std::vector<double>>& raw_per_fold,
                                          const std::vector<data::BinnedDataset>& valid) const;
+  // The loss of raw scores on one validation fold, `link` the objective's.
+  Result<double> FoldLoss(const models::gbdt::Objective& link, std::vector<double> raw,
+                          const data::BinnedDataset& valid) const;
+  // Ensemble selection over `models` (raw scores per fold of `valid`).
+  Result<EnsembleSelection> SelectOn(const std::vector<std::vector<std::vector<double>>>& models,
+                                     const std::vector<const data::BinnedDataset*>& valid) const;
+  // The loss on each fresh fold of an ensemble of `raw`'s models (per fold of `valid`, split after
+  // split of k folds) whose weights were selected on the split's other folds: an honest score, as
+  // the finalists' are (selected and scored on the same folds, any blend looks better).
+  Result<std::vector<double>> NestedEnsembleLosses(const std::vector<std::vector<std::vector<double>>>& raw,
+                                                   const std::vector<data::BinnedDataset>& valid, size_t k) const;
   // Cross-validated searches: the best linear configuration when the folds cannot tell it from
   // the chosen model (`chosen_raw`, its raw scores per fold), else nullptr; *why says so.
   Result<const Candidate*> SimplerWithinOneStandardError(const std::vector<std::vector<double>>& chosen_raw,
@@ -202,7 +218,9 @@ class Search {
   // rechecked on fresh fold splits, then the one-standard-error rule for a linear model; false
   // when no split could be rechecked in time (the choice is then left to the search's folds).
   // Sets recheck scores on `leaderboard`, and *why when the choice is not the search's.
-  Result<bool> ChooseOnFreshFolds(const std::vector<const Candidate*>& pool, std::optional<EnsembleSelection>* ensemble,
+  // Ensemble selection runs again there, over the finalists: when its blend is chosen, *pool
+  // becomes the finalists and *ensemble its weights over them.
+  Result<bool> ChooseOnFreshFolds(std::vector<const Candidate*>* pool, std::optional<EnsembleSelection>* ensemble,
                                   const Candidate** best, std::vector<TrialResult>* leaderboard, std::string* why);
   // The best kRecheckPerFamily of every family, after the ensemble's `members`.
   std::vector<const Candidate*> Finalists(const std::vector<const Candidate*>& members) const;
@@ -364,21 +382,17 @@ double Search::RefitReserveSeconds() const {
   if (options_.ensemble)
     for (const Candidate* c : Top(kEnsembleReserveMembers + 1, [](const Candidate& c) { return !c.linear; }))
       if (c != best && likely_members.size() < kEnsembleReserveMembers) likely_members.push_back(c);
-  double seconds = 0;
-  if (options_.ensemble) {
-    // Ensemble selection evaluates the metric pool x additions times, alone on one thread: the
-    // quickest evaluation seen (trials side by side slow each other down) is its cost.
-    double metric_seconds = INFINITY;
-    for (const auto& c : candidates_)
-      if (c.metric_seconds > 0) metric_seconds = std::min(metric_seconds, c.metric_seconds);
-    if (!std::isfinite(metric_seconds)) metric_seconds = 0;
-    seconds += 1.25 * static_cast<double>(kEnsemblePool * kEnsembleAdditions) * metric_seconds;
-  }
+  // Ensemble selection evaluates the metric on every fold pool x additions times.
+  const double metric_seconds = options_.ensemble ? QuickestMetricSeconds() : 0;
+  double seconds = 1.25 * static_cast<double>((kEnsemblePool + kEnsembleLinearPool) * kEnsembleAdditions) * metric_seconds;
   if (options_.time_budget_seconds <= 0) return seconds;
   if (cross_validated_) {
-    // The recheck of the finalists, then the refits it leaves time for.
+    // The recheck of the finalists (and their ensemble selection on its folds), then the refits
+    // it leaves time for.
     const std::vector<const Candidate*> finalists = Finalists(likely_members);
-    const double split = 1.25 * RecheckSplitSeconds(finalists);
+    const double selection =
+        1.25 * static_cast<double>(finalists.size() * kEnsembleAdditions * folds_.size()) * metric_seconds;
+    const double split = 1.25 * RecheckSplitSeconds(finalists) + selection;
     const double splits = split > 0 ? std::floor(kRecheckShare * options_.time_budget_seconds / split) : 0;
     return seconds + split * std::min(static_cast<double>(kRecheckSplits), splits) +
            FinalRefitSeconds(finalists, likely_members);
@@ -389,6 +403,15 @@ double Search::RefitReserveSeconds() const {
   double members = 0;
   for (const Candidate* c : likely_members) members += RefitSeconds(*c);
   return seconds + (best ? RefitSeconds(*best) : 0) + std::min(members, kEnsembleReserveShare * options_.time_budget_seconds);
+}
+
+// Ensemble selection evaluates alone on one thread: the quickest evaluation seen (trials side by
+// side slow each other down) is its cost.
+double Search::QuickestMetricSeconds() const {
+  double seconds = INFINITY;
+  for (const auto& c : candidates_)
+    if (c.metric_seconds > 0) seconds = std::min(seconds, c.metric_seconds);
+  return std::isfinite(seconds) ? seconds : 0;
 }
 
 double Search::RefitTrainingSeconds(double seconds_per_round, double rounds) const {
@@ -624,22 +647,52 @@ std::optional<models::Model> Search::TrialModel(const Candidate& c) const {
 Result<std::optional<EnsembleSelection>> Search::Ensemble(const std::vector<const Candidate*>& pool) const {
   std::vector<std::vector<std::vector<double>>> predictions;
   for (const Candidate* c : pool) predictions.push_back(c->valid_raw);
+  std::vector<const data::BinnedDataset*> valid;
+  for (const auto& fold : fold_valid_) valid.push_back(&fold);
+  TESSERA_ASSIGN_OR_RETURN(EnsembleSelection selection, SelectOn(predictions, valid));
+  // Kept only if it beats the best single model on validation.
+  if (Members(selection) < 2 || !(selection.loss < Loss(Best()->result))) return std::optional<EnsembleSelection>();
+  return std::optional<EnsembleSelection>(std::move(selection));
+}
+
+Result<EnsembleSelection> Search::SelectOn(const std::vector<std::vector<std::vector<double>>>& models,
+                                           const std::vector<const data::BinnedDataset*>& valid) const {
   // The link (sigmoid, softmax, ...) from the objective: rank 0 may hold none of the models.
   TESSERA_ASSIGN_OR_RETURN(const std::unique_ptr<models::gbdt::Objective> link, models::gbdt::Objective::Create(base_));
-  auto loss = [&](size_t f, const std::vector<double>& raw) -> Result<double> {
-    std::vector<double> preds = raw;
-    link->Transform(preds);
-    TESSERA_ASSIGN_OR_RETURN(const double score,
-                             metrics::Evaluate(metric_, fold_valid_[f].labels(), preds,
-                                               static_cast<size_t>(link->num_outputs()), fold_valid_[f].weights()));
-    return higher_is_better_ ? -score : score;
-  };
-  TESSERA_ASSIGN_OR_RETURN(EnsembleSelection selection, SelectEnsemble(predictions, loss, kEnsembleAdditions));
-  size_t used = 0;
-  for (double w : selection.weights) used += w > 0;
-  // Kept only if it beats the best single model on validation.
-  if (used < 2 || !(selection.loss < Loss(Best()->result))) return std::optional<EnsembleSelection>();
-  return std::optional<EnsembleSelection>(std::move(selection));
+  auto loss = [&](size_t f, const std::vector<double>& raw) { return FoldLoss(*link, raw, *valid[f]); };
+  return SelectEnsemble(models, loss, kEnsembleAdditions);
+}
+
+Result<std::vector<double>> Search::NestedEnsembleLosses(const std::vector<std::vector<std::vector<double>>>& raw,
+                                                         const std::vector<data::BinnedDataset>& valid, size_t k) const {
+  TESSERA_ASSIGN_OR_RETURN(const std::unique_ptr<models::gbdt::Objective> link, models::gbdt::Objective::Create(base_));
+  std::vector<double> losses;
+  for (size_t split = 0; split * k < valid.size(); ++split) {
+    for (size_t f = 0; f < k; ++f) {
+      std::vector<std::vector<std::vector<double>>> others(raw.size());
+      std::vector<const data::BinnedDataset*> others_valid;
+      for (size_t g = 0; g < k; ++g) {
+        if (g == f) continue;
+        for (size_t m = 0; m < raw.size(); ++m) others[m].push_back(raw[m][split * k + g]);
+        others_valid.push_back(&valid[split * k + g]);
+      }
+      TESSERA_ASSIGN_OR_RETURN(const EnsembleSelection selection, SelectOn(others, others_valid));
+      std::vector<double> blended(raw[0][split * k + f].size(), 0.0);
+      for (size_t m = 0; m < raw.size(); ++m)
+        for (size_t i = 0; i < blended.size(); ++i) blended[i] += selection.weights[m] * raw[m][split * k + f][i];
+      TESSERA_ASSIGN_OR_RETURN(const double loss, FoldLoss(*link, std::move(blended), valid[split * k + f]));
+      losses.push_back(loss);
+    }
+  }
+  return losses;
+}
+
+Result<double> Search::FoldLoss(const models::gbdt::Objective& link, std::vector<double> raw,
+                                const data::BinnedDataset& valid) const {
+  link.Transform(raw);
+  TESSERA_ASSIGN_OR_RETURN(const double score, metrics::Evaluate(metric_, valid.labels(), raw,
+                                                                 static_cast<size_t>(link.num_outputs()), valid.weights()));
+  return higher_is_better_ ? -score : score;
 }
 
 Result<std::vector<double>> Search::FoldLosses(const std::vector<std::vector<double>>& raw_per_fold,
@@ -647,12 +700,8 @@ Result<std::vector<double>> Search::FoldLosses(const std::vector<std::vector<dou
   TESSERA_ASSIGN_OR_RETURN(const std::unique_ptr<models::gbdt::Objective> link, models::gbdt::Objective::Create(base_));
   std::vector<double> losses;
   for (size_t f = 0; f < raw_per_fold.size(); ++f) {
-    std::vector<double> preds = raw_per_fold[f];
-    link->Transform(preds);
-    TESSERA_ASSIGN_OR_RETURN(const double score,
-                             metrics::Evaluate(metric_, valid[f].labels(), preds,
-                                               static_cast<size_t>(link->num_outputs()), valid[f].weights()));
-    losses.push_back(higher_is_better_ ? -score : score);
+    TESSERA_ASSIGN_OR_RETURN(const double loss, FoldLoss(*link, raw_per_fold[f], valid[f]));
+    losses.push_back(loss);
   }
   return losses;
 }
@@ -761,9 +810,10 @@ Result<std::optional<std::vector<double>>> Search::FreshFoldRaw(const Candidate&
   return std::optional<std::vector<double>>(std::move(raw));
 }
 
-Result<bool> Search::ChooseOnFreshFolds(const std::vector<const Candidate*>& pool,
+Result<bool> Search::ChooseOnFreshFolds(std::vector<const Candidate*>* pool_ptr,
                                         std::optional<EnsembleSelection>* ensemble, const Candidate** best,
                                         std::vector<TrialResult>* leaderboard, std::string* why) {
+  const std::vector<const Candidate*>& pool = *pool_ptr;
   std::vector<const Candidate*> members;
   if (*ensemble)
     for (size_t m = 0; m < pool.size(); ++m)
@@ -772,12 +822,18 @@ Result<bool> Search::ChooseOnFreshFolds(const std::vector<const Candidate*>& poo
   const double deadline = 0.98 * options_.time_budget_seconds - FinalRefitSeconds(finalists, members);
   // Estimated from the trials' speed until a split has run; then what the last one took.
   double split_seconds = RecheckSplitSeconds(finalists);
+  // The ensemble selection over the finalists after the splits, per split: once on all folds and
+  // once per fold on the others (NestedEnsembleLosses), k times one selection on one split's folds.
+  const double selection_seconds =
+      options_.ensemble ? static_cast<double>(finalists.size() * kEnsembleAdditions * folds_.size()) * QuickestMetricSeconds() : 0;
   const size_t k = folds_.size();
   std::vector<std::vector<std::vector<double>>> raw(finalists.size());  // [finalist][fresh fold]
   std::vector<data::BinnedDataset> valid;  // the fresh validation folds, split after split
   size_t splits = 0;
   while (splits < kRecheckSplits) {
-    if (options_.time_budget_seconds > 0 && Seconds(Clock::now() - options_.start) + split_seconds > deadline) break;
+    if (options_.time_budget_seconds > 0 &&
+        Seconds(Clock::now() - options_.start) + split_seconds + selection_seconds * (splits + 1) > deadline)
+      break;
     const auto split_start = Clock::now();
     FreshSplit split = MakeFreshSplit((options_.seed + 1) * 1000003 + splits);
     std::vector<std::optional<std::vector<double>>> got(finalists.size() * k);
@@ -817,6 +873,20 @@ Result<bool> Search::ChooseOnFreshFolds(const std::vector<const Candidate*>& poo
     }
     TESSERA_ASSIGN_OR_RETURN(ensemble_losses, FoldLosses(BlendRaw(member_raw, weights), valid));
   }
+  // Ensemble selection again, over the finalists on the fresh folds: the search's folds favour
+  // the near-copies tuned on them (and a linear model rarely joins those). It competes with its
+  // nested score.
+  std::optional<EnsembleSelection> fresh;
+  std::vector<double> fresh_losses;
+  if (options_.ensemble) {
+    std::vector<const data::BinnedDataset*> all_valid;
+    for (const auto& fold : valid) all_valid.push_back(&fold);
+    TESSERA_ASSIGN_OR_RETURN(EnsembleSelection selection, SelectOn(raw, all_valid));
+    if (Members(selection) >= 2) {
+      fresh = std::move(selection);
+      TESSERA_ASSIGN_OR_RETURN(fresh_losses, NestedEnsembleLosses(raw, valid, k));
+    }
+  }
   auto score = [&](const std::vector<double>& l) { return higher_is_better_ ? -Mean(l) : Mean(l); };
   for (size_t i = 0; i < finalists.size(); ++i)
     for (TrialResult& row : *leaderboard)
@@ -841,6 +911,12 @@ Result<bool> Search::ChooseOnFreshFolds(const std::vector<const Candidate*>& poo
       linear_losses = &losses[i];
     }
   }
+  bool fresh_chosen = false;
+  if (fresh && mean_loss(fresh_losses) < mean_loss(*chosen_losses)) {
+    chosen = nullptr;
+    chosen_losses = &fresh_losses;
+    fresh_chosen = true;
+  }
   const std::string where = " on " + std::to_string(splits) + " fresh " + std::to_string(k) + "-fold split" +
                             (splits > 1 ? "s" : "");
   char text[200];
@@ -853,15 +929,25 @@ Result<bool> Search::ChooseOnFreshFolds(const std::vector<const Candidate*>& poo
                   metric_.c_str(), score(*linear_losses), where.c_str(), standard_error, score(*chosen_losses));
     chosen = linear;
     *why = "linear (trial " + std::to_string(linear->result.trial) + ") scores " + text;
-  } else if (chosen && (*ensemble || chosen != *best)) {
-    std::snprintf(text, sizeof text, "%s %.6g%s, the best of %zu finalists (the search's choice: %.6g there)",
+  } else if (fresh_chosen || (chosen && (*ensemble || chosen != *best))) {
+    std::snprintf(text, sizeof text, "%s %.6g%s, the best of %zu finalists and their ensemble there (the search's choice: %.6g)",
                   metric_.c_str(), score(*chosen_losses), where.c_str(), finalists.size() + (*ensemble ? 1 : 0),
                   score(search_choice));
-    *why = chosen->result.family + " (trial " + std::to_string(chosen->result.trial) + ") scores " + text;
+    *why = (chosen ? chosen->result.family + " (trial " + std::to_string(chosen->result.trial) + ")"
+                   : std::string("the ensemble selected on the fresh folds")) + " scores " + text;
   }
   if (chosen) {
     ensemble->reset();
     *best = chosen;
+  } else if (fresh_chosen) {
+    // Its leaderboard score is its members' blend on the search's folds, as for any ensemble.
+    std::vector<const std::vector<std::vector<double>>*> search_raw;
+    for (const Candidate* c : finalists) search_raw.push_back(&c->valid_raw);
+    TESSERA_ASSIGN_OR_RETURN(const std::vector<double> search_losses, FoldLosses(BlendRaw(search_raw, fresh->weights)));
+    *ensemble = fresh;
+    (*ensemble)->loss = Mean(search_losses);
+    ensemble_recheck_score_ = score(fresh_losses);
+    *pool_ptr = finalists;
   }
   return true;
 }
@@ -1135,7 +1221,7 @@ Result<AutoMlResult> Search::Run() {
   const Candidate* search_best = best;
   bool rechecked = false;
   if (cross_validated_) {
-    TESSERA_ASSIGN_OR_RETURN(rechecked, ChooseOnFreshFolds(pool, &ensemble, &best, &result.leaderboard, &result.choice));
+    TESSERA_ASSIGN_OR_RETURN(rechecked, ChooseOnFreshFolds(&pool, &ensemble, &best, &result.leaderboard, &result.choice));
   }
   if (!rechecked) {
     // The raw scores of what would be chosen: the ensemble's blend, or the best's.

@@ -95,7 +95,7 @@ nlohmann::json FamilyToJson(const Model& model) {
   if (model.linear()) return linear::LinearModelToJson(*model.linear());
   nlohmann::json members = nlohmann::json::array();
   for (const BlendMember& m : *model.blend()) members.push_back({{"weight", m.weight}, {"model", FamilyToJson(m.model)}});
-  return {{"family", "blend"}, {"members", std::move(members)}, {"training_info", model.training_info()}};
+  return {{"family", "blend"}, {"members", std::move(members)}, {"training", model.training_info()}};
 }
 
 // A family's part read against the document's reference; `counts` go to the model (a blend's
@@ -125,7 +125,7 @@ Result<Model> FamilyFromJson(const nlohmann::json& part, data::BinnedDataset ref
       if (!model.ok()) return model.status().WithContext("model.members[" + std::to_string(m) + "]");
       members.push_back({weight, std::move(model).value()});
     }
-    return Model::Blend(std::move(members), part.value("training_info", nlohmann::json::object()));
+    return Model::Blend(std::move(members), part.value("training", nlohmann::json::object()));
   }
   return Status::UserError("model family '" + family + "' is not known to this build (" +
                            (in_blend ? "a blend's members: gbdt, linear)" : "known: gbdt, linear, blend)"));

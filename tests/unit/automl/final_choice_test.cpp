@@ -1,15 +1,18 @@
 // The final choice of a cross-validated search: its finalists are rechecked on fresh fold splits
-// and the best there is chosen, unless a linear configuration is within one standard error of it
-// (then the simpler model is kept, and heads the leaderboard).
+// and the best there is chosen (or their ensemble selected there, by its nested score), unless a
+// linear configuration is within one standard error of it (then the simpler model is kept, and
+// heads the leaderboard).
 #include <gtest/gtest.h>
 
 #include <chrono>
 #include <cmath>
 #include <random>
+#include <set>
 
 #include "test_files.h"
 #include "tessera/automl/automl.h"
 #include "tessera/models/linear/training_rows.h"
+#include "tessera/models/model_file.h"
 
 namespace tessera::automl {
 namespace {
@@ -105,6 +108,44 @@ TEST(AutoMlFinalChoice, TheSearchKeepsTimeForTheRecheckWithinItsBudget) {
   EXPECT_LE(seconds, kBudget * 1.05);
   EXPECT_GE(seconds, kBudget * 0.8);  // and it did use the budget
   EXPECT_TRUE(std::isfinite(r->leaderboard[0].recheck_score)) << r->leaderboard.size() << " trials";
+}
+
+TEST(AutoMlFinalChoice, TreesAndALinearModelSelectedOnTheFreshFoldsAreOneBlendModel) {
+  TempDir dir;
+  // Linear with a kink and some noise: the linear model and the trees each miss a part.
+  auto r = Search(dir, 1.0, 0.8, 1.0);
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_NE(r->choice.find("the ensemble selected on the fresh folds"), std::string::npos) << r->choice;
+  ASSERT_TRUE(r->ensemble);
+  const TrialResult& ensemble = r->leaderboard[0];
+  ASSERT_EQ(ensemble.family, "ensemble");
+  ASSERT_EQ(r->model.family(), "blend");
+  std::set<std::string> member_families;
+  for (const auto& [member, weight] : ensemble.params)
+    for (const auto& row : r->leaderboard)
+      if (member == "trial " + std::to_string(row.trial)) member_families.insert(row.family);
+  EXPECT_TRUE(member_families.count("linear")) << r->choice;
+  EXPECT_GE(member_families.size(), 2u);
+  // Chosen by its nested score on the fresh folds, which beats every finalist's there.
+  ASSERT_TRUE(std::isfinite(ensemble.recheck_score));
+  for (const auto& row : r->leaderboard) {
+    if (&row != &ensemble && std::isfinite(row.recheck_score)) {
+      EXPECT_LT(ensemble.recheck_score, row.recheck_score) << row.trial;
+    }
+  }
+
+  // The saved blend predicts from raw rows as the one in memory.
+  const std::string path = dir.Path("blend.json");
+  ASSERT_TRUE(models::SaveModel(r->model, path).ok());
+  auto loaded = models::LoadAnyModel(path);
+  ASSERT_TRUE(loaded.ok()) << loaded.status().message();
+  data::IngestOptions io;
+  io.schema.label = "y";
+  auto in_memory = r->model.PredictTable({dir.Path("t1.000000_0.800000.csv")}, io, true);
+  auto from_file = loaded->PredictTable({dir.Path("t1.000000_0.800000.csv")}, io, true);
+  ASSERT_TRUE(in_memory.ok() && from_file.ok()) << in_memory.status().message();
+  EXPECT_EQ(in_memory->scores.size(), 300u);
+  EXPECT_EQ(in_memory->scores, from_file->scores);
 }
 
 TEST(AutoMlSimplerModel, ALinearModelTheFreshFoldsCannotTellFromTheBestIsKept) {
