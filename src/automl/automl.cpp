@@ -377,11 +377,15 @@ const Candidate* Search::Best() const {
 
 double Search::RefitReserveSeconds() const {
   const Candidate* best = Best();
-  // An ensemble's likely other members: the next best trees.
+  // An ensemble's likely other members: the next best trees, and the best linear configuration
+  // (on 40,000 rows its refit takes longer than a few trees', and without it the ensemble is lost).
   std::vector<const Candidate*> likely_members;
-  if (options_.ensemble)
+  if (options_.ensemble) {
     for (const Candidate* c : Top(kEnsembleReserveMembers + 1, [](const Candidate& c) { return !c.linear; }))
       if (c != best && likely_members.size() < kEnsembleReserveMembers) likely_members.push_back(c);
+    for (const Candidate* c : Top(1, [](const Candidate& c) { return c.linear; }))
+      if (c != best) likely_members.push_back(c);
+  }
   // Ensemble selection evaluates the metric on every fold pool x additions times.
   const double metric_seconds = options_.ensemble ? QuickestMetricSeconds() : 0;
   double seconds = 1.25 * static_cast<double>((kEnsemblePool + kEnsembleLinearPool) * kEnsembleAdditions) * metric_seconds;
