@@ -19,15 +19,6 @@ using testing::RunTessera;
 using testing::ServeProcess;
 using testing::TempDir;
 
-std::vector<double> Column(const std::string& path) {
-  std::istringstream in(testing::ReadFile(path));
-  std::string line;
-  std::getline(in, line);
-  std::vector<double> out;
-  while (std::getline(in, line)) out.push_back(std::stod(line));
-  return out;
-}
-
 // y = 2 x1 - x2 + 0.8 [x1 > 0] x2 + N(0, 1): the linear model and the trees each miss a part.
 json WriteKinkTable(const TempDir& dir) {
   std::mt19937_64 rng(17);
@@ -62,7 +53,8 @@ TEST(CliBlend, AutoMlWritesABlendThatPredictExplainAndServeTake) {
 
   ASSERT_EQ(RunTessera(dir, "predict -m blend.json --data kink.csv -o p.csv -q").exit_code, 0);
   ASSERT_EQ(RunTessera(dir, "predict -m blend.json --data kink.csv -o r.csv --raw-score -q").exit_code, 0);
-  const std::vector<double> predictions = Column(dir.Path("p.csv")), raw = Column(dir.Path("r.csv"));
+  const std::vector<double> predictions = testing::ReadNumberColumn(dir.Path("p.csv"));
+  const std::vector<double> raw = testing::ReadNumberColumn(dir.Path("r.csv"));
   ASSERT_EQ(predictions.size(), 300u);
   EXPECT_EQ(predictions, raw);  // regression: the link is the identity
 

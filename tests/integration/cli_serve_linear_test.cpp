@@ -19,15 +19,6 @@ using testing::RunTessera;
 using testing::ServeProcess;
 using testing::TempDir;
 
-std::vector<double> Column(const std::string& path) {
-  std::istringstream in(testing::ReadFile(path));
-  std::string line;
-  std::getline(in, line);
-  std::vector<double> out;
-  while (std::getline(in, line)) out.push_back(std::stod(line));
-  return out;
-}
-
 TEST(ServeLinear, AnswersEqualTheCliAndExplanationsAddUp) {
   TempDir dir;
   std::mt19937_64 rng(11);
@@ -59,7 +50,8 @@ TEST(ServeLinear, AnswersEqualTheCliAndExplanationsAddUp) {
                 .exit_code, 0);
   ASSERT_EQ(RunTessera(dir, "predict -m model.json --data test.csv -o p.csv -q").exit_code, 0);
   ASSERT_EQ(RunTessera(dir, "predict -m model.json --data test.csv -o r.csv --raw-score -q").exit_code, 0);
-  const std::vector<double> expected = Column(dir.Path("p.csv")), raw = Column(dir.Path("r.csv"));
+  const std::vector<double> expected = testing::ReadNumberColumn(dir.Path("p.csv"));
+  const std::vector<double> raw = testing::ReadNumberColumn(dir.Path("r.csv"));
   ASSERT_EQ(expected.size(), 100u);
 
   ServeProcess server(dir, "--model model.json");
