@@ -12,6 +12,7 @@
 #include <set>
 #include <span>
 
+#include "tessera/automl/common_round.h"
 #include "tessera/automl/ensemble_model.h"
 #include "tessera/automl/ensemble_selection.h"
 #include "tessera/automl/sampler.h"
@@ -84,6 +85,7 @@ struct Candidate {
   UnitPoint point;
   GbdtParams params;
   std::vector<GbdtModel> fold_models;
+  std::vector<std::vector<double>> fold_curves;  // cross-validated boosting: each fold's metric after each round
   LinearParams linear_params;
   std::optional<LinearModel> linear_model;     // the first fold's (the trial's own model)
   std::vector<std::vector<double>> valid_raw;  // raw scores of the fold models on their validation rows
@@ -479,21 +481,27 @@ Result<double> Search::ScoreFold(const Candidate& c, size_t f, const std::vector
 
 Status Search::Train(Candidate& c, int rounds) {
   if (c.linear) return TrainLinearFolds(c);
-  double scores = 0, fit = 0, predict = 0, predict_rows = 0, metric_seconds = 0;
-  int rounds_sum = 0;
+  double fit = 0, predict = 0, predict_rows = 0, metric_seconds = 0;
   bool converged = true, short_of_rounds = false;
   int cut_at = 0;  // the round a fold stopped at to keep time for this trial's refit; later folds stop there too
+  const bool forest = c.params.random_forest();
+  // Cross-validated boosting stops every fold at one round count (common_round.h).
+  const bool common_rounds = !forest && folds_.size() > 1;
+  c.fold_curves.resize(folds_.size());
   for (size_t f = 0; f < folds_.size(); ++f) {
     GbdtParams params = c.params;
     const int have = f < c.fold_models.size() ? static_cast<int>(c.fold_models[f].num_iterations()) : 0;
     params.num_iterations = std::max(1, (cut_at > 0 ? std::min(rounds, cut_at) : rounds) - have);
     // A forest's score only wobbles as trees are added (they never make it worse on average):
     // it grows to its rung's size, and successive halving decides how far.
-    params.early_stopping_rounds = params.random_forest() ? 0 : std::max(10, rounds / 4);
+    const int patience = forest ? 0 : std::max(10, rounds / 4);
+    params.early_stopping_rounds = common_rounds ? 0 : patience;
     models::gbdt::TrainOptions train_options;
     train_options.valid = {&fold_valid_[f]};
     train_options.valid_names = {"valid"};
     if (f < c.fold_models.size()) train_options.init_model = &c.fold_models[f];
+    std::vector<double>& curve = c.fold_curves[f];  // the fold's metric after each round
+    curve.resize(static_cast<size_t>(have));
     int last_iteration = have;
     // Rounds are timed from the end of the first one: before it, training scores the rows with
     // the trees of earlier rungs, which is not a round's cost.
@@ -501,6 +509,7 @@ Status Search::Train(Candidate& c, int rounds) {
     train_options.on_iteration = [&](const models::gbdt::IterationReport& r) {
       if (r.iteration == have + 1) first_round_end = Clock::now();
       last_iteration = r.iteration;
+      if (!r.metrics.empty()) curve.push_back(r.metrics[0].second);
     };
     const auto t0 = Clock::now();
     // Past the reserve kept for the best so far, a trial also stops while its own refit still
@@ -509,6 +518,7 @@ Status Search::Train(Candidate& c, int rounds) {
     const double folds_after = static_cast<double>(folds_.size() - f - 1);
     train_options.should_stop = [&] {
       if (SearchTimeIsUp()) return true;
+      if (common_rounds && RoundsSinceBest(curve, higher_is_better_) >= patience) return true;
       const int trained = last_iteration - have;
       if (cut_at > 0 || trained < 2) return false;
       const double per_round = Seconds(Clock::now() - first_round_end) / (trained - 1);
@@ -519,30 +529,38 @@ Status Search::Train(Candidate& c, int rounds) {
     TESSERA_ASSIGN_OR_RETURN(GbdtModel model, models::gbdt::TrainGbdt(fold_train_[f], params, train_options));
     const double seconds = Seconds(Clock::now() - t0);
     fit += seconds;
-    if (f == 0) {
-      c.seconds_per_round = seconds / std::max(1, last_iteration - have);
-      c.model_nodes = 0;
-      for (const auto& tree : model.trees()) c.model_nodes += static_cast<double>(tree.nodes().size());
-    }
-    const auto p0 = Clock::now();
-    std::vector<double> raw = model.PredictRaw(fold_valid_[f], trial_threads_);
-    predict += Seconds(Clock::now() - p0);
-    std::vector<double> preds = raw;
-    model.Transform(&preds);
-    if (f < c.valid_raw.size()) c.valid_raw[f] = std::move(raw);
-    else c.valid_raw.push_back(std::move(raw));
-    predict_rows += static_cast<double>(fold_valid_[f].num_rows());
-    TESSERA_ASSIGN_OR_RETURN(const double score,
-                             ScoreFold(c, f, preds, static_cast<size_t>(model.num_outputs()), &metric_seconds));
-    scores += score;
-    const int trained = static_cast<int>(model.num_iterations());
-    rounds_sum += trained;
+    if (f == 0) c.seconds_per_round = seconds / std::max(1, last_iteration - have);
     // Training ended before the rounds asked: early stopping (or the budget) ended it.
     if (last_iteration >= rounds) converged = false;
     else short_of_rounds = true;
     if (f < c.fold_models.size()) c.fold_models[f] = std::move(model);
     else c.fold_models.push_back(std::move(model));
   }
+  if (common_rounds) {
+    const size_t best = BestCommonRound(c.fold_curves, higher_is_better_);
+    for (size_t f = 0; f < folds_.size(); ++f) {
+      c.fold_models[f].KeepFirstIterations(best);
+      c.fold_curves[f].resize(best);
+    }
+  }
+  double scores = 0;
+  int rounds_sum = 0;
+  c.valid_raw.resize(folds_.size());
+  for (size_t f = 0; f < folds_.size(); ++f) {
+    const GbdtModel& model = c.fold_models[f];
+    const auto p0 = Clock::now();
+    c.valid_raw[f] = model.PredictRaw(fold_valid_[f], trial_threads_);
+    predict += Seconds(Clock::now() - p0);
+    std::vector<double> preds = c.valid_raw[f];
+    model.Transform(&preds);
+    predict_rows += static_cast<double>(fold_valid_[f].num_rows());
+    TESSERA_ASSIGN_OR_RETURN(const double score,
+                             ScoreFold(c, f, preds, static_cast<size_t>(model.num_outputs()), &metric_seconds));
+    scores += score;
+    rounds_sum += static_cast<int>(model.num_iterations());
+  }
+  c.model_nodes = 0;
+  for (const auto& tree : c.fold_models[0].trees()) c.model_nodes += static_cast<double>(tree.nodes().size());
   const double k = static_cast<double>(folds_.size());
   c.result.score = scores / k;
   c.metric_seconds = metric_seconds;

@@ -5,9 +5,10 @@
 // convergence: it has no rounds and is never promoted. Rounds (trees, for forests) are the
 // fidelity of successive halving, run as ASHA does: every configuration is first trained for
 // `min_rounds`, and one that ranks in the top 1/eta of its rung continues (from its own model,
-// not from scratch) to eta times more rounds, up to max_rounds. Early stopping on the validation rows ends a boosted
-// configuration that has converged. The best is refit on all rows with its number of rounds,
-// within the budget. Then greedy ensemble selection (ensemble_selection.h) weighs the ten best
+// not from scratch) to eta times more rounds, up to max_rounds. Early stopping on the validation
+// rows ends a boosted configuration that has converged (with k folds, at the round of the best
+// mean: common_round.h). The best is refit on all rows with its number of rounds, within the
+// budget. Then greedy ensemble selection (ensemble_selection.h) weighs the ten best
 // tree configurations; if the weighted blend of their raw scores validates better than the best
 // (of any family) alone, its members are refit and blended into one tree model
 // (models/gbdt/blend.h), and it heads the leaderboard as family "ensemble".

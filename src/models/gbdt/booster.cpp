@@ -623,6 +623,12 @@ Result<GbdtModel> TrainGbdt(const data::BinnedDataset& train, const GbdtParams& 
   return GbdtTrainer(train, params, options).Run();
 }
 
+void GbdtModel::KeepFirstIterations(size_t iterations) {
+  if (params_.random_forest() || iterations >= num_iterations()) return;
+  trees_.resize(iterations * static_cast<size_t>(num_outputs_));
+  training_info_["iterations"] = iterations;
+}
+
 std::vector<double> GbdtModel::PredictRaw(const data::BinnedDataset& ds, int threads, size_t iterations) const {
   const size_t K = static_cast<size_t>(num_outputs_), n = ds.num_rows(), nf = ds.num_features();
   size_t trees = iterations == 0 ? trees_.size() : std::min(trees_.size(), iterations * K);

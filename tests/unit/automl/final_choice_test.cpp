@@ -151,7 +151,7 @@ TEST(AutoMlFinalChoice, TreesAndALinearModelSelectedOnTheFreshFoldsAreOneBlendMo
 TEST(AutoMlSimplerModel, ALinearModelTheFreshFoldsCannotTellFromTheBestIsKept) {
   TempDir dir;
   // Mostly linear with a small kink and much noise: the trees validate a little better, not clearly.
-  auto r = Search(dir, 1.0, 1.3, 2.0);
+  auto r = Search(dir, 1.0, 1.3, 2.5);
   ASSERT_TRUE(r.ok()) << r.status().message();
   ASSERT_FALSE(r->choice.empty()) << "best: " << r->leaderboard[0].family << " " << r->leaderboard[0].score;
   EXPECT_NE(r->choice.find("within one standard error"), std::string::npos) << r->choice;

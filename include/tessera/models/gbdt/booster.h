@@ -47,6 +47,9 @@ class GbdtModel {
   std::vector<int32_t> PredictLeaf(const data::BinnedDataset& ds, int threads = 0) const;
   // Applies the objective's link (sigmoid, softmax, exp) to raw scores in place.
   void Transform(std::vector<double>* scores) const;
+  // Keeps the first `iterations` of a boosted model (a cut its caller chose, as early stopping
+  // does). A forest's leaves are divided by its tree count, so a forest is left whole.
+  void KeepFirstIterations(size_t iterations);
 
   nlohmann::json training_info() const { return training_info_; }
   // Training rows per bin of each feature: the reference distribution that drift is measured
