@@ -487,7 +487,7 @@ Status Search::Train(Candidate& c, int rounds) {
   const bool forest = c.params.random_forest();
   // Cross-validated boosting stops every fold at one round count (common_round.h).
   const bool common_rounds = !forest && folds_.size() > 1;
-  c.fold_curves.resize(folds_.size());
+  if (common_rounds) c.fold_curves.resize(folds_.size());
   for (size_t f = 0; f < folds_.size(); ++f) {
     GbdtParams params = c.params;
     const int have = f < c.fold_models.size() ? static_cast<int>(c.fold_models[f].num_iterations()) : 0;
@@ -500,7 +500,8 @@ Status Search::Train(Candidate& c, int rounds) {
     train_options.valid = {&fold_valid_[f]};
     train_options.valid_names = {"valid"};
     if (f < c.fold_models.size()) train_options.init_model = &c.fold_models[f];
-    std::vector<double>& curve = c.fold_curves[f];  // the fold's metric after each round
+    std::vector<double> no_curve;
+    std::vector<double>& curve = common_rounds ? c.fold_curves[f] : no_curve;  // the fold's metric after each round
     curve.resize(static_cast<size_t>(have));
     int last_iteration = have;
     // Rounds are timed from the end of the first one: before it, training scores the rows with
@@ -509,7 +510,7 @@ Status Search::Train(Candidate& c, int rounds) {
     train_options.on_iteration = [&](const models::gbdt::IterationReport& r) {
       if (r.iteration == have + 1) first_round_end = Clock::now();
       last_iteration = r.iteration;
-      if (!r.metrics.empty()) curve.push_back(r.metrics[0].second);
+      if (common_rounds && !r.metrics.empty()) curve.push_back(r.metrics[0].second);
     };
     const auto t0 = Clock::now();
     // Past the reserve kept for the best so far, a trial also stops while its own refit still
