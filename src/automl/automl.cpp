@@ -500,9 +500,8 @@ Status Search::Train(Candidate& c, int rounds) {
     train_options.valid = {&fold_valid_[f]};
     train_options.valid_names = {"valid"};
     if (f < c.fold_models.size()) train_options.init_model = &c.fold_models[f];
-    std::vector<double> no_curve;
-    std::vector<double>& curve = common_rounds ? c.fold_curves[f] : no_curve;  // the fold's metric after each round
-    curve.resize(static_cast<size_t>(have));
+    std::vector<double>* curve = common_rounds ? &c.fold_curves[f] : nullptr;  // the fold's metric after each round
+    if (curve) curve->resize(static_cast<size_t>(have));
     int last_iteration = have;
     // Rounds are timed from the end of the first one: before it, training scores the rows with
     // the trees of earlier rungs, which is not a round's cost.
@@ -510,7 +509,7 @@ Status Search::Train(Candidate& c, int rounds) {
     train_options.on_iteration = [&](const models::gbdt::IterationReport& r) {
       if (r.iteration == have + 1) first_round_end = Clock::now();
       last_iteration = r.iteration;
-      if (common_rounds && !r.metrics.empty()) curve.push_back(r.metrics[0].second);
+      if (curve && !r.metrics.empty()) curve->push_back(r.metrics[0].second);
     };
     const auto t0 = Clock::now();
     // Past the reserve kept for the best so far, a trial also stops while its own refit still
@@ -519,7 +518,7 @@ Status Search::Train(Candidate& c, int rounds) {
     const double folds_after = static_cast<double>(folds_.size() - f - 1);
     train_options.should_stop = [&] {
       if (SearchTimeIsUp()) return true;
-      if (common_rounds && RoundsSinceBest(curve, higher_is_better_) >= patience) return true;
+      if (curve && RoundsSinceBest(*curve, higher_is_better_) >= patience) return true;
       const int trained = last_iteration - have;
       if (cut_at > 0 || trained < 2) return false;
       const double per_round = Seconds(Clock::now() - first_round_end) / (trained - 1);
